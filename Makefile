@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PORT ?= 5000
+BIN = $(VENV)/bin
+
+.PHONY: run test lint bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -qq --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install -qq -e .
+	touch $@
+
+$(VENV)/.installed-test: $(BIN)/python setup.cfg pyproject.toml
+	$(BIN)/pip install -qq -e '.[test]'
+	touch $@ $(VENV)/.installed
+
+## Serve the bundled course on http://127.0.0.1:$(PORT) from the embedded SQLite database.
+run: $(VENV)/.installed
+	$(BIN)/cocourse db upgrade
+	COCOURSE_CONTENT_WATCH=1 $(BIN)/cocourse run --host 127.0.0.1 --port $(PORT)
+
+## Lint the code and run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
+test: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/cocourse lint content/modules
+	$(BIN)/pytest
+
+## Check the bundled course.
+lint: $(VENV)/.installed
+	$(BIN)/cocourse lint content/modules
+
+## Measure throughput and startup (see docs/benchmarks.md).
+bench: $(VENV)/.installed-test
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

@@ -1,0 +1,94 @@
+"""Settings: defaults, then instance/config.py, then the environment, then test_config."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Defaults:
+    """Default settings; every name can be overridden by a COCOURSE_<NAME> variable."""
+
+    PRODUCTION = False
+    SECRET_KEY: str | None = None
+    DATABASE_URL: str | None = None  # None: SQLite file in the instance folder
+    CONTENT_DIR = str(PROJECT_ROOT / "content" / "modules")
+    CONTENT_WATCH = False  # re-check content files on requests (development)
+    CONTENT_WATCH_INTERVAL = 1.0  # seconds between checks of the reload stamp/content files
+    PLUGINS: list[str] = []
+    MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    WTF_CSRF_TIME_LIMIT = 6 * 3600
+    LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_ENABLED = True
+    RATELIMIT_HEADERS_ENABLED = True
+    SQLITE_BUSY_TIMEOUT_MS = 15000
+
+
+class ConfigError(RuntimeError):
+    """The settings do not allow the app to start."""
+
+
+def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
+    """Fill app.config in the documented order and validate it."""
+    app.config.from_object(Defaults)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("COCOURSE")
+    if os.environ.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
+    if test_config:
+        app.config.update(test_config)
+    if isinstance(app.config["PLUGINS"], str):
+        app.config["PLUGINS"] = [p for p in app.config["PLUGINS"].split(",") if p.strip()]
+    if not app.config["DATABASE_URL"]:
+        path = Path(app.instance_path) / "cocourse.sqlite3"
+        app.config["DATABASE_URL"] = f"sqlite:///{path}"
+    if app.config["PRODUCTION"]:
+        _require_production_settings(app)
+    elif not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+
+
+def _require_production_settings(app: Flask) -> None:
+    """Refuse weak production settings and turn on secure cookies."""
+    key = app.config.get("SECRET_KEY") or ""
+    if len(key) < 32:
+        raise ConfigError(
+            "Production mode needs a real secret key: set COCOURSE_SECRET_KEY to at least "
+            "32 random characters (for example: python3 -c 'import secrets; "
+            "print(secrets.token_urlsafe(48))')."
+        )
+    app.config["SESSION_COOKIE_SECURE"] = True
+    app.config["REMEMBER_COOKIE_SECURE"] = True
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read the instance's secret key, creating it (mode 0600) on first start."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        # Write a complete file first, then link it into place: concurrent first
+        # starts (several workers) agree on one key and never read a half-written file.
+        tmp = instance / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text(encoding="ascii").strip()

@@ -1,0 +1,109 @@
+"""Course-wide checks (tracks, prerequisites, ordering) and the `cocourse lint` entry point."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .model import Problem
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
+    from .loader import _ModuleDraft
+
+
+def lint_path(root: str | os.PathLike[str], md: MarkdownIt | None = None) -> list[Problem]:
+    """Every problem in the content under `root`, errors and warnings, sorted by file and line."""
+    from .loader import load_course
+
+    return list(load_course(root, md).problems)
+
+
+def check_graph(
+    tracks: list[dict[str, Any]], drafts: Mapping[str, _ModuleDraft], problems: list[Problem]
+) -> None:
+    """Check that tracks exist, prerequisites exist and form no cycle, and orders are unique."""
+    track_names = {t["slug"] for t in tracks}
+    module_edges: dict[str, tuple[str, ...]] = {}
+    seen_orders: dict[tuple[str, int], str] = {}
+    for slug, draft in drafts.items():
+        fm, shown = draft.header.fm, draft.header.shown
+        track = fm.data.get("track")
+        if isinstance(track, str) and track_names and track not in track_names:
+            message = (
+                f"unknown track {track!r} (tracks.yml declares: {', '.join(sorted(track_names))})"
+            )
+            problems.append(Problem(shown, fm.line("track"), "C112", message))
+        order = fm.data.get("order")
+        if isinstance(order, int) and isinstance(track, str):
+            other = seen_orders.setdefault((track, order), slug)
+            if other != slug:
+                message = f"order {order} is also used by module {other!r} in track {track!r}"
+                problems.append(Problem(shown, fm.line("order"), "W201", message, "warning"))
+        module_edges[slug] = _names(fm.data.get("prerequisites"))
+        for name in module_edges[slug]:
+            if name not in drafts:
+                message = f"prerequisite {name!r} is not a module"
+                problems.append(Problem(shown, fm.line("prerequisites"), "C120", message))
+    for slug, path in _cycles(module_edges):
+        fm, shown = drafts[slug].header.fm, drafts[slug].header.shown
+        message = f"prerequisites form a cycle: {' -> '.join(path)}"
+        problems.append(Problem(shown, fm.line("prerequisites"), "C121", message))
+    _check_tracks(tracks, drafts, problems)
+
+
+def _check_tracks(
+    tracks: list[dict[str, Any]], drafts: Mapping[str, _ModuleDraft], problems: list[Problem]
+) -> None:
+    """Track prerequisites must name tracks, form no cycle, and each track needs modules."""
+    names = {t["slug"] for t in tracks}
+    edges = {t["slug"]: _names(t.get("prerequisites")) for t in tracks}
+    lines = {t["slug"]: (t["path"], t["line"]) for t in tracks}
+    used = {d.header.fm.data.get("track") for d in drafts.values()}
+    for slug, needs in edges.items():
+        path, line = lines[slug]
+        for name in needs:
+            if name not in names:
+                problems.append(
+                    Problem(path, line, "C120", f"prerequisite {name!r} is not a track")
+                )
+        if slug not in used:
+            problems.append(
+                Problem(path, line, "W202", f"track {slug!r} has no modules", "warning")
+            )
+    for slug, cycle in _cycles(edges):
+        path, line = lines[slug]
+        message = f"track prerequisites form a cycle: {' -> '.join(cycle)}"
+        problems.append(Problem(path, line, "C121", message))
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    """The names in a (validated or not) prerequisites value."""
+    if isinstance(value, list):
+        return tuple(v for v in value if isinstance(v, str))
+    return ()
+
+
+def _cycles(edges: Mapping[str, tuple[str, ...]]) -> list[tuple[str, list[str]]]:
+    """Each cycle once, as (a node on it, the path around it)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: finished
+    found: list[tuple[str, list[str]]] = []
+
+    def visit(node: str, path: list[str]) -> None:
+        state[node] = 1
+        here = [*path, node]
+        for nxt in edges.get(node, ()):
+            if nxt not in edges:
+                continue
+            if state.get(nxt) == 1:
+                found.append((node, [*here[here.index(nxt) :], nxt]))
+            elif nxt not in state:
+                visit(nxt, here)
+        state[node] = 2
+
+    for node in sorted(edges):
+        if node not in state:
+            visit(node, [])
+    return found

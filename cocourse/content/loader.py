@@ -1,0 +1,352 @@
+"""Find the content files, check them, render them once, and build the immutable course."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import yaml
+from markdown_it import MarkdownIt
+
+from . import frontmatter as fmt
+from . import lint
+from .markdown import SCHEME, is_allowed_url, make_markdown, render, standard_extensions
+from .model import Course, Lesson, Module, Problem, Prose, Track
+
+TRACKS_FILE = "tracks.yml"
+MODULE_FILE = "module.md"
+MAX_FILE_BYTES = 1_000_000
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+ORDER_PREFIX = re.compile(r"^\d+[-_]")
+RESERVED_LESSON_SLUGS = frozenset({"files"})  # /modules/<slug>/files/... serves module files
+ASSET_TYPES = frozenset(
+    {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".pdf", ".txt", ".csv", ".mp3", ".mp4"}
+)
+MODULE_REQUIRED = {
+    "title": fmt.text,
+    "track": fmt.text,
+    "order": fmt.integer,
+    "summary": fmt.text,
+    "estimated_minutes": fmt.positive_int,
+}
+MODULE_OPTIONAL = {"prerequisites": fmt.text_list, "audience": fmt.text_list}
+LESSON_OPTIONAL = {"title": fmt.text}
+TRACK_REQUIRED = {"slug": fmt.text, "title": fmt.text, "summary": fmt.text}
+TRACK_OPTIONAL = {"prerequisites": fmt.text_list}
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The course (None when there are errors) and every problem found."""
+
+    course: Course | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def errors(self) -> tuple[Problem, ...]:
+        """Problems that stop the course from being served."""
+        return tuple(p for p in self.problems if p.severity == "error")
+
+
+@dataclass
+class _Source:
+    """One Markdown file read from disk, before rendering."""
+
+    slug: str
+    file: Path
+    shown: str
+    fm: fmt.FrontMatter
+    digest: str
+
+
+@dataclass
+class _ModuleDraft:
+    """A module folder read from disk, before rendering."""
+
+    slug: str
+    folder: Path
+    header: _Source
+    lessons: list[_Source] = field(default_factory=list)
+
+
+def lesson_url(module: str, lesson: str) -> str:
+    """The site path of a lesson (matches the learn blueprint's routes)."""
+    return f"/modules/{module}/{lesson}"
+
+
+def module_url(module: str) -> str:
+    """The site path of a module page."""
+    return f"/modules/{module}"
+
+
+def file_url(module: str, relative: str) -> str:
+    """The site path of a file inside a module folder."""
+    return f"/modules/{module}/files/{relative}"
+
+
+def default_markdown() -> MarkdownIt:
+    """The parser with the standard extensions, for use without a plugin manager."""
+    return make_markdown([standard_extensions])
+
+
+def load_course(root: str | os.PathLike[str], md: MarkdownIt | None = None) -> LoadResult:
+    """Read, check and render every file under `root` into a Course."""
+    base = Path(root)
+    md = md or default_markdown()
+    problems: list[Problem] = []
+    if not base.is_dir():
+        return LoadResult(None, (Problem(str(base), 1, "C100", "content folder not found"),))
+    tracks = _read_tracks(base, problems)
+    drafts = _read_modules(base, problems)
+    lint.check_graph(tracks, drafts, problems)
+    links = _LinkIndex(drafts)
+    modules = [_render_module(d, links, md, problems) for d in drafts.values()]
+    problems.sort(key=lambda p: (p.path, p.line, p.code))
+    if any(p.severity == "error" for p in problems):
+        return LoadResult(None, tuple(problems))
+    course = Course(
+        tracks=tuple(
+            Track(
+                slug=t["slug"],
+                title=t["title"],
+                summary=t["summary"],
+                prerequisites=tuple(t.get("prerequisites", [])),
+                modules=tuple(
+                    sorted((m for m in modules if m.track == t["slug"]), key=lambda m: m.order)
+                ),
+            )
+            for t in tracks
+        ),
+        root=str(base),
+        warnings=tuple(p for p in problems if p.severity == "warning"),
+    )
+    return LoadResult(course, tuple(problems))
+
+
+def _read_text(file: Path, shown: str, problems: list[Problem]) -> str | None:
+    """Read a UTF-8 file, reporting size and encoding problems with the offending line."""
+    data = file.read_bytes()
+    if len(data) > MAX_FILE_BYTES:
+        problems.append(Problem(shown, 1, "C103", f"file is larger than {MAX_FILE_BYTES} bytes"))
+        return None
+    try:
+        return data.decode("utf-8").replace("\r\n", "\n")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(shown, line, "C100", "file is not UTF-8 text; save it as UTF-8"))
+        return None
+
+
+def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
+    """Read tracks.yml: the tracks, in order, with titles, summaries and prerequisites."""
+    file = base / TRACKS_FILE
+    shown = str(file)
+    if not file.is_file():
+        problems.append(Problem(shown, 1, "C150", "tracks.yml is missing: declare the tracks"))
+        return []
+    text = _read_text(file, shown, problems)
+    if text is None:
+        return []
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problems.append(Problem(shown, line, "C150", f"not valid YAML: {exc}"))
+        return []
+    items = data.get("tracks") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        problems.append(Problem(shown, 1, "C150", "needs a non-empty 'tracks:' list"))
+        return []
+    item_nodes = next(v.value for k, v in node.value if k.value == "tracks")
+    tracks, seen = [], set()
+    for item, item_node in zip(items, item_nodes, strict=True):
+        line = item_node.start_mark.line + 1
+        if not isinstance(item, dict):
+            problems.append(Problem(shown, line, "C150", "each track is a mapping of keys"))
+            continue
+        lines = {str(k.value): k.start_mark.line + 1 for k, _ in item_node.value}
+        fm = fmt.FrontMatter(item, lines, "", line)
+        found = fmt.validate(fm, shown, TRACK_REQUIRED, TRACK_OPTIONAL)
+        problems.extend(
+            Problem(p.path, p.line if p.line > 1 else line, p.code, p.message) for p in found
+        )
+        if found:
+            continue
+        if not SLUG.match(item["slug"]):
+            problems.append(Problem(shown, line, "C111", f"invalid track slug {item['slug']!r}"))
+        elif item["slug"] in seen:
+            problems.append(Problem(shown, line, "C110", f"duplicate track {item['slug']!r}"))
+        else:
+            seen.add(item["slug"])
+            tracks.append({**item, "path": shown, "line": line})
+    return tracks
+
+
+def _read_source(file: Path, slug: str, problems: list[Problem], *, header: bool) -> _Source | None:
+    """Read one Markdown file and check its front matter."""
+    shown = str(file)
+    text = _read_text(file, shown, problems)
+    if text is None:
+        return None
+    fm = fmt.split(text, shown, required=header)
+    problems.extend(fm.problems)
+    if not fm.problems:  # broken YAML: schema messages would only repeat that
+        schema = (MODULE_REQUIRED, MODULE_OPTIONAL) if header else ({}, LESSON_OPTIONAL)
+        problems.extend(fmt.validate(fm, shown, *schema))
+    _check_schemes(text, shown, problems)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    return _Source(slug, file, shown, fm, digest)
+
+
+def _check_schemes(text: str, shown: str, problems: list[Problem]) -> None:
+    """Links with schemes other than http, https and mailto are not rendered: say so."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        for target in re.findall(r"\]\(\s*<?([^)\s>]+)", line):
+            scheme = SCHEME.match(target)
+            if scheme and not is_allowed_url(target):
+                message = (
+                    f"link scheme {scheme.group(1)!r} is not allowed (use http, https or mailto)"
+                )
+                problems.append(Problem(shown, number, "C133", message))
+
+
+def _read_modules(base: Path, problems: list[Problem]) -> dict[str, _ModuleDraft]:
+    """Read every module folder: module.md and its lesson files, in file-name order."""
+    drafts: dict[str, _ModuleDraft] = {}
+    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+        if folder.name.startswith((".", "_")):
+            continue
+        slug = folder.name
+        if not SLUG.match(slug):
+            message = f"module folder {slug!r} is not a valid slug (lowercase, digits, dashes)"
+            problems.append(Problem(str(folder), 1, "C111", message))
+            continue
+        if not (folder / MODULE_FILE).is_file():
+            problems.append(Problem(str(folder / MODULE_FILE), 1, "C101", "module.md is missing"))
+            continue
+        header = _read_source(folder / MODULE_FILE, slug, problems, header=True)
+        if header is None:
+            continue
+        draft = _ModuleDraft(slug, folder, header)
+        for file in sorted(folder.glob("*.md")):
+            if file.name == MODULE_FILE:
+                continue
+            lesson_slug = ORDER_PREFIX.sub("", file.stem)
+            if not SLUG.match(lesson_slug) or lesson_slug in RESERVED_LESSON_SLUGS:
+                message = f"lesson file name gives the invalid or reserved slug {lesson_slug!r}"
+                problems.append(Problem(str(file), 1, "C111", message))
+                continue
+            if any(s.slug == lesson_slug for s in draft.lessons):
+                message = f"duplicate lesson slug {lesson_slug!r} in module {slug!r}"
+                problems.append(Problem(str(file), 1, "C110", message))
+                continue
+            source = _read_source(file, lesson_slug, problems, header=False)
+            if source is not None:
+                draft.lessons.append(source)
+        if not draft.lessons:
+            problems.append(Problem(header.shown, 1, "C141", "module has no lessons"))
+        drafts[slug] = draft
+    return drafts
+
+
+class _LinkIndex:
+    """Every linkable file of the course, built once per load."""
+
+    def __init__(self, drafts: dict[str, _ModuleDraft]) -> None:
+        self.pages: dict[Path, str] = {}
+        self.folders: dict[Path, str] = {}
+        for draft in drafts.values():
+            folder = draft.folder.resolve()
+            self.folders[folder] = draft.slug
+            self.pages[folder / MODULE_FILE] = module_url(draft.slug)
+            for lesson in draft.lessons:
+                self.pages[folder / lesson.file.name] = lesson_url(draft.slug, lesson.slug)
+
+    def resolver(self, source: _Source) -> Any:
+        """A function mapping relative targets in `source` to site paths (None: broken)."""
+        here = source.file.resolve().parent
+
+        def resolve(url: str, attr: str, _line: int) -> str | None:
+            parts = urlsplit(url)
+            if not parts.path:
+                return url
+            target = Path(os.path.normpath(here / unquote(parts.path)))
+            suffix = f"#{parts.fragment}" if parts.fragment else ""
+            if attr == "href" and target in self.pages:
+                return self.pages[target] + suffix
+            return self._file(target, suffix)
+
+        return resolve
+
+    def _file(self, target: Path, suffix: str) -> str | None:
+        """The URL of an asset inside some module folder, if it exists and may be served."""
+        folder = next((f for f in target.parents if f in self.folders), None)
+        if folder is None or target.suffix.lower() not in ASSET_TYPES or not target.is_file():
+            return None
+        return file_url(self.folders[folder], target.relative_to(folder).as_posix()) + suffix
+
+
+def _render_module(
+    draft: _ModuleDraft, links: _LinkIndex, md: MarkdownIt, problems: list[Problem]
+) -> Module:
+    """Render module.md's body and every lesson into frozen objects."""
+    header = draft.header
+    intro = render(
+        md,
+        header.fm.body,
+        path=header.shown,
+        first_line=header.fm.body_line,
+        resolve=links.resolver(header),
+    )
+    problems.extend(intro.problems)
+    lessons = []
+    for source in draft.lessons:
+        out = render(
+            md,
+            source.fm.body,
+            path=source.shown,
+            first_line=source.fm.body_line,
+            resolve=links.resolver(source),
+            take_title="title" not in source.fm.data,
+        )
+        problems.extend(out.problems)
+        title = source.fm.data.get("title") or out.title
+        if not title:
+            message = "lesson has no title: add 'title:' front matter or start with '# Title'"
+            problems.append(Problem(source.shown, 1, "C142", message))
+        if not out.html.strip():
+            problems.append(Problem(source.shown, 1, "C140", "lesson is empty"))
+        lessons.append(
+            Lesson(
+                slug=source.slug,
+                title=str(title or source.slug),
+                path=source.shown,
+                parts=(Prose(out.html),),
+                headings=out.headings,
+                words=out.words,
+                content_hash=source.digest,
+            )
+        )
+    data = header.fm.data
+    digest = hashlib.sha256("".join([header.digest, *(s.digest for s in draft.lessons)]).encode())
+    return Module(
+        slug=draft.slug,
+        title=str(data.get("title", draft.slug)),
+        track=str(data.get("track", "")),
+        order=int(data.get("order", 0)) if isinstance(data.get("order"), int) else 0,
+        summary=str(data.get("summary", "")),
+        estimated_minutes=data.get("estimated_minutes") or 1,
+        prerequisites=tuple(data.get("prerequisites") or ()),
+        audience=tuple(data.get("audience") or ()),
+        intro_html=intro.html,
+        lessons=tuple(lessons),
+        path=header.shown,
+        content_hash=digest.hexdigest(),
+    )

@@ -1,0 +1,124 @@
+"""Immutable course objects built once at load time and shared by every request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One content problem, printed as `file:line: CODE message`."""
+
+    path: str
+    line: int
+    code: str
+    message: str
+    severity: Severity = "error"
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.code} {self.message}"
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside a lesson, for its table of contents."""
+
+    level: int
+    anchor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Prose:
+    """A chunk of rendered, sanitized HTML."""
+
+    html: str
+    kind: str = "prose"
+
+
+@dataclass(frozen=True)
+class Lesson:
+    """One lesson file, already rendered."""
+
+    slug: str
+    title: str
+    path: str
+    parts: tuple[Prose, ...]
+    headings: tuple[Heading, ...]
+    words: int
+    content_hash: str
+
+    @property
+    def minutes(self) -> int:
+        """Reading time at 200 words a minute, at least one minute."""
+        return max(1, round(self.words / 200))
+
+
+@dataclass(frozen=True)
+class Module:
+    """A module folder: front matter from module.md and its ordered lessons."""
+
+    slug: str
+    title: str
+    track: str
+    order: int
+    summary: str
+    estimated_minutes: int
+    prerequisites: tuple[str, ...]
+    audience: tuple[str, ...]
+    intro_html: str
+    lessons: tuple[Lesson, ...]
+    path: str
+    content_hash: str
+    _by_slug: dict[str, int] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index = {lesson.slug: i for i, lesson in enumerate(self.lessons)}
+        object.__setattr__(self, "_by_slug", index)
+
+    def lesson_index(self, slug: str) -> int | None:
+        """The position of a lesson in the module, or None if there is no such lesson."""
+        return self._by_slug.get(slug)
+
+
+@dataclass(frozen=True)
+class Track:
+    """A track (Tasting, Facilitator training, ...) and its modules in order."""
+
+    slug: str
+    title: str
+    summary: str
+    prerequisites: tuple[str, ...]
+    modules: tuple[Module, ...]
+
+
+@dataclass(frozen=True)
+class Course:
+    """The whole course: tracks in order, modules by slug, and the warnings found."""
+
+    tracks: tuple[Track, ...]
+    root: str
+    warnings: tuple[Problem, ...] = ()
+    _modules: dict[str, Module] = field(init=False, repr=False, compare=False)
+    _tracks: dict[str, Track] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        modules = {m.slug: m for t in self.tracks for m in t.modules}
+        object.__setattr__(self, "_modules", modules)
+        object.__setattr__(self, "_tracks", {t.slug: t for t in self.tracks})
+
+    def module(self, slug: str) -> Module | None:
+        """The module with this slug, or None."""
+        return self._modules.get(slug)
+
+    def track(self, slug: str) -> Track | None:
+        """The track with this slug, or None."""
+        return self._tracks.get(slug)
+
+    @property
+    def modules(self) -> tuple[Module, ...]:
+        """Every module, in track order then module order."""
+        return tuple(m for t in self.tracks for m in t.modules)

@@ -1,0 +1,85 @@
+"""The database engine, one session per app context, and write transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from flask import Flask, current_app, g
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+IMMEDIATE = "cocourse_immediate"
+
+
+def make_engine(url: str, busy_timeout_ms: int = 15000) -> Engine:
+    """Create an engine; SQLite gets WAL, a busy timeout, foreign keys and explicit BEGINs."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event issue BEGIN itself (pysqlite would delay it).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        # Writers take the lock up front so concurrent writers queue on busy_timeout
+        # instead of failing with "database is locked" when upgrading a read lock.
+        immediate = conn.get_execution_options().get(IMMEDIATE)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def init_app(app: Flask) -> None:
+    """Create the app's engine and session factory and close sessions after each request."""
+    engine = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT_MS"])
+    app.extensions["cocourse.engine"] = engine
+    app.extensions["cocourse.sessionmaker"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(close_session)
+
+
+def get_engine() -> Engine:
+    """The current app's engine."""
+    return current_app.extensions["cocourse.engine"]  # type: ignore[no-any-return]
+
+
+def get_session() -> Session:
+    """The session of the current app context, created on first use."""
+    if "db_session" not in g:
+        g.db_session = current_app.extensions["cocourse.sessionmaker"]()
+    return g.db_session  # type: ignore[no-any-return]
+
+
+def close_session(_exc: BaseException | None = None) -> None:
+    """Close the app context's session, rolling back anything uncommitted."""
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def write(session: Session) -> Iterator[Session]:
+    """Run a block in its own write transaction: commit on success, roll back on error.
+
+    A read transaction already open on the session is ended first, so that SQLite's
+    write lock is taken when the transaction begins rather than by upgrading later.
+    """
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={IMMEDIATE: True})
+    try:
+        yield session
+    except BaseException:
+        session.rollback()
+        raise
+    session.commit()

@@ -1,0 +1,58 @@
+"""Error pages: a clear message for every HTTP error and never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger("cocourse")
+
+MESSAGES = {
+    400: "The request could not be understood. Go back, check what you entered and try again.",
+    403: "You do not have access to this page.",
+    404: "There is no page at this address. It may have moved, or the link may be mistyped.",
+    405: "This page does not accept that kind of request.",
+    413: "What you sent is too large. Make it smaller and try again.",
+    429: "Too many attempts in a short time. Wait a minute and try again.",
+    500: "Something went wrong on our side. Nothing you entered was half-saved; try again.",
+}
+
+
+def _page(code: int, title: str, message: str) -> tuple[str, int]:
+    """Render the error page."""
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _http_error(exc: HTTPException) -> tuple[str, int]:
+    """Any HTTP error, with our own wording; a description given by `abort(code, text)` wins."""
+    code = exc.code or 500
+    # 429 descriptions come from the rate limiter ("3 per 1 minute"): not for people.
+    own = exc.description != type(exc).description and code != 429
+    custom = exc.description if own else None
+    return _page(code, exc.name, custom or MESSAGES.get(code, exc.name))
+
+
+def _csrf_error(exc: CSRFError) -> tuple[str, int]:
+    """A missing or expired CSRF token: explain instead of a bare 400."""
+    message = (
+        "This form has expired or was not sent from this site. Reload the page and submit it again."
+    )
+    return _page(400, "Form expired", message)
+
+
+def _unexpected(exc: Exception) -> tuple[str, int]:
+    """Log unexpected errors with their traceback; show the person a calm page."""
+    if isinstance(exc, HTTPException):
+        return _http_error(exc)
+    log.exception("unhandled error", exc_info=exc)
+    return _page(500, InternalServerError.name, MESSAGES[500])
+
+
+def init_app(app: Flask) -> None:
+    """Register the handlers."""
+    app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,141 @@
+"""Progress services: lesson completion, module status and locks. Queries take a Session."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from .content.model import Course, Lesson, Module
+from .db import write
+from .models import LessonCompletion, User, utcnow
+
+Done = Mapping[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    """How far a learner is in a module and what, if anything, locks it."""
+
+    done: int
+    total: int
+    locked_by: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Every lesson is complete."""
+        return self.total > 0 and self.done >= self.total
+
+    @property
+    def started(self) -> bool:
+        """At least one lesson is complete."""
+        return self.done > 0
+
+    @property
+    def percent(self) -> int:
+        """Share of lessons complete, 0 to 100."""
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def completed(session: Session, user_id: int | None) -> Done:
+    """The lessons a learner completed, by module slug (one query)."""
+    if user_id is None:
+        return {}
+    rows = session.execute(
+        select(LessonCompletion.module_slug, LessonCompletion.lesson_slug).where(
+            LessonCompletion.user_id == user_id
+        )
+    )
+    found: dict[str, set[str]] = {}
+    for module_slug, lesson_slug in rows:
+        found.setdefault(module_slug, set()).add(lesson_slug)
+    return {slug: frozenset(lessons) for slug, lessons in found.items()}
+
+
+def statuses(course: Course, done: Done, *, bypass_locks: bool = False) -> dict[str, ModuleStatus]:
+    """The status of every module: counts of the current lessons, and locks with reasons."""
+    counts = {
+        m.slug: sum(1 for lesson in m.lessons if lesson.slug in done.get(m.slug, ()))
+        for m in course.modules
+    }
+    finished = {m.slug for m in course.modules if m.lessons and counts[m.slug] == len(m.lessons)}
+    tracks_done = {t.slug for t in course.tracks if all(m.slug in finished for m in t.modules)}
+    result = {}
+    for track in course.tracks:
+        waiting = (
+            []
+            if bypass_locks
+            else [
+                course.track(name).title  # type: ignore[union-attr]
+                for name in track.prerequisites
+                if name not in tracks_done
+            ]
+        )
+        for module in track.modules:
+            missing = (
+                []
+                if bypass_locks
+                else [
+                    course.module(name).title  # type: ignore[union-attr]
+                    for name in module.prerequisites
+                    if name not in finished
+                ]
+            )
+            result[module.slug] = ModuleStatus(
+                counts[module.slug], len(module.lessons), tuple(waiting + missing)
+            )
+    return result
+
+
+def next_lesson(module: Module, done: Done) -> Lesson | None:
+    """The first lesson of the module that is not complete yet."""
+    finished = done.get(module.slug, frozenset())
+    return next((lesson for lesson in module.lessons if lesson.slug not in finished), None)
+
+
+def complete_lesson(
+    session: Session, hook: Any, user_id: int, module: Module, lesson: Lesson
+) -> bool:
+    """Record a lesson as complete; idempotent. Fires the completion events exactly once."""
+    table = LessonCompletion.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    with write(session):
+        # Serialize one learner's completions so "last lesson of the module" is seen once.
+        session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        result = session.execute(
+            insert(table)
+            .values(
+                user_id=user_id,
+                module_slug=module.slug,
+                lesson_slug=lesson.slug,
+                content_hash=lesson.content_hash,
+                completed_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"])
+        )
+        newly = result.rowcount == 1  # type: ignore[attr-defined]
+        module_done = newly and _module_finished(session, user_id, module)
+    if newly:
+        hook.lesson_completed(user_id=user_id, module_slug=module.slug, lesson_slug=lesson.slug)
+    if module_done:
+        hook.module_completed(user_id=user_id, module_slug=module.slug)
+    return newly
+
+
+def _module_finished(session: Session, user_id: int, module: Module) -> bool:
+    """Whether every current lesson of the module is complete for the learner."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(LessonCompletion)
+        .where(
+            LessonCompletion.user_id == user_id,
+            LessonCompletion.module_slug == module.slug,
+            LessonCompletion.lesson_slug.in_([lesson.slug for lesson in module.lessons]),
+        )
+    )
+    return count == len(module.lessons)

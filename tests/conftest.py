@@ -1,0 +1,141 @@
+"""Fixtures in the Flask tutorial's style, on SQLite by default or PostgreSQL via DATABASE_URL."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
+
+from cocourse import create_app, migrate
+from cocourse.accounts import create_user
+from cocourse.db import make_engine
+from cocourse.models import Base, Role
+
+FIXTURES = Path(__file__).parent / "fixtures"
+COURSE = FIXTURES / "course"
+PASSWORD = "a long enough password"
+CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the first form on a page."""
+    match = CSRF.search(html)
+    assert match, "page has no CSRF token"
+    return match.group(1)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database for the whole run: PostgreSQL if DATABASE_URL is set, else SQLite."""
+    url = os.environ.get("DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+    )
+    engine = make_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on the test database, emptied before each test."""
+    engine = make_engine(database_url)
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+    yield engine
+    engine.dispose()
+
+
+def make_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
+    """An app on the test database with a private instance folder."""
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production-use-0123456789",
+        "DATABASE_URL": database_url,
+        "CONTENT_DIR": str(COURSE),
+        "RATELIMIT_ENABLED": False,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+    }
+    config.update(overrides)
+    return create_app(config)
+
+
+@pytest.fixture
+def app(engine: Engine, database_url: str, tmp_path: Path) -> Flask:
+    """The app, serving the fixture course."""
+    return make_app(database_url, tmp_path)
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    """A CLI runner."""
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def session(engine: Engine) -> Iterator[Session]:
+    """A session on the test database, for arranging and checking data."""
+    with Session(engine, expire_on_commit=False) as session:
+        yield session
+
+
+@pytest.fixture
+def course_copy(tmp_path: Path) -> Path:
+    """A writable copy of the fixture course."""
+    target = tmp_path / "course"
+    shutil.copytree(COURSE, target)
+    return target
+
+
+class AuthActions:
+    """Create accounts and log in through the real forms."""
+
+    def __init__(self, client: FlaskClient, session: Session) -> None:
+        self.client, self.session = client, session
+
+    def create(self, email: str = "learner@example.org", role: Role = Role.LEARNER) -> Any:
+        """An account with the standard test password."""
+        return create_user(self.session, email, email.split("@")[0].title(), PASSWORD, role)
+
+    def login(self, email: str = "learner@example.org", password: str = PASSWORD) -> Any:
+        """Log in through the login form."""
+        token = csrf_token(self.client.get("/login").get_data(as_text=True))
+        return self.client.post(
+            "/login", data={"email": email, "password": password, "csrf_token": token}
+        )
+
+    def logout(self) -> Any:
+        """Log out through the header form."""
+        token = csrf_token(self.client.get("/").get_data(as_text=True))
+        return self.client.post("/logout", data={"csrf_token": token})
+
+
+@pytest.fixture
+def auth(client: FlaskClient, session: Session) -> AuthActions:
+    """Account helpers bound to the client."""
+    return AuthActions(client, session)

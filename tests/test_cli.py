@@ -1,0 +1,72 @@
+"""The `cocourse` command: db upgrade, create-admin, reload."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select, text
+
+from cocourse.cli import cli
+from cocourse.db import make_engine
+from cocourse.models import User
+
+from .conftest import COURSE
+
+
+@pytest.fixture
+def env(monkeypatch, tmp_path, engine, database_url):
+    """Point the command at the test database and a private instance folder."""
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("COCOURSE_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("COCOURSE_CONTENT_DIR", str(COURSE))
+    return tmp_path / "instance"
+
+
+def test_db_upgrade_on_a_fresh_sqlite_file(monkeypatch, tmp_path):
+    url = f"sqlite:///{tmp_path / 'fresh.sqlite3'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.setenv("COCOURSE_INSTANCE_PATH", str(tmp_path / "instance"))
+    result = CliRunner().invoke(cli, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+    engine.dispose()
+
+
+def test_create_admin_and_promote_existing(env, session):
+    runner = CliRunner()
+    result = runner.invoke(
+        cli,
+        ["create-admin", "--email", "Boss@Example.org", "--name", "Boss"],
+        input="a long enough password\na long enough password\n",
+    )
+    assert result.exit_code == 0, result.output
+    assert session.scalar(select(User.role).where(User.email == "boss@example.org")) == "admin"
+    short = runner.invoke(
+        cli, ["create-admin", "--email", "x@example.org", "--name", "X", "--password", "short"]
+    )
+    assert short.exit_code == 2 and "at least 10 characters" in short.output
+
+
+def test_reload_refuses_broken_content(env, monkeypatch, course_copy):
+    monkeypatch.setenv("COCOURSE_CONTENT_DIR", str(course_copy))
+    (course_copy / "intro" / "03-x.md").write_text("# X\n\n[gone](nope.md)\n")
+    result = CliRunner().invoke(cli, ["reload"])
+    assert result.exit_code == 1
+    assert "C130" in result.output and "Not reloaded" in result.output
+    assert not (env / "content.reload").exists()
+
+
+def test_reload_touches_the_stamp(env):
+    result = CliRunner().invoke(cli, ["reload"])
+    assert result.exit_code == 0, result.output
+    assert (env / "content.reload").exists()
+
+
+def test_lint_works_even_when_the_app_could_not_start(env, monkeypatch, course_copy):
+    (course_copy / "tracks.yml").unlink()
+    monkeypatch.setenv("COCOURSE_CONTENT_DIR", str(course_copy))
+    result = CliRunner().invoke(cli, ["lint"])
+    assert result.exit_code == 1
+    assert f"{course_copy / 'tracks.yml'}:1: C150" in result.output
