@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup
+from sqlalchemy import Engine
 
 from . import config, create_app, migrate
 from .content.lint import lint_path
 from .content.markdown import make_markdown
+from .db import make_engine
 from .plugins import make_plugin_manager
 
 
@@ -24,12 +28,16 @@ def _config_app() -> Flask:
     return app
 
 
-def _engine():  # type: ignore[no-untyped-def]
-    from .db import make_engine
-
+@contextmanager
+def _engine() -> Iterator[Engine]:
+    """The configured database's engine, closed when the command is done."""
     app = _config_app()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    return make_engine(app.config["DATABASE_URL"])
+    engine = make_engine(app.config["DATABASE_URL"])
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 cli = FlaskGroup(
@@ -82,7 +90,8 @@ def db_group() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Apply migrations (default: all)."""
-    migrate.upgrade(_engine(), revision)
+    with _engine() as engine:
+        migrate.upgrade(engine, revision)
     click.echo(f"Database schema upgraded to {revision}.")
 
 
@@ -90,13 +99,15 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION."""
-    migrate.downgrade(_engine(), revision)
+    with _engine() as engine:
+        migrate.downgrade(engine, revision)
 
 
 @db_group.command("current")
 def db_current() -> None:
     """Show the database's revision."""
-    migrate.current(_engine())
+    with _engine() as engine:
+        migrate.current(engine)
 
 
 @cli.command("create-admin", with_appcontext=False)
@@ -111,7 +122,7 @@ def create_admin(email: str, name: str, password: str) -> None:
     from .accounts import MIN_PASSWORD, AccountError, create_user, normalize_email, set_role
     from .models import Role, User
 
-    with Session(_engine(), expire_on_commit=False) as session:
+    with _engine() as engine, Session(engine, expire_on_commit=False) as session:
         user = session.scalar(select(User).where(User.email == normalize_email(email)))
         if user is not None:
             set_role(session, user.id, Role.ADMIN)

@@ -117,8 +117,9 @@ def complete_lesson(
                 completed_at=utcnow(),
             )
             .on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"])
+            .returning(table.c.id)
         )
-        newly = result.rowcount == 1  # type: ignore[attr-defined]
+        newly = result.first() is not None
         module_done = newly and _module_finished(session, user_id, module)
     if newly:
         hook.lesson_completed(user_id=user_id, module_slug=module.slug, lesson_slug=lesson.slug)

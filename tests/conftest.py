@@ -65,6 +65,22 @@ def engine(database_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
+_APPS: list[Flask] = []
+
+
+def track(app: Flask) -> Flask:
+    """Remember an app so its connection pool is closed after the test."""
+    _APPS.append(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _dispose_apps() -> Iterator[None]:
+    yield
+    while _APPS:
+        _APPS.pop().extensions["cocourse.engine"].dispose()
+
+
 def make_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
     """An app on the test database with a private instance folder."""
     config = {
@@ -76,7 +92,7 @@ def make_app(database_url: str, tmp_path: Path, **overrides: Any) -> Flask:
         "INSTANCE_PATH": str(tmp_path / "instance"),
     }
     config.update(overrides)
-    return create_app(config)
+    return track(create_app(config))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from cocourse import create_app
 from cocourse.config import ConfigError
 from cocourse.course_state import ContentError
 
-from .conftest import COURSE, make_app
+from .conftest import COURSE, make_app, track
 
 
 def test_secret_key_is_generated_once_into_the_instance_folder(database_url, tmp_path):
@@ -22,8 +22,8 @@ def test_secret_key_is_generated_once_into_the_instance_folder(database_url, tmp
         "INSTANCE_PATH": str(tmp_path / "inst"),
         "CONTENT_DIR": str(COURSE),
     }
-    first = create_app(config).config["SECRET_KEY"]
-    second = create_app(config).config["SECRET_KEY"]
+    first = track(create_app(config)).config["SECRET_KEY"]
+    second = track(create_app(config)).config["SECRET_KEY"]
     key_file = tmp_path / "inst" / "secret_key"
     assert first == second == key_file.read_text().strip()
     assert len(first) >= 48
