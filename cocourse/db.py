@@ -35,7 +35,9 @@ def make_engine(url: str, busy_timeout_ms: int = 15000) -> Engine:
         # Writers take the lock up front so concurrent writers queue on busy_timeout
         # instead of failing with "database is locked" when upgrading a read lock.
         immediate = conn.get_execution_options().get(IMMEDIATE)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        # Straight to the driver: this runs for every transaction, and SQLAlchemy's
+        # statement machinery adds nothing to a bare BEGIN.
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
 

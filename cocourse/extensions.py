@@ -17,6 +17,12 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
+@limiter.request_filter
+def _outside_account_pages() -> bool:
+    """Only the account pages are rate-limited; other requests skip the limiter's work."""
+    return request.blueprint != "auth"
+
+
 def submitted_email() -> str:
     """Rate-limit key for login attempts against one account, from any address."""
     return "email:" + (request.form.get("email") or "").strip().lower()

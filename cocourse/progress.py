@@ -45,7 +45,9 @@ def completed(session: Session, user_id: int | None) -> Done:
     """The lessons a learner completed, by module slug (one query)."""
     if user_id is None:
         return {}
-    rows = session.execute(
+    # A Core query on the session's connection: this runs on every page, and the ORM's
+    # per-query work is not needed for two plain columns.
+    rows = session.connection().execute(
         select(LessonCompletion.module_slug, LessonCompletion.lesson_slug).where(
             LessonCompletion.user_id == user_id
         )
