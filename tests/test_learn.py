@@ -197,3 +197,16 @@ def test_lesson_page_query_count_does_not_grow_with_modules(
         (folder / "01-a.md").write_text("# A\n\nText.\n")
     big = queries_for_lesson(make_app(database_url, tmp_path / "b", CONTENT_DIR=str(course_copy)))
     assert len(small) == len(big) <= 3, big
+
+
+def test_content_paths_match_the_routes(app):
+    """Templates and rendered content build lesson and module paths without url_for."""
+    from flask import url_for
+
+    from cocourse.learn import lesson_href, module_href
+
+    with app.test_request_context():
+        assert lesson_href("intro", "first") == url_for(
+            "learn.lesson_page", slug="intro", lesson_slug="first"
+        )
+        assert module_href("intro") == url_for("learn.module_page", slug="intro")

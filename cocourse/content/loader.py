@@ -164,6 +164,7 @@ def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
     if not isinstance(items, list) or not items:
         problems.append(Problem(shown, 1, "C150", "needs a non-empty 'tracks:' list"))
         return []
+    assert isinstance(node, yaml.MappingNode)  # data is a dict, so the node is a mapping
     item_nodes = next(v.value for k, v in node.value if k.value == "tracks")
     tracks, seen = [], set()
     for item, item_node in zip(items, item_nodes, strict=True):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -67,7 +67,8 @@ def highlight_code(code: str, lang: str, _attrs: str) -> str:
 
 def pygments_css() -> str:
     """The stylesheet for highlighted code."""
-    return str(HtmlFormatter(style="friendly").get_style_defs(".highlight"))
+    formatter: Any = HtmlFormatter(style="friendly")
+    return str(formatter.get_style_defs(".highlight"))
 
 
 @dataclass
@@ -147,7 +148,7 @@ def _rewrite_links(state: StateCore) -> None:
                 _resolve_attr(token, "href", resolve, env, line)
 
 
-def _check_image(token: Token, env: dict[str, Any], line: int) -> None:
+def _check_image(token: Token, env: MutableMapping[str, Any], line: int) -> None:
     """Images need alt text for screen readers."""
     if not token.content.strip():
         env["problems"].append(
@@ -156,7 +157,7 @@ def _check_image(token: Token, env: dict[str, Any], line: int) -> None:
 
 
 def _resolve_attr(
-    token: Token, attr: str, resolve: Resolver | None, env: dict[str, Any], line: int
+    token: Token, attr: str, resolve: Resolver | None, env: MutableMapping[str, Any], line: int
 ) -> None:
     """Rewrite one relative URL through the resolver; report targets it cannot find."""
     url = str(token.attrGet(attr) or "")

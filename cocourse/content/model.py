@@ -36,7 +36,6 @@ class Prose:
     """A chunk of rendered, sanitized HTML."""
 
     html: str
-    kind: str = "prose"
 
 
 @dataclass(frozen=True)
