@@ -175,3 +175,9 @@ def test_oversized_file(course_copy):
 def test_malformed_tracks_file(course_copy, text):
     write(course_copy / "tracks.yml", text)
     assert any(code == "C150" for _, _, code in codes(course_copy))
+
+
+def test_duplicate_front_matter_keys(course_copy):
+    module = course_copy / "second" / "module.md"
+    module.write_text(module.read_text(encoding="utf-8").replace("order: 2", "order: 2\norder: 3"))
+    assert ("module.md", 5, "C101") in codes(course_copy)

@@ -61,10 +61,14 @@ def split(text: str, path: str, *, required: bool) -> FrontMatter:
         fm = FrontMatter({}, {}, body, end + 2)
         fm.problems.append(Problem(path, 2, "C101", "front matter must be a mapping of keys"))
         return fm
-    key_lines = {}
+    fm = FrontMatter(data, {}, body, end + 2)
     if isinstance(node, yaml.MappingNode):
-        key_lines = {str(k.value): k.start_mark.line + 2 for k, _ in node.value}
-    return FrontMatter(data, key_lines, body, end + 2)
+        for key, _ in node.value:
+            name, line = str(key.value), key.start_mark.line + 2
+            if name in fm.lines:  # YAML would silently keep only the last value
+                fm.problems.append(Problem(path, line, "C101", f"key '{name}' appears twice"))
+            fm.lines[name] = line
+    return fm
 
 
 def text(value: Any) -> str | None:
