@@ -51,11 +51,11 @@ def _user_id() -> int | None:
     return current_user.id if current_user.is_authenticated else None
 
 
-def _progress() -> tuple[progress.Done, dict[str, progress.ModuleStatus]]:
-    """The learner's completed lessons and every module's status (one query)."""
+def _standing() -> progress.Standing:
+    """The learner's completed lessons and module statuses (one query)."""
     done = progress.completed(get_session(), _user_id())
     bypass = current_user.is_authenticated and current_user.can_bypass_locks
-    return done, progress.statuses(course(), done, bypass_locks=bypass)
+    return progress.Standing(course(), done, bypass_locks=bypass)
 
 
 def _module_or_404(slug: str) -> Module:
@@ -75,13 +75,16 @@ def _lesson_or_404(module: Module, slug: str) -> tuple[int, Lesson]:
 @bp.get("/")
 def catalog() -> str:
     """Tracks in order with their modules, progress and locks."""
-    done, status = _progress()
+    standing = _standing()
     needs_admin = not current_app.extensions.get("cocourse.has_admin")
     if needs_admin and has_admin(get_session()):
         current_app.extensions["cocourse.has_admin"] = True
         needs_admin = False
     return render_template(
-        "learn/catalog.html", course=course(), status=status, done=done, needs_admin=needs_admin
+        "learn/catalog.html",
+        course=course(),
+        status=standing.statuses(),
+        needs_admin=needs_admin,
     )
 
 
@@ -89,14 +92,14 @@ def catalog() -> str:
 def module_page(slug: str) -> str:
     """A module's introduction and lessons."""
     module = _module_or_404(slug)
-    done, status = _progress()
+    standing = _standing()
     return render_template(
         "learn/module.html",
         module=module,
         track=course().track(module.track),
-        status=status[slug],
-        done=done.get(slug, frozenset()),
-        next_lesson=progress.next_lesson(module, done),
+        status=standing.status(module),
+        done=standing.done.get(slug, frozenset()),
+        next_lesson=progress.next_lesson(module, standing.done),
     )
 
 
@@ -106,9 +109,11 @@ def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
     """One lesson, with its table of contents, previous/next and 'mark complete'."""
     module = _module_or_404(slug)
     index, lesson = _lesson_or_404(module, lesson_slug)
-    done, status = _progress()
-    if status[slug].locked_by:
-        return render_template("learn/locked.html", module=module, status=status[slug]), 403
+    standing = _standing()
+    status = standing.status(module)
+    if status.locked_by:
+        return render_template("learn/locked.html", module=module, status=status), 403
+    done = standing.done.get(slug, frozenset())
     lessons = module.lessons
     return render_template(
         "learn/lesson.html",
@@ -118,8 +123,8 @@ def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
         position=index + 1,
         previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
-        completed=lesson.slug in done.get(slug, ()),
-        done=done.get(slug, frozenset()),
+        completed=lesson.slug in done,
+        done=done,
     )
 
 
@@ -131,9 +136,9 @@ def complete(slug: str, lesson_slug: str) -> Response:
     index, lesson = _lesson_or_404(module, lesson_slug)
     if not ActionForm().validate_on_submit():
         abort(400)
-    _done, status = _progress()
-    if status[slug].locked_by:
-        abort(403, f"This module is locked: complete {', '.join(status[slug].locked_by)} first.")
+    locked_by = _standing().locked_by(module)
+    if locked_by:
+        abort(403, f"This module is locked: complete {', '.join(locked_by)} first.")
     hook = current_app.extensions["cocourse.plugins"].hook
     progress.complete_lesson(get_session(), hook, current_user.id, module, lesson)
     if index + 1 < len(module.lessons):

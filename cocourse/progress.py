@@ -58,39 +58,43 @@ def completed(session: Session, user_id: int | None) -> Done:
     return {slug: frozenset(lessons) for slug, lessons in found.items()}
 
 
-def statuses(course: Course, done: Done, *, bypass_locks: bool = False) -> dict[str, ModuleStatus]:
-    """The status of every module: counts of the current lessons, and locks with reasons."""
-    counts = {
-        m.slug: sum(1 for lesson in m.lessons if lesson.slug in done.get(m.slug, ()))
-        for m in course.modules
-    }
-    finished = {m.slug for m in course.modules if m.lessons and counts[m.slug] == len(m.lessons)}
-    tracks_done = {t.slug for t in course.tracks if all(m.slug in finished for m in t.modules)}
-    result = {}
-    for track in course.tracks:
-        waiting = (
-            []
-            if bypass_locks
-            else [
-                course.track(name).title  # type: ignore[union-attr]
-                for name in track.prerequisites
-                if name not in tracks_done
-            ]
-        )
-        for module in track.modules:
-            missing = (
-                []
-                if bypass_locks
-                else [
-                    course.module(name).title  # type: ignore[union-attr]
-                    for name in module.prerequisites
-                    if name not in finished
-                ]
+class Standing:
+    """A learner's standing in the course: module statuses and locks, computed on demand."""
+
+    def __init__(self, course: Course, done: Done, *, bypass_locks: bool = False) -> None:
+        self.course, self.done, self.bypass_locks = course, done, bypass_locks
+        self._finished: dict[str, bool] = {}
+
+    def finished(self, module: Module) -> bool:
+        """Every current lesson of the module is complete."""
+        if module.slug not in self._finished:
+            mine = self.done.get(module.slug, frozenset())
+            self._finished[module.slug] = bool(module.lessons) and all(
+                lesson.slug in mine for lesson in module.lessons
             )
-            result[module.slug] = ModuleStatus(
-                counts[module.slug], len(module.lessons), tuple(waiting + missing)
-            )
-    return result
+        return self._finished[module.slug]
+
+    def locked_by(self, module: Module) -> tuple[str, ...]:
+        """Titles of the unfinished prerequisite tracks and modules (empty: open)."""
+        if self.bypass_locks:
+            return ()
+        course = self.course
+        track = course.track(module.track)
+        tracks = [course.track(name) for name in (track.prerequisites if track else ())]
+        modules = [course.module(name) for name in module.prerequisites]
+        waiting = [t.title for t in tracks if t and not all(map(self.finished, t.modules))]
+        missing = [m.title for m in modules if m and not self.finished(m)]
+        return tuple(waiting + missing)
+
+    def status(self, module: Module) -> ModuleStatus:
+        """One module's status; the lesson pages need only this."""
+        mine = self.done.get(module.slug, frozenset())
+        count = sum(1 for lesson in module.lessons if lesson.slug in mine)
+        return ModuleStatus(count, len(module.lessons), self.locked_by(module))
+
+    def statuses(self) -> dict[str, ModuleStatus]:
+        """Every module's status, for the catalog."""
+        return {module.slug: self.status(module) for module in self.course.modules}
 
 
 def next_lesson(module: Module, done: Done) -> Lesson | None:
