@@ -5,7 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,27 @@ FIXTURES = Path(__file__).parent / "fixtures"
 COURSE = FIXTURES / "course"
 PASSWORD = "a long enough password"
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def run_concurrently(app: Flask, count: int, work: Callable[[int], object]) -> list[BaseException]:
+    """Run work(0..count-1) in threads released at once, each in an app context; the errors."""
+    barrier = threading.Barrier(count)
+    errors: list[BaseException] = []
+
+    def worker(i: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            try:
+                work(i)
+            except BaseException as exc:  # noqa: BLE001 - returned to the test
+                errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
 
 
 def csrf_token(html: str) -> str:

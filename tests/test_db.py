@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -13,6 +11,8 @@ from cocourse import migrate
 from cocourse.accounts import create_user
 from cocourse.db import make_engine
 from cocourse.models import Base, LessonCompletion, Role, User
+
+from .conftest import run_concurrently
 
 
 def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(tmp_path):
@@ -56,25 +56,14 @@ def test_concurrent_writers_do_not_fail_with_database_locked(app, session):
 
     hook = app.extensions["cocourse.plugins"].hook
     module = app.extensions["cocourse.course"].course.module("intro")
-    barrier = threading.Barrier(20)
-    errors: list[BaseException] = []
 
-    def worker(i: int) -> None:
-        with app.app_context():
-            barrier.wait()
-            try:
-                db = get_session()
-                user = create_user(db, f"u{i}@example.org", f"U{i}", "a long enough password")
-                for lesson in module.lessons:
-                    progress.complete_lesson(db, hook, user.id, module, lesson)
-            except BaseException as exc:  # noqa: BLE001 - asserted below
-                errors.append(exc)
+    def work(i: int) -> None:
+        db = get_session()
+        user = create_user(db, f"u{i}@example.org", f"U{i}", "a long enough password")
+        for lesson in module.lessons:
+            progress.complete_lesson(db, hook, user.id, module, lesson)
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(20)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_concurrently(app, 20, work)
     assert errors == []
     assert session.scalar(select(func.count()).select_from(User)) == 20
     assert session.scalar(select(func.count()).select_from(LessonCompletion)) == 40

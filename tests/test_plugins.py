@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import inspect
 import re
-import threading
 from pathlib import Path
 
 import pytest
@@ -12,7 +11,7 @@ import pytest
 from cocourse import hookspecs
 from cocourse.plugins import PluginError, make_plugin_manager
 
-from .conftest import csrf_token, make_app
+from .conftest import csrf_token, make_app, run_concurrently
 from .plugins import recorder
 
 ROOT = Path(__file__).parent.parent
@@ -90,23 +89,11 @@ def test_completion_events_fire_once_under_concurrency(plugged, session):
     user = AuthActions(None, session).create()
     hook = plugged.extensions["cocourse.plugins"].hook
     module = plugged.extensions["cocourse.course"].course.module("intro")
-    barrier = threading.Barrier(10)
-    errors = []
 
-    def worker(i):
-        lesson = module.lessons[i % 2]
-        with plugged.app_context():
-            barrier.wait()
-            try:
-                progress.complete_lesson(get_session(), hook, user.id, module, lesson)
-            except Exception as exc:  # noqa: BLE001 - collected and asserted below
-                errors.append(exc)
+    def work(i: int) -> None:
+        progress.complete_lesson(get_session(), hook, user.id, module, module.lessons[i % 2])
 
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(10)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    errors = run_concurrently(plugged, 10, work)
     assert errors == []
     assert sorted(c["lesson_slug"] for c in called("lesson_completed")) == ["first", "second"]
     assert called("module_completed") == [{"user_id": user.id, "module_slug": "intro"}]

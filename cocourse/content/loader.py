@@ -15,7 +15,14 @@ from markdown_it import MarkdownIt
 
 from . import frontmatter as fmt
 from . import lint
-from .markdown import SCHEME, is_allowed_url, make_markdown, render, standard_extensions
+from .markdown import (
+    SCHEME,
+    Rendered,
+    is_allowed_url,
+    make_markdown,
+    render,
+    standard_extensions,
+)
 from .model import Course, Lesson, Module, Problem, Prose, Track
 
 TRACKS_FILE = "tracks.yml"
@@ -294,47 +301,51 @@ class _LinkIndex:
         return file_url(self.folders[folder], target.relative_to(folder).as_posix()) + suffix
 
 
+def _render_source(
+    md: MarkdownIt, source: _Source, links: _LinkIndex, problems: list[Problem], **options: Any
+) -> Rendered:
+    """Render one file's body, collecting its problems."""
+    out = render(
+        md,
+        source.fm.body,
+        path=source.shown,
+        first_line=source.fm.body_line,
+        resolve=links.resolver(source),
+        **options,
+    )
+    problems.extend(out.problems)
+    return out
+
+
+def _render_lesson(
+    md: MarkdownIt, source: _Source, links: _LinkIndex, problems: list[Problem]
+) -> Lesson:
+    """Render a lesson file; its title comes from front matter or its leading heading."""
+    out = _render_source(md, source, links, problems, take_title="title" not in source.fm.data)
+    title = source.fm.data.get("title") or out.title
+    if not title:
+        message = "lesson has no title: add 'title:' front matter or start with '# Title'"
+        problems.append(Problem(source.shown, 1, "C142", message))
+    if not out.html.strip():
+        problems.append(Problem(source.shown, 1, "C140", "lesson is empty"))
+    return Lesson(
+        slug=source.slug,
+        title=str(title or source.slug),
+        path=source.shown,
+        parts=(Prose(out.html),),
+        headings=out.headings,
+        words=out.words,
+        content_hash=source.digest,
+    )
+
+
 def _render_module(
     draft: _ModuleDraft, links: _LinkIndex, md: MarkdownIt, problems: list[Problem]
 ) -> Module:
     """Render module.md's body and every lesson into frozen objects."""
     header = draft.header
-    intro = render(
-        md,
-        header.fm.body,
-        path=header.shown,
-        first_line=header.fm.body_line,
-        resolve=links.resolver(header),
-    )
-    problems.extend(intro.problems)
-    lessons = []
-    for source in draft.lessons:
-        out = render(
-            md,
-            source.fm.body,
-            path=source.shown,
-            first_line=source.fm.body_line,
-            resolve=links.resolver(source),
-            take_title="title" not in source.fm.data,
-        )
-        problems.extend(out.problems)
-        title = source.fm.data.get("title") or out.title
-        if not title:
-            message = "lesson has no title: add 'title:' front matter or start with '# Title'"
-            problems.append(Problem(source.shown, 1, "C142", message))
-        if not out.html.strip():
-            problems.append(Problem(source.shown, 1, "C140", "lesson is empty"))
-        lessons.append(
-            Lesson(
-                slug=source.slug,
-                title=str(title or source.slug),
-                path=source.shown,
-                parts=(Prose(out.html),),
-                headings=out.headings,
-                words=out.words,
-                content_hash=source.digest,
-            )
-        )
+    intro = _render_source(md, header, links, problems)
+    lessons = [_render_lesson(md, source, links, problems) for source in draft.lessons]
     data = header.fm.data
     digest = hashlib.sha256("".join([header.digest, *(s.digest for s in draft.lessons)]).encode())
     return Module(
