@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
     from .loader import _ModuleDraft
+    from .model import Module
 
 
 def lint_path(root: str | os.PathLike[str], md: MarkdownIt | None = None) -> list[Problem]:
@@ -107,3 +108,41 @@ def _cycles(edges: Mapping[str, tuple[str, ...]]) -> list[tuple[str, list[str]]]
         if node not in state:
             visit(node, [])
     return found
+
+
+def check_quizzes(modules: list[Module], problems: list[Problem]) -> None:
+    """Quiz and question ids are unique in the course; pools and pass marks are possible."""
+    quiz_ids: dict[str, str] = {}
+    question_ids: dict[str, str] = {}
+    for module in modules:
+        for lesson in module.lessons:
+            for question in lesson.questions:
+                first = question_ids.setdefault(question.id, f"{question.path}:{question.line}")
+                if first != f"{question.path}:{question.line}":
+                    message = f"question id {question.id!r} is already used at {first}"
+                    problems.append(Problem(question.path, question.line, "C162", message))
+            if lesson.quiz is None:
+                continue
+            quiz = lesson.quiz
+            first = quiz_ids.setdefault(quiz.id, lesson.path)
+            if first != lesson.path:
+                message = f"quiz id {quiz.id!r} is already used in {first}"
+                problems.append(Problem(lesson.path, 1, "C163", message))
+            _check_quiz_draw(lesson.path, quiz.draw, lesson.questions, problems)
+            scored = [q for q in lesson.questions if q.scored]
+            if quiz.pass_mark > 0 and not scored:
+                message = (
+                    f"quiz {quiz.id!r} has no scored question, so its pass mark cannot be reached"
+                )
+                problems.append(Problem(lesson.path, 1, "C167", message))
+
+
+def _check_quiz_draw(
+    path: str, draw: int | None, questions: tuple[Any, ...], problems: list[Problem]
+) -> None:
+    """A pool cannot draw more questions than it has."""
+    if not questions:
+        problems.append(Problem(path, 1, "C166", "the quiz has no questions: add ```quiz fences"))
+    elif draw is not None and draw > len(questions):
+        message = f"the quiz draws {draw} questions but has only {len(questions)}"
+        problems.append(Problem(path, 1, "C166", message))

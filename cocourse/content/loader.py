@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,8 @@ from urllib.parse import unquote, urlsplit
 import yaml
 from markdown_it import MarkdownIt
 
+from ..questions import builtin_types
+from ..questions.base import QuestionType
 from . import frontmatter as fmt
 from . import lint
 from .markdown import (
@@ -23,7 +26,8 @@ from .markdown import (
     render,
     standard_extensions,
 )
-from .model import Course, Lesson, Module, Problem, Prose, Track
+from .model import Course, Lesson, Module, Problem, Track
+from .quiz import parse_quiz_settings
 
 TRACKS_FILE = "tracks.yml"
 MODULE_FILE = "module.md"
@@ -42,7 +46,7 @@ MODULE_REQUIRED = {
     "estimated_minutes": fmt.positive_int,
 }
 MODULE_OPTIONAL = {"prerequisites": fmt.text_list, "audience": fmt.text_list}
-LESSON_OPTIONAL = {"title": fmt.text}
+LESSON_OPTIONAL = {"title": fmt.text, "quiz": lambda value: None}  # quiz: checked by quiz.py
 TRACK_REQUIRED = {"slug": fmt.text, "title": fmt.text, "summary": fmt.text}
 TRACK_OPTIONAL = {"prerequisites": fmt.text_list}
 
@@ -101,10 +105,15 @@ def default_markdown() -> MarkdownIt:
     return make_markdown([standard_extensions])
 
 
-def load_course(root: str | os.PathLike[str], md: MarkdownIt | None = None) -> LoadResult:
+def load_course(
+    root: str | os.PathLike[str],
+    md: MarkdownIt | None = None,
+    question_types: Mapping[str, QuestionType] | None = None,
+) -> LoadResult:
     """Read, check and render every file under `root` into a Course."""
     base = Path(root)
     md = md or default_markdown()
+    types = builtin_types() if question_types is None else question_types
     problems: list[Problem] = []
     if not base.is_dir():
         return LoadResult(None, (Problem(str(base), 1, "C100", "content folder not found"),))
@@ -112,7 +121,8 @@ def load_course(root: str | os.PathLike[str], md: MarkdownIt | None = None) -> L
     drafts = _read_modules(base, problems)
     lint.check_graph(tracks, drafts, problems)
     links = _LinkIndex(drafts)
-    modules = [_render_module(d, links, md, problems) for d in drafts.values()]
+    modules = [_render_module(d, links, md, types, problems) for d in drafts.values()]
+    lint.check_quizzes(modules, problems)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
     if any(p.severity == "error" for p in problems):
         return LoadResult(None, tuple(problems))
@@ -318,10 +328,24 @@ def _render_source(
 
 
 def _render_lesson(
-    md: MarkdownIt, source: _Source, links: _LinkIndex, problems: list[Problem]
+    md: MarkdownIt,
+    source: _Source,
+    links: _LinkIndex,
+    types: Mapping[str, QuestionType],
+    problems: list[Problem],
 ) -> Lesson:
     """Render a lesson file; its title comes from front matter or its leading heading."""
-    out = _render_source(md, source, links, problems, take_title="title" not in source.fm.data)
+    take_title = "title" not in source.fm.data
+    out = _render_source(md, source, links, problems, take_title=take_title, question_types=types)
+    quiz = None
+    if "quiz" in source.fm.data:
+        quiz, found = parse_quiz_settings(
+            source.fm.data["quiz"], source.shown, source.fm.line("quiz")
+        )
+        problems.extend(found)
+    elif out.questions:
+        message = "questions need a quiz: add 'quiz:' settings (at least an id) to the front matter"
+        problems.append(Problem(source.shown, 1, "C164", message))
     title = source.fm.data.get("title") or out.title
     if not title:
         message = "lesson has no title: add 'title:' front matter or start with '# Title'"
@@ -332,20 +356,25 @@ def _render_lesson(
         slug=source.slug,
         title=str(title or source.slug),
         path=source.shown,
-        parts=(Prose(out.html),),
+        parts=out.parts,
         headings=out.headings,
         words=out.words,
         content_hash=source.digest,
+        quiz=quiz,
     )
 
 
 def _render_module(
-    draft: _ModuleDraft, links: _LinkIndex, md: MarkdownIt, problems: list[Problem]
+    draft: _ModuleDraft,
+    links: _LinkIndex,
+    md: MarkdownIt,
+    types: Mapping[str, QuestionType],
+    problems: list[Problem],
 ) -> Module:
     """Render module.md's body and every lesson into frozen objects."""
     header = draft.header
     intro = _render_source(md, header, links, problems)
-    lessons = [_render_lesson(md, source, links, problems) for source in draft.lessons]
+    lessons = [_render_lesson(md, source, links, types, problems) for source in draft.lessons]
     data = header.fm.data
     digest = hashlib.sha256("".join([header.digest, *(s.digest for s in draft.lessons)]).encode())
     return Module(

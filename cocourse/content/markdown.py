@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
@@ -18,9 +18,14 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
-from .model import Heading, Problem
+from ..questions.base import Question, QuestionType
+from .model import Heading, Problem, Prose
+from .quiz import build_question, is_quiz_fence
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
+# Where a question goes in a lesson's HTML. Raw HTML is escaped, so content cannot forge it.
+QUESTION_MARK = '<cocourse-question index="{}"></cocourse-question>\n'
+QUESTION_SPLIT = re.compile(r'<cocourse-question index="(\d+)"></cocourse-question>\n')
 SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _FORMATTER = HtmlFormatter(nowrap=True)
 
@@ -41,6 +46,16 @@ def make_markdown(configure: Iterable[Configure] = ()) -> MarkdownIt:
     for step in configure:
         step(md)
     md.core.ruler.push("cocourse_links", _rewrite_links)
+    md.core.ruler.push("cocourse_questions", _collect_questions)
+    fence: Any = md.renderer.rules.get("fence")  # type: ignore[attr-defined]
+
+    def question_or_fence(_self: Any, tokens: list[Token], idx: int, options: Any, env: Any) -> str:
+        index = tokens[idx].meta.get("question_index")
+        if index is not None:
+            return QUESTION_MARK.format(index)
+        return str(fence(tokens, idx, options, env))
+
+    md.add_render_rule("fence", question_or_fence)
     return md
 
 
@@ -48,6 +63,7 @@ def standard_extensions(md: MarkdownIt) -> None:
     """Tables, strikethrough, GitHub-style callouts, footnotes, heading anchors, Pygments."""
     md.enable(["table", "strikethrough"])
     md.options["alerts"] = True
+    md.options["tasklists"] = True
     md.options["highlight"] = highlight_code
     md.use(footnote_plugin, inline=False)
     md.use(anchors_plugin, min_level=2, max_level=3)
@@ -80,6 +96,21 @@ class Rendered:
     headings: tuple[Heading, ...]
     words: int
     problems: list[Problem] = field(default_factory=list)
+    questions: list[Question | None] = field(default_factory=list)
+
+    @property
+    def parts(self) -> tuple[Prose | Question, ...]:
+        """The HTML split into prose chunks and the questions between them."""
+        pieces = QUESTION_SPLIT.split(self.html)
+        parts: list[Prose | Question] = []
+        for i, piece in enumerate(pieces):
+            if i % 2:
+                question = self.questions[int(piece)]
+                if question is not None:
+                    parts.append(question)
+            elif piece.strip():
+                parts.append(Prose(piece))
+        return tuple(parts)
 
 
 def render(
@@ -90,24 +121,29 @@ def render(
     first_line: int = 1,
     resolve: Resolver | None = None,
     take_title: bool = False,
+    question_types: Mapping[str, QuestionType] | None = None,
 ) -> Rendered:
     """Render a Markdown body; relative links go through `resolve`, problems are collected.
 
     `first_line` is the file line of the body's first line, so problems name file lines.
     With `take_title`, a leading level-1 heading is removed and returned as the title.
+    ```quiz fences become questions when `question_types` is given.
     """
     problems: list[Problem] = []
+    questions: list[Question | None] = []
     env: dict[str, Any] = {
         "path": path,
         "first_line": first_line,
         "resolve": resolve,
         "problems": problems,
+        "question_types": question_types,
+        "questions": questions,
     }
     tokens = md.parse(text, env)
     title = _take_title(tokens) if take_title else None
     html = md.renderer.render(tokens, md.options, env)
     words = len(re.findall(r"\w+", text))
-    return Rendered(html, title, _headings(tokens), words, problems)
+    return Rendered(html, title, _headings(tokens), words, problems, questions)
 
 
 def _take_title(tokens: list[Token]) -> str | None:
@@ -146,6 +182,20 @@ def _rewrite_links(state: StateCore) -> None:
                 _resolve_attr(token, "src", resolve, env, line)
             elif token.type == "link_open":
                 _resolve_attr(token, "href", resolve, env, line)
+
+
+def _collect_questions(state: StateCore) -> None:
+    """Build a question from every ```quiz fence and remember where it goes."""
+    env = state.env
+    types = env.get("question_types")
+    if types is None or "questions" not in env:
+        return
+    for token in state.tokens:
+        if is_quiz_fence(token):
+            question, problems = build_question(state.md, token, env, types)
+            token.meta["question_index"] = len(env["questions"])
+            env["questions"].append(question)
+            env["problems"].extend(problems)
 
 
 def _check_image(token: Token, env: MutableMapping[str, Any], line: int) -> None:

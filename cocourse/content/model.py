@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from ..questions.base import Question
+    from .quiz import QuizSettings
 
 Severity = Literal["error", "warning"]
 
@@ -36,6 +40,7 @@ class Prose:
     """A chunk of rendered, sanitized HTML."""
 
     html: str
+    kind: str = "prose"
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,16 @@ class Lesson:
     slug: str
     title: str
     path: str
-    parts: tuple[Prose, ...]
+    parts: tuple[Prose | Question, ...]
     headings: tuple[Heading, ...]
     words: int
     content_hash: str
+    quiz: QuizSettings | None = None
+
+    @property
+    def questions(self) -> tuple[Question, ...]:
+        """The lesson's questions, in the order they appear."""
+        return tuple(p for p in self.parts if p.kind == "question")  # type: ignore[misc]
 
     @property
     def minutes(self) -> int:

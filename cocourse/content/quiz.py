@@ -1,0 +1,277 @@
+"""Quizzes in lessons: ```quiz <type> <id> fences become questions; `quiz:` front matter
+holds the quiz settings. Generic parsing lives here; each question type checks its own rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from ..questions.base import DraftItem, Question, QuestionDraft, QuestionType
+from . import frontmatter as fmt
+from .model import Problem
+
+QUESTION_ID = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
+MATCH_ARROW = re.compile(r"\s+(?:->|→)\s+")
+REVIEW_POLICIES = ("immediately", "after-passing", "after-last-attempt", "never")
+COMMON_SETTINGS = {
+    "points": "how many points the question is worth (default 1)",
+    "tags": "labels such as a competency domain, for reports and exam rules",
+}
+
+
+@dataclass(frozen=True)
+class QuizSettings:
+    """The `quiz:` front matter of a quiz lesson."""
+
+    id: str
+    pass_mark: int = 80  # percent of the available points
+    attempts: int | None = None  # None: unlimited
+    shuffle_questions: bool = False
+    shuffle_options: bool = False
+    draw: int | None = None  # pool: draw this many questions per attempt (None: all)
+    review: str = "immediately"
+    time_limit: int | None = None  # minutes, enforced on the server
+
+
+def is_quiz_fence(token: Token) -> bool:
+    """Whether a token is a ```quiz fence."""
+    return token.type == "fence" and token.info.split()[:1] == ["quiz"]
+
+
+def parse_quiz_settings(
+    value: Any, path: str, line: int
+) -> tuple[QuizSettings | None, list[Problem]]:
+    """Check and build the quiz settings from front matter."""
+
+    def bad(message: str) -> tuple[None, list[Problem]]:
+        return None, [Problem(path, line, "C165", f"quiz settings: {message}")]
+
+    if not isinstance(value, dict):
+        return bad("'quiz:' must be a mapping with at least 'id'")
+    known = {"id", "pass_mark", "attempts", "shuffle", "draw", "review", "time_limit"}
+    unknown = sorted(set(value) - known)
+    if unknown:
+        return bad(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+    qid = value.get("id")
+    if not isinstance(qid, str) or not QUESTION_ID.match(qid):
+        return bad("'id' must be a lowercase id such as first-taste-check")
+    pass_mark = value.get("pass_mark", 80)
+    if fmt.integer(pass_mark) or not 0 <= pass_mark <= 100:
+        return bad("'pass_mark' must be a whole percentage from 0 to 100")
+    attempts = value.get("attempts", "unlimited")
+    if attempts != "unlimited" and fmt.positive_int(attempts):
+        return bad("'attempts' must be a whole number above zero or 'unlimited'")
+    shuffle = value.get("shuffle", [])
+    if not isinstance(shuffle, list) or not set(shuffle) <= {"questions", "options"}:
+        return bad("'shuffle' must be a list of: questions, options")
+    draw = value.get("draw")
+    if draw is not None and fmt.positive_int(draw):
+        return bad("'draw' must be a whole number above zero")
+    review = value.get("review", "immediately")
+    if review not in REVIEW_POLICIES:
+        return bad(f"'review' must be one of: {', '.join(REVIEW_POLICIES)}")
+    limit = value.get("time_limit")
+    if limit is not None and fmt.positive_int(limit):
+        return bad("'time_limit' must be a whole number of minutes above zero")
+    settings = QuizSettings(
+        id=qid,
+        pass_mark=pass_mark,
+        attempts=None if attempts == "unlimited" else attempts,
+        shuffle_questions="questions" in shuffle,
+        shuffle_options="options" in shuffle,
+        draw=draw,
+        review=review,
+        time_limit=limit,
+    )
+    return settings, []
+
+
+def build_question(
+    md: MarkdownIt,
+    token: Token,
+    env: MutableMapping[str, Any],
+    types: Mapping[str, QuestionType],
+) -> tuple[Question | None, list[Problem]]:
+    """Turn one ```quiz fence token into a checked question (or the problems found)."""
+    path = env["path"]
+    line = env["first_line"] + (token.map[0] if token.map else 0)
+    info = token.info.split()
+    if len(info) != 3 or not QUESTION_ID.match(info[2]):
+        message = "a question fence starts with ```quiz <type> <id> (id: lowercase, digits, dashes)"
+        return None, [Problem(path, line, "C160", message)]
+    _, type_name, qid = info
+    qtype = types.get(type_name)
+    if qtype is None:
+        known = ", ".join(sorted(types))
+        return None, [
+            Problem(path, line, "C161", f"unknown question type {type_name!r} (known: {known})")
+        ]
+    draft, problems = _draft(md, token, env, qid, type_name, line)
+    if draft is None:
+        return None, problems
+    problems += _check_settings(draft, qtype)
+    if problems:
+        return None, problems
+    question, found = qtype.parse(draft)
+    return (question if not found else None), found
+
+
+def _draft(
+    md: MarkdownIt, token: Token, env: MutableMapping[str, Any], qid: str, type_name: str, line: int
+) -> tuple[QuestionDraft | None, list[Problem]]:
+    """The generic structure of a fence body: settings, prompt, answer list, feedback."""
+    path = env["path"]
+    body = token.content
+    lines = body.split("\n")
+    settings: dict[str, Any] = {}
+    settings_lines: dict[str, int] = {}
+    start = 0
+    if lines and lines[0].strip() == "---":
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        if end is None:
+            return None, [
+                Problem(path, line + 1, "C168", "question settings are not closed by '---'")
+            ]
+        fm = fmt.split("\n".join(lines[: end + 1]) + "\n", path, required=True)
+        if fm.problems:
+            return None, [Problem(path, line + p.line, "C168", p.message) for p in fm.problems]
+        settings, settings_lines = fm.data, {k: line + v for k, v in fm.lines.items()}
+        start = end + 1
+    rest = "\n".join(lines[start:])
+    # Link problems inside the question go to the lesson's list; no questions within questions.
+    sub_env = {**env, "first_line": line + 1 + start, "question_types": None}
+    tokens = md.parse(rest, sub_env)
+    draft = _split(md, tokens, rest.split("\n"), sub_env)
+    digest = hashlib.sha256(f"{token.info}\n{body}".encode()).hexdigest()
+    return (
+        QuestionDraft(
+            id=qid,
+            type=type_name,
+            settings=settings,
+            settings_lines=settings_lines,
+            path=path,
+            line=line,
+            source_hash=digest,
+            **draft,
+        ),
+        [],  # link problems inside the question went to the lesson's list through env
+    )
+
+
+def _block_end(tokens: Sequence[Token], start: int) -> int:
+    """The index of the token closing the block opened at `start`."""
+    level = tokens[start].level
+    closing = tokens[start].type.replace("_open", "_close")
+    return next(
+        i
+        for i in range(start + 1, len(tokens))
+        if tokens[i].type == closing and tokens[i].level == level
+    )
+
+
+def _source(lines: Sequence[str], token: Token, quote: bool = False) -> str:
+    """The source lines of a block, without the "> " markers when it is a quote."""
+    first, last = token.map or (0, 0)
+    chunk = [line.strip() for line in lines[first:last]]
+    if quote:
+        chunk = [re.sub(r"^>\s?", "", line) for line in chunk]
+    return "\n".join(chunk).strip()
+
+
+def _split(
+    md: MarkdownIt, tokens: list[Token], lines: list[str], env: MutableMapping[str, Any]
+) -> dict[str, Any]:
+    """Prompt (before the last top-level list), the list's items, and trailing quoted feedback.
+
+    Without a list (reflections), the quotes at the very end are the feedback.
+    """
+    tops = [i for i, t in enumerate(tokens) if t.level == 0 and t.nesting == 1]
+    lists = [i for i in tops if tokens[i].type in ("bullet_list_open", "ordered_list_open")]
+    if lists:
+        prompt_end = lists[-1]
+        after = _block_end(tokens, prompt_end)
+        quotes = [i for i in tops if i > after and tokens[i].type == "blockquote_open"]
+    else:
+        quotes = []
+        for i in reversed(tops):
+            if tokens[i].type != "blockquote_open":
+                break
+            quotes.insert(0, i)
+        prompt_end = quotes[0] if quotes else len(tokens)
+    prompt_tokens = tokens[:prompt_end]
+    spans = [t.map for t in prompt_tokens if t.map]
+    prompt = "\n".join(lines[spans[0][0] : spans[-1][1]]).strip() if spans else ""
+    feedback_tokens = [t for i in quotes for t in tokens[i + 1 : _block_end(tokens, i)]]
+    return {
+        "prompt": prompt,
+        "prompt_html": md.renderer.render(prompt_tokens, md.options, env),
+        "items": _items(md, tokens, lists[-1], lines, env) if lists else (),
+        "ordered": bool(lists) and tokens[lists[-1]].type == "ordered_list_open",
+        "feedback": "\n\n".join(_source(lines, tokens[i], quote=True) for i in quotes),
+        "feedback_html": md.renderer.render(feedback_tokens, md.options, env),
+    }
+
+
+def _items(
+    md: MarkdownIt, tokens: list[Token], start: int, lines: list[str], env: MutableMapping[str, Any]
+) -> tuple[DraftItem, ...]:
+    """Each item of the answer list: its text, [x]/[ ] mark, "->" pair and quoted feedback."""
+    items = []
+    end = _block_end(tokens, start)
+    level = tokens[start].level + 1
+    for i in range(start + 1, end):
+        item = tokens[i]
+        if item.type != "list_item_open" or item.level != level:
+            continue
+        close = _block_end(tokens, i)
+        inline = next((t for t in tokens[i + 1 : close] if t.type == "inline"), None)
+        text = inline.content.strip() if inline else ""
+        quote = next((j for j in range(i + 1, close) if tokens[j].type == "blockquote_open"), None)
+        feedback = feedback_html = ""
+        if quote is not None:
+            feedback = _source(lines, tokens[quote], quote=True)
+            inner = tokens[quote + 1 : _block_end(tokens, quote)]
+            feedback_html = md.renderer.render(inner, md.options, env)
+        pair = None
+        if MATCH_ARROW.search(text):
+            left, right = (s.strip() for s in MATCH_ARROW.split(text, maxsplit=1))
+            pair = (left, md.renderInline(left, env), right, md.renderInline(right, env))
+        items.append(
+            DraftItem(
+                text=text,
+                html=md.renderInline(text, env),
+                checked=item.meta.get("checked"),
+                feedback=feedback,
+                feedback_html=feedback_html,
+                pair=pair,
+                line=env["first_line"] + (item.map[0] if item.map else 0),
+            )
+        )
+    return tuple(items)
+
+
+def _check_settings(draft: QuestionDraft, qtype: QuestionType) -> list[Problem]:
+    """Common settings (points, tags) and the type's own; anything else is a typo."""
+    problems = []
+    allowed = {**COMMON_SETTINGS, **qtype.settings}
+    for key, value in draft.settings.items():
+        line = draft.settings_lines.get(key, draft.line)
+        if key not in allowed:
+            known = ", ".join(sorted(allowed))
+            problems.append(
+                draft.problem("C168", f"unknown setting {key!r} (known: {known})", line)
+            )
+        elif key == "points" and (
+            isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
+        ):
+            problems.append(draft.problem("C168", "'points' must be a number above zero", line))
+        elif key == "tags" and fmt.text_list(value):
+            problems.append(draft.problem("C168", "'tags' must be a list of names", line))
+    return problems
