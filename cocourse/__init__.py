@@ -36,6 +36,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         md=md,
         stamp=Path(app.instance_path) / "content.reload",
         on_loaded=lambda course: pm.hook.course_loaded(course=course),
+        question_types=app.extensions["cocourse.question_types"],
         watch=app.config["CONTENT_WATCH"],
         interval=app.config["CONTENT_WATCH_INTERVAL"],
     )

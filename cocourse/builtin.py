@@ -14,9 +14,17 @@ def configure_markdown(md: Any) -> None:
     standard_extensions(md)
 
 
+@hookimpl(tryfirst=True)
+def register_question_types() -> Any:
+    """The eight built-in question types, from single-choice to reflection."""
+    from .questions import BUILTIN_TYPES
+
+    return list(BUILTIN_TYPES)
+
+
 @hookimpl
 def register_blueprints() -> Any:
-    """The accounts, learning and admin pages."""
-    from . import admin, auth, learn
+    """The accounts, learning, quiz and admin pages."""
+    from . import admin, auth, learn, quiz_pages
 
-    return [auth.bp, learn.bp, admin.bp]
+    return [auth.bp, learn.bp, quiz_pages.bp, admin.bp]

@@ -17,7 +17,7 @@ from . import config, create_app, migrate
 from .content.lint import lint_path
 from .content.markdown import make_markdown
 from .db import make_engine
-from .plugins import make_plugin_manager
+from .plugins import make_plugin_manager, question_types
 
 
 def _config_app() -> Flask:
@@ -58,7 +58,7 @@ def lint_command(path: str | None, strict: bool) -> None:
     root = path or app.config["CONTENT_DIR"]
     pm = make_plugin_manager(app.config["PLUGINS"])
     md = make_markdown([lambda md: pm.hook.configure_markdown(md=md)])
-    problems = lint_path(root, md)
+    problems = lint_path(root, md, question_types(pm))
     for problem in problems:
         click.echo(f"{problem}", err=False)
     errors = [p for p in problems if p.severity == "error" or strict]
@@ -71,7 +71,10 @@ def lint_command(path: str | None, strict: bool) -> None:
 def reload_command() -> None:
     """Check the content and, if it is clean, tell running servers to reload it."""
     app = _config_app()
-    problems = [p for p in lint_path(app.config["CONTENT_DIR"]) if p.severity == "error"]
+    pm = make_plugin_manager(app.config["PLUGINS"])
+    md = make_markdown([lambda md: pm.hook.configure_markdown(md=md)])
+    found = lint_path(app.config["CONTENT_DIR"], md, question_types(pm))
+    problems = [p for p in found if p.severity == "error"]
     for problem in problems:
         click.echo(str(problem))
     if problems:
@@ -137,6 +140,28 @@ def create_admin(email: str, name: str, password: str) -> None:
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
         click.echo(f"Admin {user.email} created. Log in at /login.")
+
+
+@cli.command("regrade")
+@click.argument("quiz_id")
+def regrade_command(quiz_id: str) -> None:
+    """Rescore stored attempts of QUIZ_ID whose questions changed, and record each change."""
+    from flask import current_app
+
+    from .db import get_session
+    from .quizzes import regrade
+
+    found = current_app.extensions["cocourse.course"].course.quiz(quiz_id)
+    if found is None:
+        raise click.ClickException(f"no quiz with id {quiz_id!r} in the course")
+    types = current_app.extensions["cocourse.question_types"]
+    changes = regrade(get_session(), found[1], types)
+    for change in changes:
+        click.echo(
+            f"attempt {change.attempt_id} (user {change.user_id}) question {change.question_id}: "
+            f"{change.old_score} -> {change.new_score}"
+        )
+    click.echo(f"{len(changes)} answer(s) regraded.")
 
 
 def main() -> None:

@@ -6,13 +6,14 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from markdown_it import MarkdownIt
 
 from .content.loader import load_course
 from .content.model import Course, Problem
+from .questions.base import QuestionType
 
 log = logging.getLogger("cocourse.content")
 
@@ -35,15 +36,17 @@ class CourseState:
         md: MarkdownIt,
         stamp: Path,
         on_loaded: Callable[[Course], None],
+        question_types: Mapping[str, QuestionType] | None = None,
         watch: bool = False,
         interval: float = 1.0,
     ) -> None:
         self.root, self.md, self.stamp = root, md, stamp
+        self.question_types = question_types
         self.on_loaded, self.watch, self.interval = on_loaded, watch, interval
         self._lock = threading.Lock()
         self._next_check = 0.0
         self._seen = self._fingerprint()
-        result = load_course(root, md)
+        result = load_course(root, md, question_types)
         if result.course is None:
             raise ContentError(result.errors)
         self.course: Course = result.course
@@ -55,7 +58,7 @@ class CourseState:
         """Load the course again; on errors keep serving the old one and return the errors."""
         with self._lock:
             self._seen = self._fingerprint()
-            result = load_course(self.root, self.md)
+            result = load_course(self.root, self.md, self.question_types)
             if result.course is None:
                 for problem in result.errors:
                     log.error("reload refused, still serving the last good course: %s", problem)

@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from . import progress
+from . import progress, quizzes
 from .accounts import has_admin
 from .content.loader import ASSET_TYPES, lesson_url, module_url
 from .content.markdown import pygments_css
@@ -115,6 +115,15 @@ def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
         return render_template("learn/locked.html", module=module, status=status), 403
     done = standing.done.get(slug, frozenset())
     lessons = module.lessons
+    quiz = None
+    if lesson.quiz is not None:
+        taken = quizzes.attempts(get_session(), current_user.id, lesson.quiz.id)
+        quiz = {
+            "settings": lesson.quiz,
+            "attempts": taken,
+            "left": quizzes.attempts_left(lesson.quiz, taken),
+            "open": next((a for a in taken if a.submitted_at is None), None),
+        }
     return render_template(
         "learn/lesson.html",
         module=module,
@@ -125,6 +134,7 @@ def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
         completed=lesson.slug in done,
         done=done,
+        quiz=quiz,
     )
 
 
@@ -136,6 +146,8 @@ def complete(slug: str, lesson_slug: str) -> Response:
     index, lesson = _lesson_or_404(module, lesson_slug)
     if not ActionForm().validate_on_submit():
         abort(400)
+    if lesson.quiz is not None:
+        abort(403, "This lesson is complete once you pass its quiz.")
     locked_by = _standing().locked_by(module)
     if locked_by:
         abort(403, f"This module is locked: complete {', '.join(locked_by)} first.")

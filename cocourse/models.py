@@ -1,11 +1,12 @@
-"""Typed SQLAlchemy models: accounts and lesson completion (no Flask imports)."""
+"""Typed SQLAlchemy models: accounts, lesson completion, quiz attempts (no Flask imports)."""
 
 from __future__ import annotations
 
 import enum
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ForeignKey, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -102,3 +103,50 @@ class LessonCompletion(Base):
     lesson_slug: Mapped[str] = mapped_column(String(100))
     content_hash: Mapped[str] = mapped_column(String(64))
     completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class QuizAttempt(Base):
+    """One attempt at a quiz, pinned to the questions exactly as they were drawn and shown."""
+
+    __tablename__ = "quiz_attempt"
+    __table_args__ = (
+        # Attempt numbers are unique per learner and quiz: concurrent starts cannot both win.
+        UniqueConstraint("user_id", "quiz_id", "number"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    quiz_id: Mapped[str] = mapped_column(String(100))
+    module_slug: Mapped[str] = mapped_column(String(100))
+    lesson_slug: Mapped[str] = mapped_column(String(100))
+    number: Mapped[int]
+    pass_mark: Mapped[int]  # percent, as set when the attempt started
+    content_hash: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int]
+    # The drawn questions in the order shown, options in the order shown (JSON snapshots).
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    deadline: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    results: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)  # per question
+    score: Mapped[float | None]  # points earned
+    max_score: Mapped[float | None]
+    percent: Mapped[float | None]
+    passed: Mapped[bool | None]
+    expired: Mapped[bool] = mapped_column(default=False)
+
+
+class QuizRegrade(Base):
+    """A score changed by `cocourse regrade`: what it was, what it became, and when."""
+
+    __tablename__ = "quiz_regrade"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(100))
+    old_score: Mapped[float | None]
+    new_score: Mapped[float | None]
+    old_hash: Mapped[str] = mapped_column(String(64))
+    new_hash: Mapped[str] = mapped_column(String(64))
+    regraded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -16,7 +16,7 @@ from .plugins import recorder
 
 ROOT = Path(__file__).parent.parent
 # Hooks declared for later features; the quiz engine and certification fire them.
-NOT_FIRED_YET = {"quiz_graded", "certificate_issued"}
+NOT_FIRED_YET = {"certificate_issued"}
 
 
 def hook_names() -> set[str]:
@@ -97,6 +97,30 @@ def test_completion_events_fire_once_under_concurrency(plugged, session):
     assert errors == []
     assert sorted(c["lesson_slug"] for c in called("lesson_completed")) == ["first", "second"]
     assert called("module_completed") == [{"user_id": user.id, "module_slug": "intro"}]
+
+
+def test_quiz_graded_fires_once_per_attempt(engine, database_url, tmp_path, session):
+    from cocourse import quizzes
+    from cocourse.db import get_session
+
+    from .conftest import FIXTURES, AuthActions
+
+    recorder.calls.clear()
+    app = make_app(
+        database_url,
+        tmp_path,
+        PLUGINS=["tests.plugins.recorder"],
+        CONTENT_DIR=str(FIXTURES / "quiz_course"),
+    )
+    user = AuthActions(None, session).create()
+    module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
+    hook = app.extensions["cocourse.plugins"].hook
+    types = app.extensions["cocourse.question_types"]
+    with app.app_context():
+        attempt = quizzes.start(get_session(), user.id, module, lesson)
+        for _ in range(2):
+            quizzes.submit(get_session(), hook, attempt.id, user.id, {"q-once": "b"}, types)
+    assert called("quiz_graded") == [{"user_id": user.id, "quiz_id": "one-chance"}]
 
 
 def test_misspelled_hooks_are_refused():

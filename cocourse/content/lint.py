@@ -11,15 +11,20 @@ from .model import Problem
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
+    from ..questions.base import QuestionType
     from .loader import _ModuleDraft
     from .model import Module
 
 
-def lint_path(root: str | os.PathLike[str], md: MarkdownIt | None = None) -> list[Problem]:
+def lint_path(
+    root: str | os.PathLike[str],
+    md: MarkdownIt | None = None,
+    question_types: Mapping[str, QuestionType] | None = None,
+) -> list[Problem]:
     """Every problem in the content under `root`, errors and warnings, sorted by file and line."""
     from .loader import load_course
 
-    return list(load_course(root, md).problems)
+    return list(load_course(root, md, question_types).problems)
 
 
 def check_graph(
@@ -114,6 +119,8 @@ def check_quizzes(modules: list[Module], problems: list[Problem]) -> None:
     """Quiz and question ids are unique in the course; pools and pass marks are possible."""
     quiz_ids: dict[str, str] = {}
     question_ids: dict[str, str] = {}
+    # A question that failed to build is reported already; "no questions" would only repeat it.
+    broken = {p.path for p in problems if p.severity == "error"}
     for module in modules:
         for lesson in module.lessons:
             for question in lesson.questions:
@@ -128,6 +135,8 @@ def check_quizzes(modules: list[Module], problems: list[Problem]) -> None:
             if first != lesson.path:
                 message = f"quiz id {quiz.id!r} is already used in {first}"
                 problems.append(Problem(lesson.path, 1, "C163", message))
+            if lesson.path in broken:
+                continue
             _check_quiz_draw(lesson.path, quiz.draw, lesson.questions, problems)
             scored = [q for q in lesson.questions if q.scored]
             if quiz.pass_mark > 0 and not scored:

@@ -115,10 +115,23 @@ class Course:
     _modules: dict[str, Module] = field(init=False, repr=False, compare=False)
     _tracks: dict[str, Track] = field(init=False, repr=False, compare=False)
 
+    _quizzes: dict[str, tuple[Module, Lesson]] = field(init=False, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         modules = {m.slug: m for t in self.tracks for m in t.modules}
         object.__setattr__(self, "_modules", modules)
         object.__setattr__(self, "_tracks", {t.slug: t for t in self.tracks})
+        quizzes = {
+            lesson.quiz.id: (module, lesson)
+            for module in modules.values()
+            for lesson in module.lessons
+            if lesson.quiz is not None
+        }
+        object.__setattr__(self, "_quizzes", quizzes)
+
+    def quiz(self, quiz_id: str) -> tuple[Module, Lesson] | None:
+        """The module and lesson holding a quiz, or None."""
+        return self._quizzes.get(quiz_id)
 
     def module(self, slug: str) -> Module | None:
         """The module with this slug, or None."""

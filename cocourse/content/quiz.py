@@ -198,6 +198,14 @@ def _split(
         prompt_end = lists[-1]
         after = _block_end(tokens, prompt_end)
         quotes = [i for i in tops if i > after and tokens[i].type == "blockquote_open"]
+        stray = [i for i in tops if i > after and tokens[i].type != "blockquote_open"]
+        for i in stray[:1]:
+            line = env["first_line"] + (tokens[i].map[0] if tokens[i].map else 0)
+            message = (
+                "text after the answer list would not be shown: move it above the list, "
+                "or into a '>' quote to make it feedback"
+            )
+            env["problems"].append(Problem(env["path"], line, "C169", message))
     else:
         quotes = []
         for i in reversed(tops):

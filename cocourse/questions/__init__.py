@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from .arrange import Matching, Ordering
 from .base import QuestionType
+from .choice import MultipleChoice, SingleChoice, TrueFalse
+from .numeric import Numeric
+from .text import Reflection, ShortText
 
-BUILTIN_TYPES: tuple[QuestionType, ...] = ()
+BUILTIN_TYPES: tuple[QuestionType, ...] = (
+    SingleChoice(),
+    MultipleChoice(),
+    TrueFalse(),
+    ShortText(),
+    Numeric(),
+    Ordering(),
+    Matching(),
+    Reflection(),
+)
 
 
 def builtin_types() -> dict[str, QuestionType]:

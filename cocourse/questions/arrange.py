@@ -1,0 +1,141 @@
+"""Questions about arranging items: ordering (put them in sequence) and matching (pair them)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ..content.model import Problem
+from .base import Answer, DraftItem, Grade, Question, QuestionDraft
+from .common import (
+    NO_SETTINGS,
+    answer_id,
+    answers_by_id,
+    check_duplicates,
+    check_item_count,
+    check_plain_items,
+    feedback_for,
+    invalid,
+    is_id_list,
+    make_answers,
+    make_question,
+    normalize_text,
+    ratio,
+)
+
+
+class Ordering:
+    """Items written in the right order; the learner puts them back in sequence."""
+
+    name = "ordering"
+    widget = "order"  # the form field the quiz pages show
+    settings: Mapping[str, str] = NO_SETTINGS
+
+    def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
+        """A numbered list of at least two plain items, none written twice."""
+        problems = check_plain_items(draft, "'1. first step', '2. second step', ...")
+        if draft.items and not draft.ordered:
+            message = (
+                "the steps must be a numbered list in the right order: write "
+                "'1. first step', '2. second step', ... instead of '- ...'"
+            )
+            problems.append(draft.problem("C174", message, draft.items[0].line))
+        if problems:
+            return None, problems
+        problems = [
+            *check_item_count(draft, 2, "steps"),
+            *check_duplicates(draft, [normalize_text(item.text) for item in draft.items]),
+        ]
+        if problems:
+            return None, problems
+        answers = make_answers(draft.items, correct=lambda item: True)
+        return make_question(draft, answers), []
+
+    def grade(self, question: Question, response: Any) -> Grade:
+        """The response lists every answer id once, in the learner's order. The score is the
+        share of items in their right place; the feedback of misplaced items is shown."""
+        by_id = answers_by_id(question)
+        ids = [answer.id for answer in question.answers]
+        if (
+            not is_id_list(response, by_id)
+            or len(response) != len(ids)
+            or set(response) != set(ids)
+        ):
+            return invalid(question)
+        placed = sum(1 for given, right in zip(response, ids, strict=True) if given == right)
+        misplaced = [
+            answer
+            for given, answer in zip(response, question.answers, strict=True)
+            if given != answer.id
+        ]
+        return Grade(ratio(placed, len(ids)), feedback_for(question, misplaced), list(response))
+
+
+class Matching:
+    """Pairs written 'left -> right'; the learner matches each left side to a right side."""
+
+    name = "matching"
+    widget = "match"  # the form field the quiz pages show
+    settings: Mapping[str, str] = NO_SETTINGS
+
+    def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
+        """At least two 'left -> right' items with different left sides."""
+        problems = check_plain_items(draft, "'- left -> right'")
+        for item in draft.items:
+            if item.checked is None and item.text and item.pair is None:
+                message = (
+                    f"{item.text!r} is not a pair: write 'left -> right', with a space on "
+                    "each side of the arrow (-> or →)"
+                )
+                problems.append(draft.problem("C174", message, item.line))
+        if problems:
+            return None, problems
+        problems = [
+            *check_item_count(draft, 2, "pairs"),
+            *check_duplicates(draft, [normalize_text(_pair(item)[0]) for item in draft.items]),
+        ]
+        if problems:
+            return None, problems
+        answers = tuple(
+            Answer(
+                id=answer_id(i),
+                text=left,
+                html=left_html,
+                correct=True,
+                feedback=item.feedback,
+                feedback_html=item.feedback_html,
+                match=right,
+                match_html=right_html,
+            )
+            for i, item in enumerate(draft.items)
+            for left, left_html, right, right_html in [_pair(item)]
+        )
+        return make_question(draft, answers), []
+
+    def grade(self, question: Question, response: Any) -> Grade:
+        """The response maps each left side's id to the id of the right side chosen for it.
+
+        The score is the share of left sides given their own right side (or one with the same
+        text); unanswered or unknown choices count as wrong. Keys that are not ids of this
+        question make the whole response invalid. The feedback of wrong pairs is shown.
+        """
+        by_id = answers_by_id(question)
+        if not isinstance(response, dict) or not all(
+            isinstance(key, str) and key in by_id for key in response
+        ):
+            return invalid(question)
+        chosen: dict[str, str | None] = {}
+        wrong: list[Answer] = []
+        for answer in question.answers:
+            value = response.get(answer.id)
+            target = by_id.get(value) if isinstance(value, str) else None
+            chosen[answer.id] = target.id if target else None
+            if target is None or normalize_text(target.match) != normalize_text(answer.match):
+                wrong.append(answer)
+        score = ratio(len(question.answers) - len(wrong), len(question.answers))
+        return Grade(score, feedback_for(question, wrong), chosen)
+
+
+def _pair(item: DraftItem) -> tuple[str, str, str, str]:
+    """The item's (left, left_html, right, right_html); parse() has checked it is a pair."""
+    return item.pair or (item.text, item.html, "", "")

@@ -1,0 +1,237 @@
+"""Helpers shared by the built-in question types: answer ids, checks of the answer list and
+of settings, the question constructor, and the pieces every grade is made of.
+
+Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any
+
+from ..content.model import Problem
+from .base import Answer, DraftItem, Grade, Question, QuestionDraft
+
+NO_SETTINGS: Mapping[str, str] = MappingProxyType({})
+TASK_ITEM = "'- [x] text' for a right answer or '- [ ] text' for a wrong one"
+
+
+def answer_id(index: int) -> str:
+    """The id of the answer at a source position: a, b, ..., z, aa, ab, ..."""
+    letters = string.ascii_lowercase
+    name = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, len(letters))
+        name = letters[rest] + name
+    return name
+
+
+def normalize_text(text: str, case_sensitive: bool = False) -> str:
+    """Unicode NFKC, no outer whitespace, inner whitespace collapsed, casefolded unless asked."""
+    text = " ".join(unicodedata.normalize("NFKC", text).split())
+    return text if case_sensitive else text.casefold()
+
+
+def make_answers(
+    items: Iterable[DraftItem], correct: Callable[[DraftItem], bool] | None = None
+) -> tuple[Answer, ...]:
+    """One answer per item, with ids by source position; `[x]` marks the right ones."""
+    is_correct = correct or (lambda item: bool(item.checked))
+    return tuple(
+        Answer(
+            id=answer_id(i),
+            text=item.text,
+            html=item.html,
+            correct=is_correct(item),
+            feedback=item.feedback,
+            feedback_html=item.feedback_html,
+        )
+        for i, item in enumerate(items)
+    )
+
+
+def make_question(
+    draft: QuestionDraft, answers: tuple[Answer, ...], options: Mapping[str, Any] | None = None
+) -> Question:
+    """The question built from a checked draft; points (default 1) and tags from its settings."""
+    return Question(
+        id=draft.id,
+        type=draft.type,
+        prompt=draft.prompt,
+        prompt_html=draft.prompt_html,
+        answers=answers,
+        feedback=draft.feedback,
+        feedback_html=draft.feedback_html,
+        points=float(draft.settings.get("points", 1)),
+        tags=tuple(str(tag) for tag in draft.settings.get("tags", ())),
+        options=dict(options or {}),
+        path=draft.path,
+        line=draft.line,
+        source_hash=draft.source_hash,
+    )
+
+
+# Checks of the answer list. Each returns the problems found (an empty list when all is well).
+
+
+def check_task_items(draft: QuestionDraft) -> list[Problem]:
+    """Every item carries a [x] or [ ] mark and has text (C174)."""
+    problems = []
+    for item in draft.items:
+        if item.checked is None:
+            message = f"{item.text!r} has no [x] or [ ] mark: write each answer as {TASK_ITEM}"
+            problems.append(draft.problem("C174", message, item.line))
+        elif not item.text:
+            message = "an answer has no text: write it after the mark, or remove the line"
+            problems.append(draft.problem("C174", message, item.line))
+    return problems
+
+
+def check_plain_items(draft: QuestionDraft, example: str) -> list[Problem]:
+    """No item carries a [x] or [ ] mark, and every item has text (C174)."""
+    problems = []
+    for item in draft.items:
+        if item.checked is not None:
+            message = f"{draft.type} items take no [x] or [ ] mark: write {example}"
+            problems.append(draft.problem("C174", message, item.line))
+        elif not item.text:
+            message = "an item has no text: write it after the list marker, or remove the line"
+            problems.append(draft.problem("C174", message, item.line))
+    return problems
+
+
+def check_item_count(draft: QuestionDraft, minimum: int, what: str) -> list[Problem]:
+    """The answer list has at least `minimum` items (C171)."""
+    if len(draft.items) >= minimum:
+        return []
+    found = len(draft.items)
+    message = f"needs at least {minimum} {what} in a list after the question, found {found}"
+    return [draft.problem("C171", f"{message}: add the missing {what}")]
+
+
+def check_correct_count(draft: QuestionDraft, exactly_one: bool) -> list[Problem]:
+    """One [x] item (or, unless `exactly_one`, at least one) (C170)."""
+    if not draft.items:
+        return []  # check_item_count reports the missing list
+    checked = [item for item in draft.items if item.checked]
+    if not checked:
+        wanted = "exactly one" if exactly_one else "at least one"
+        message = f"no answer is marked right: mark {wanted} with '- [x]'"
+        return [draft.problem("C170", message)]
+    if exactly_one and len(checked) > 1:
+        message = (
+            f"{len(checked)} answers are marked [x] but exactly one may be right: keep one [x] "
+            "and change the others to [ ] (or use a multiple-choice question)"
+        )
+        return [draft.problem("C170", message, checked[1].line)]
+    return []
+
+
+def check_duplicates(draft: QuestionDraft, keys: Sequence[str]) -> list[Problem]:
+    """No two items with the same key, such as their normalized text (C175).
+
+    `keys` holds one key per item of the answer list, in order.
+    """
+    problems = []
+    seen: dict[str, int] = {}
+    for item, key in zip(draft.items, keys, strict=True):
+        if key in seen:
+            message = (
+                f"{item.text!r} repeats the answer on line {seen[key]}: "
+                "remove one of them or make them differ"
+            )
+            problems.append(draft.problem("C175", message, item.line))
+        else:
+            seen[key] = item.line
+    return problems
+
+
+def check_no_items(draft: QuestionDraft) -> list[Problem]:
+    """A question without an answer list (C174)."""
+    if not draft.items:
+        return []
+    message = (
+        f"a {draft.type} question takes no answer list, and any list in the question counts "
+        "as one: remove the list, or write its points as sentences"
+    )
+    return [draft.problem("C174", message, draft.items[0].line)]
+
+
+# Checks of the type's own settings (C168). Each returns (value, problems).
+
+
+def bool_setting(draft: QuestionDraft, key: str, default: bool) -> tuple[bool, list[Problem]]:
+    """A yes/no setting written as true or false."""
+    value = draft.settings.get(key, default)
+    if isinstance(value, bool):
+        return value, []
+    message = f"'{key}' must be true or false, not {value!r}: write {key}: true or {key}: false"
+    return default, [draft.problem("C168", message, draft.settings_lines.get(key))]
+
+
+def number_setting(
+    draft: QuestionDraft, key: str, default: float, example: str, whole: bool = False
+) -> tuple[float, list[Problem]]:
+    """A number of at least zero (a whole number when `whole`)."""
+    value = draft.settings.get(key, default)
+    if (
+        isinstance(value, int | float)
+        and not isinstance(value, bool)
+        and not (whole and isinstance(value, float))
+        and math.isfinite(value)
+        and value >= 0
+    ):
+        return value, []
+    kind = "a whole number" if whole else "a number"
+    message = f"'{key}' must be {kind} of 0 or more, not {value!r}: write, say, {key}: {example}"
+    return default, [draft.problem("C168", message, draft.settings_lines.get(key))]
+
+
+def text_setting(draft: QuestionDraft, key: str, example: str) -> tuple[str | None, list[Problem]]:
+    """An optional text setting (None when absent)."""
+    value = draft.settings.get(key)
+    if value is None or isinstance(value, str):
+        return value, []
+    message = f"'{key}' must be text, not {value!r}: write, say, {key}: {example}"
+    return None, [draft.problem("C168", message, draft.settings_lines.get(key))]
+
+
+# Grading helpers.
+
+
+def answers_by_id(question: Question) -> dict[str, Answer]:
+    """The question's answers keyed by id."""
+    return {answer.id: answer for answer in question.answers}
+
+
+def feedback_for(
+    question: Question, answers: Iterable[Answer] = (), before: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """Notes from the grader, then the feedback of the given answers, then the general one."""
+    parts = [*before, *(answer.feedback_html for answer in answers)]
+    parts.append(question.feedback_html)
+    return tuple(part for part in parts if part)
+
+
+def invalid(question: Question, before: Iterable[str] = ()) -> Grade:
+    """The grade of a response that is missing, malformed or tampered with."""
+    return Grade(0.0, feedback_for(question, before=before), None)
+
+
+def is_id_list(response: Any, ids: Mapping[str, Answer]) -> bool:
+    """Whether a response is a list of strings, each the id of an answer of this question."""
+    return isinstance(response, list | tuple) and all(
+        isinstance(value, str) and value in ids for value in response
+    )
+
+
+def ratio(part: int, whole: int) -> float:
+    """part / whole kept within 0 and 1 (0 when there is nothing to count)."""
+    if whole <= 0:
+        return 0.0
+    return min(1.0, max(0.0, part / whole))

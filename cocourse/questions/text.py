@@ -1,0 +1,226 @@
+"""Written answers: short-text (checked against accepted answers) and reflection (not scored)."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+from ..content.model import Problem
+from .base import Answer, Grade, Question, QuestionDraft
+from .common import (
+    bool_setting,
+    check_correct_count,
+    check_duplicates,
+    check_item_count,
+    check_no_items,
+    check_task_items,
+    feedback_for,
+    invalid,
+    make_answers,
+    make_question,
+    normalize_text,
+    number_setting,
+    text_setting,
+)
+
+MAX_ANSWER_CHARS = 500  # a longer short-text response is wrong
+MAX_PATTERN_CHARS = 200
+MAX_REFLECTION_CHARS = 10_000  # a longer reflection is cut to this length
+DEFAULT_MIN_WORDS = 20
+TOO_LONG = (
+    f"<p>Your answer is longer than {MAX_ANSWER_CHARS} characters, so it is not accepted.</p>"
+)
+
+
+def pattern_problem(pattern: str, case_sensitive: bool) -> str | None:
+    """Why a short-text pattern cannot be used, or None when it is fine."""
+    if len(pattern) > MAX_PATTERN_CHARS:
+        return (
+            f"'pattern' is {len(pattern)} characters long: shorten it to {MAX_PATTERN_CHARS} "
+            "or fewer, or list the accepted answers as '- [x]' items instead"
+        )
+    try:
+        compiled = re.compile(pattern, _flags(case_sensitive))
+    except (re.error, OverflowError, RecursionError) as exc:
+        return (
+            f"'pattern' is not a valid regular expression ({exc}): check the brackets, and "
+            "write a backslash before a special character you mean literally, as in \\."
+        )
+    if _nested_repeat(pattern):
+        return (
+            "'pattern' repeats a group that itself repeats, such as (a+)+, which can make "
+            "checking one answer take minutes: write the group without its inner + or *"
+        )
+    if compiled.fullmatch(""):
+        return (
+            "'pattern' accepts an empty answer: make sure it needs at least one character "
+            "(use + rather than *)"
+        )
+    return None
+
+
+def _nested_repeat(pattern: str) -> bool:
+    """Whether a repeated group holds a repeat itself, such as (a+)+ or ((b*)c)*: the usual
+    cause of catastrophic backtracking, where checking one answer can take minutes."""
+    inner = [False]  # per open group: does it contain + * or {n,m}?
+    i = 0
+    while i < len(pattern):
+        char = pattern[i]
+        if char == "\\":
+            i += 1  # skip the escaped character
+        elif char == "[":
+            i = _class_end(pattern, i)
+        elif char == "(":
+            inner.append(False)
+        elif char == ")" and len(inner) > 1:
+            had = inner.pop()
+            repeated = i + 1 < len(pattern) and pattern[i + 1] in "+*{"
+            if had and repeated:
+                return True
+            inner[-1] = inner[-1] or had
+        elif char in "+*{":
+            inner[-1] = True
+        i += 1
+    return False
+
+
+def _class_end(pattern: str, start: int) -> int:
+    """The index of the ] closing the character class opened at `start`."""
+    i = start + 1
+    if pattern[i : i + 1] == "^":
+        i += 1
+    if pattern[i : i + 1] == "]":
+        i += 1  # a ] right at the start is a literal
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return i
+
+
+def _flags(case_sensitive: bool) -> int:
+    return 0 if case_sensitive else re.IGNORECASE
+
+
+@functools.lru_cache(maxsize=256)
+def _compile(pattern: str, case_sensitive: bool) -> re.Pattern[str] | None:
+    """The compiled pattern (None when it does not compile); cached across grades."""
+    try:
+        return re.compile(pattern, _flags(case_sensitive))
+    except (re.error, OverflowError, RecursionError):
+        return None
+
+
+class ShortText:
+    """A short typed answer, compared with the accepted answers after normalization."""
+
+    name = "short-text"
+    widget = "text"  # the form field the quiz pages show
+    settings: Mapping[str, str] = MappingProxyType(
+        {
+            "case_sensitive": "true: upper and lower case must match the answer (default false)",
+            "pattern": "a regular expression: a response that matches it as a whole is also right",
+        }
+    )
+
+    def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
+        """[x] items are accepted answers (at least one), [ ] items anticipated wrong ones."""
+        problems = check_task_items(draft)
+        case_sensitive, found = bool_setting(draft, "case_sensitive", False)
+        problems += found
+        pattern, found = text_setting(draft, "pattern", "'^co-?creation$'")
+        problems += found
+        if pattern is not None:
+            reason = pattern_problem(pattern, case_sensitive)
+            if reason:
+                problems.append(draft.problem("C173", reason, draft.settings_lines.get("pattern")))
+        if problems:
+            return None, problems
+        problems = [
+            *check_item_count(draft, 1, "accepted answer"),
+            *check_correct_count(draft, exactly_one=False),
+            *check_duplicates(draft, [normalize_text(i.text, case_sensitive) for i in draft.items]),
+        ]
+        if problems:
+            return None, problems
+        options = {"case_sensitive": case_sensitive, "pattern": pattern}
+        return make_question(draft, make_answers(draft.items), options), []
+
+    def grade(self, question: Question, response: Any) -> Grade:
+        """The response is the typed text. A listed answer decides (with its feedback); else
+        the pattern, if any, may accept it; anything else is wrong."""
+        if not isinstance(response, str):
+            return invalid(question)
+        case_sensitive = bool(question.options.get("case_sensitive", False))
+        text = response.strip()
+        if len(text) > MAX_ANSWER_CHARS:
+            cut = normalize_text(text[:MAX_ANSWER_CHARS], case_sensitive)
+            return Grade(0.0, feedback_for(question, before=[TOO_LONG]), cut)
+        typed = normalize_text(text, case_sensitive)
+        answer = _listed(question.answers, typed, case_sensitive)
+        if answer is not None:
+            return Grade(1.0 if answer.correct else 0.0, feedback_for(question, [answer]), typed)
+        pattern = question.options.get("pattern")
+        compiled = _compile(pattern, case_sensitive) if isinstance(pattern, str) else None
+        right = bool(typed) and compiled is not None and compiled.fullmatch(typed) is not None
+        return Grade(1.0 if right else 0.0, feedback_for(question), typed)
+
+
+def _listed(answers: tuple[Answer, ...], typed: str, case_sensitive: bool) -> Answer | None:
+    """The listed answer (accepted or anticipated wrong) that the typed text is, if any."""
+    return next(
+        (answer for answer in answers if normalize_text(answer.text, case_sensitive) == typed),
+        None,
+    )
+
+
+def word_count(text: str) -> int:
+    """The words in a text: runs without spaces that hold at least one letter or digit."""
+    return sum(1 for word in text.split() if any(char.isalnum() for char in word))
+
+
+def enough_words(question: Question, response: Any) -> bool:
+    """Whether a reflection response reaches the question's `min_words` (for the attempt)."""
+    text = response.strip() if isinstance(response, str) else ""
+    minimum = int(question.options.get("min_words", DEFAULT_MIN_WORDS))
+    return word_count(text[:MAX_REFLECTION_CHARS]) >= minimum
+
+
+def _words(count: int) -> str:
+    return f"{count} word" if count == 1 else f"{count} words"
+
+
+class Reflection:
+    """A written reflection: no answer list, not scored, with a minimum length."""
+
+    name = "reflection"
+    widget = "textarea"  # the form field the quiz pages show
+    settings: Mapping[str, str] = MappingProxyType(
+        {"min_words": f"the fewest words a learner must write (default {DEFAULT_MIN_WORDS})"}
+    )
+
+    def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
+        """Only a prompt (and optional feedback); `min_words` a whole number of 0 or more."""
+        minimum, problems = number_setting(
+            draft, "min_words", DEFAULT_MIN_WORDS, str(DEFAULT_MIN_WORDS), whole=True
+        )
+        problems += check_no_items(draft)
+        if problems:
+            return None, problems
+        options = {"scored": False, "min_words": int(minimum)}
+        return make_question(draft, (), options), []
+
+    def grade(self, question: Question, response: Any) -> Grade:
+        """No score; the feedback counts the words and asks for more below the minimum."""
+        text = response.strip() if isinstance(response, str) else ""
+        text = text[:MAX_REFLECTION_CHARS]
+        count = word_count(text)
+        minimum = int(question.options.get("min_words", DEFAULT_MIN_WORDS))
+        note = f"<p>You wrote {_words(count)}.</p>"
+        if count < minimum:
+            note = (
+                f"<p>You wrote {_words(count)}. Write at least {_words(minimum)}: "
+                f"{minimum - count} more.</p>"
+            )
+        return Grade(None, feedback_for(question, before=[note]), text)

@@ -1,0 +1,311 @@
+"""Quiz services: start, submit and review attempts; regrade on request. Each takes a Session.
+
+Attempts are pinned: they store the drawn questions, in the order shown, as JSON snapshots,
+so reviews and scores stay what they were when the Markdown changes later.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .content.model import Lesson, Module
+from .content.quiz import QuizSettings
+from .db import write
+from .models import QuizAttempt, QuizRegrade, User, utcnow
+from .questions.base import Question, QuestionType
+from .questions.snapshot import from_snapshot, to_snapshot
+
+# Answers may arrive a little after the deadline (a slow network, a click at the last second).
+GRACE = timedelta(seconds=30)
+# Question types whose answers are always shown in a random order: showing them in the
+# written order would give the answer away.
+ALWAYS_SHUFFLED = frozenset({"ordering", "matching"})
+NEVER_SHUFFLED = frozenset({"true-false"})
+
+
+class QuizError(Exception):
+    """A quiz request that cannot be carried out; the message says why."""
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """An attempt's questions rebuilt from its snapshot, with the answer order shown."""
+
+    attempt: QuizAttempt
+    questions: tuple[tuple[Question, list[str]], ...]
+
+
+def attempts(session: Session, user_id: int, quiz_id: str) -> list[QuizAttempt]:
+    """A learner's attempts at a quiz, oldest first."""
+    rows = session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
+        .order_by(QuizAttempt.number)
+    )
+    return list(rows)
+
+
+def attempts_left(settings: QuizSettings, taken: list[QuizAttempt]) -> int | None:
+    """How many attempts may still be started (None: unlimited)."""
+    if settings.attempts is None:
+        return None
+    return max(0, settings.attempts - len(taken))
+
+
+def review_allowed(settings: QuizSettings, taken: list[QuizAttempt]) -> bool:
+    """Whether feedback and correct answers may be shown, by the quiz's review policy."""
+    submitted = [a for a in taken if a.submitted_at is not None]
+    if settings.review == "immediately":
+        return True
+    if settings.review == "never":
+        return False
+    passed = any(a.passed for a in submitted)
+    if settings.review == "after-passing":
+        return passed
+    left = attempts_left(settings, taken)
+    return passed or left == 0  # after-last-attempt
+
+
+def draw(lesson: Lesson, settings: QuizSettings, seed: int) -> list[dict[str, Any]]:
+    """The questions of one attempt: the pool draw, shuffles, and answer order, from a seed."""
+    rng = random.Random(seed)  # noqa: S311 - shuffling questions, not security
+    questions = list(lesson.questions)
+    if settings.draw is not None:
+        chosen = set(rng.sample(range(len(questions)), settings.draw))
+        questions = [q for i, q in enumerate(questions) if i in chosen]
+    if settings.shuffle_questions:
+        rng.shuffle(questions)
+    snapshots = []
+    for question in questions:
+        order = [answer.id for answer in question.answers]
+        shuffle = settings.shuffle_options or question.type in ALWAYS_SHUFFLED
+        if shuffle and question.type not in NEVER_SHUFFLED:
+            rng.shuffle(order)
+        snapshots.append(to_snapshot(question, order))
+    return snapshots
+
+
+def start(
+    session: Session, user_id: int, module: Module, lesson: Lesson, now: datetime | None = None
+) -> QuizAttempt:
+    """The learner's open attempt, or a new one if attempts are left."""
+    settings = _settings(lesson)
+    now = now or utcnow()
+    for _ in range(2):  # a concurrent start can take our number once: then reuse its attempt
+        try:
+            with write(session):
+                return _start_locked(session, user_id, module, lesson, settings, now)
+        except IntegrityError:
+            continue
+    raise QuizError("Another attempt was being started at the same moment; try again.")
+
+
+def _start_locked(
+    session: Session,
+    user_id: int,
+    module: Module,
+    lesson: Lesson,
+    settings: QuizSettings,
+    now: datetime,
+) -> QuizAttempt:
+    """Start or resume inside the write transaction (the learner's row is locked)."""
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    taken = attempts(session, user_id, settings.id)
+    open_attempt = next((a for a in taken if a.submitted_at is None), None)
+    if open_attempt is not None:
+        if not _past_deadline(open_attempt, now):
+            return open_attempt
+        _expire(open_attempt, now)
+    left = attempts_left(settings, taken)
+    if left == 0:
+        raise QuizError("You have used every attempt at this quiz.")
+    seed = secrets.randbelow(2**31)
+    attempt = QuizAttempt(
+        user_id=user_id,
+        quiz_id=settings.id,
+        module_slug=module.slug,
+        lesson_slug=lesson.slug,
+        number=len(taken) + 1,
+        pass_mark=settings.pass_mark,
+        content_hash=lesson.content_hash,
+        seed=seed,
+        questions=draw(lesson, settings, seed),
+        started_at=now,
+        deadline=now + timedelta(minutes=settings.time_limit) if settings.time_limit else None,
+    )
+    session.add(attempt)
+    session.flush()
+    return attempt
+
+
+def view(attempt: QuizAttempt) -> AttemptView:
+    """The attempt's questions as they were shown."""
+    return AttemptView(attempt, tuple(from_snapshot(data) for data in attempt.questions))
+
+
+def submit(
+    session: Session,
+    hook: Any,
+    attempt_id: int,
+    user_id: int,
+    responses: Mapping[str, Any],
+    types: Mapping[str, QuestionType],
+    now: datetime | None = None,
+) -> tuple[QuizAttempt, bool]:
+    """Grade and store an attempt once; a repeated submission returns the stored result.
+
+    Returns the attempt and whether this call graded it (the quiz-graded event fires then).
+    """
+    now = now or utcnow()
+    with write(session):
+        attempt = session.get(QuizAttempt, attempt_id, with_for_update=True, populate_existing=True)
+        if attempt is None or attempt.user_id != user_id:
+            raise LookupError(attempt_id)
+        if attempt.submitted_at is not None:
+            return attempt, False
+        if _past_deadline(attempt, now):
+            _expire(attempt, now)
+        else:
+            _grade(attempt, responses, types, now)
+    hook.quiz_graded(
+        user_id=user_id,
+        quiz_id=attempt.quiz_id,
+        attempt_id=attempt.id,
+        score=attempt.percent or 0.0,
+        passed=bool(attempt.passed),
+    )
+    return attempt, True
+
+
+def _grade(
+    attempt: QuizAttempt,
+    responses: Mapping[str, Any],
+    types: Mapping[str, QuestionType],
+    now: datetime,
+) -> None:
+    """Score every question of the attempt and store answers, scores and feedback."""
+    results = []
+    answers = {}
+    for question, _order in view(attempt).questions:
+        grade = types[question.type].grade(question, responses.get(question.id))
+        answers[question.id] = grade.response
+        results.append(
+            {"id": question.id, "score": grade.score, "feedback": list(grade.feedback_html)}
+        )
+    attempt.answers = answers
+    attempt.results = results
+    attempt.submitted_at = now
+    _total(attempt)
+
+
+def _total(attempt: QuizAttempt) -> None:
+    """Points earned and available, percent and pass/fail from the per-question results."""
+    scores = {result["id"]: result["score"] for result in attempt.results or []}
+    earned = available = 0.0
+    for question, _order in view(attempt).questions:
+        if question.scored:
+            available += question.points
+            earned += (scores.get(question.id) or 0.0) * question.points
+    attempt.score = earned
+    attempt.max_score = available
+    attempt.percent = round(100 * earned / available, 2) if available else 0.0
+    attempt.passed = not attempt.expired and attempt.percent >= attempt.pass_mark
+
+
+def _past_deadline(attempt: QuizAttempt, now: datetime) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + GRACE
+
+
+def _expire(attempt: QuizAttempt, now: datetime) -> None:
+    """Close an attempt whose time ran out: nothing was submitted in time, so it scores 0."""
+    attempt.expired = True
+    attempt.submitted_at = now
+    attempt.answers = {}
+    attempt.results = []
+    attempt.score = 0.0
+    attempt.max_score = sum(q.points for q, _ in view(attempt).questions if q.scored)
+    attempt.percent = 0.0
+    attempt.passed = False
+
+
+def _settings(lesson: Lesson) -> QuizSettings:
+    if lesson.quiz is None:
+        raise QuizError("This lesson has no quiz.")
+    return lesson.quiz
+
+
+@dataclass(frozen=True)
+class Change:
+    """One regraded answer."""
+
+    attempt_id: int
+    user_id: int
+    question_id: str
+    old_score: float | None
+    new_score: float | None
+
+
+def regrade(session: Session, lesson: Lesson, types: Mapping[str, QuestionType]) -> list[Change]:
+    """Rescore stored answers of questions whose source changed since the attempt.
+
+    Each change is recorded (QuizRegrade) and the attempt's totals are recomputed; the
+    attempt's snapshot keeps the wording the learner saw.
+    """
+    settings = _settings(lesson)
+    current = {question.id: question for question in lesson.questions}
+    changes: list[Change] = []
+    with write(session):
+        rows = session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.quiz_id == settings.id, QuizAttempt.submitted_at.is_not(None))
+            .order_by(QuizAttempt.id)
+            .with_for_update()
+        )
+        for attempt in rows:
+            changes += _regrade_attempt(session, attempt, current, types)
+    return changes
+
+
+def _regrade_attempt(
+    session: Session,
+    attempt: QuizAttempt,
+    current: Mapping[str, Question],
+    types: Mapping[str, QuestionType],
+) -> list[Change]:
+    """Regrade one attempt against the current questions."""
+    if attempt.expired:
+        return []
+    changes = []
+    results = [dict(result) for result in attempt.results or []]
+    for result, (taken, _order) in zip(results, view(attempt).questions, strict=True):
+        now = current.get(taken.id)
+        if now is None or now.source_hash == taken.source_hash or now.type != taken.type:
+            continue
+        grade = types[now.type].grade(now, (attempt.answers or {}).get(taken.id))
+        if grade.score == result["score"]:
+            continue
+        session.add(
+            QuizRegrade(
+                attempt_id=attempt.id,
+                question_id=taken.id,
+                old_score=result["score"],
+                new_score=grade.score,
+                old_hash=taken.source_hash,
+                new_hash=now.source_hash,
+            )
+        )
+        changes.append(Change(attempt.id, attempt.user_id, taken.id, result["score"], grade.score))
+        result["score"] = grade.score
+    if changes:
+        attempt.results = results
+        _total(attempt)
+    return changes
