@@ -81,22 +81,36 @@ def attempt_page(attempt_id: int) -> str | Response:
         view=view,
         form=attempt_form(view.questions, types),
         widget_names=[widget_of(q, types) for q, _ in view.questions],
+        missing={},
         **_context(attempt),
     )
 
 
 @bp.post("/attempts/<int:attempt_id>")
 @login_required
-def submit(attempt_id: int) -> Response:
+def submit(attempt_id: int) -> Response | tuple[str, int]:
     """Grade the attempt once; a repeated or replayed submission shows the stored result."""
     attempt = _own_attempt_or_404(attempt_id)
     view = quizzes.view(attempt)
-    form = attempt_form(view.questions, _types())
+    types = _types()
+    form = attempt_form(view.questions, types)
     if not form.validate_on_submit():
         abort(400)
+    answers = responses(form, view.questions)
+    missing = _incomplete(view, answers, types) if attempt.submitted_at is None else {}
+    if missing:
+        return render_template(  # type: ignore[return-value]
+            "quiz/attempt.html",
+            attempt=attempt,
+            view=view,
+            form=form,
+            widget_names=[widget_of(q, types) for q, _ in view.questions],
+            missing=missing,
+            **_context(attempt),
+        ), 422
     hook = current_app.extensions["cocourse.plugins"].hook
     attempt, graded = quizzes.submit(
-        get_session(), hook, attempt.id, current_user.id, responses(form, view.questions), _types()
+        get_session(), hook, attempt.id, current_user.id, answers, types
     )
     context = _context(attempt)
     if graded and attempt.passed and context["lesson"] is not None:
@@ -128,6 +142,17 @@ def result(attempt_id: int) -> str | Response:
         form=ActionForm(),
         **context,
     )
+
+
+def _incomplete(view: quizzes.AttemptView, answers: dict[str, Any], types: Any) -> dict[str, str]:
+    """Messages for answers a type will not accept yet (a reflection that is too short)."""
+    found = {}
+    for question, _order in view.questions:
+        check = getattr(types[question.type], "incomplete", None)
+        message = check(question, answers.get(question.id)) if check else None
+        if message:
+            found[question.id] = message
+    return found
 
 
 def _context(attempt: QuizAttempt) -> dict[str, Any]:

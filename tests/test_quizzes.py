@@ -293,3 +293,13 @@ def test_text_after_the_answer_list_is_reported(quiz_course):
     quiz.write_text(quiz.read_text().replace("- [x] Right\n", "- [x] Right\n\nStray text.\n"))
     found = [(p.code, p.line) for p in lint_path(quiz_course)]
     assert ("C169", 16) in found
+
+
+def test_a_short_reflection_is_sent_back_with_everything_kept(client, learner, session):
+    attempt_id = start(client)
+    response = submit(client, attempt_id, {**ALL_RIGHT, "q7": "Too short"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "Write at least 3 words before you submit." in html
+    assert 'value="Check-In "' in html  # what was typed is still there
+    assert session.get(QuizAttempt, attempt_id).submitted_at is None

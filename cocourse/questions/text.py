@@ -224,3 +224,10 @@ class Reflection:
                 f"{minimum - count} more.</p>"
             )
         return Grade(None, feedback_for(question, before=[note]), text)
+
+    def incomplete(self, question: Question, response: Any) -> str | None:
+        """Why a response cannot be submitted yet (too short), or None when it can."""
+        if enough_words(question, response):
+            return None
+        minimum = int(question.options.get("min_words", DEFAULT_MIN_WORDS))
+        return f"Write at least {_words(minimum)} before you submit."

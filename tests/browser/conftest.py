@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from ..conftest import make_app
+from ..conftest import COURSE, make_app
 
 CHROMIUM = os.environ.get("COCOURSE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent.parent.parent / "test-artifacts"
@@ -42,9 +42,15 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def live_server(engine, database_url, tmp_path) -> Iterator[str]:
+def content_dir() -> Path:
+    """The course the live server serves (tests override this fixture)."""
+    return COURSE
+
+
+@pytest.fixture
+def live_server(engine, database_url, tmp_path, content_dir) -> Iterator[str]:
     """The app served by a real HTTP server on a free loopback port."""
-    app = make_app(database_url, tmp_path)
+    app = make_app(database_url, tmp_path, CONTENT_DIR=str(content_dir))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
