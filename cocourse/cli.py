@@ -7,6 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask
@@ -49,31 +50,38 @@ cli = FlaskGroup(
 )
 
 
+def _content_tools(app: Flask) -> tuple[Any, dict[str, Any]]:
+    """The Markdown parser and question types the configured plugins give."""
+    pm = make_plugin_manager(app.config["PLUGINS"])
+    md = make_markdown([lambda md: pm.hook.configure_markdown(md=md)])
+    return md, question_types(pm)
+
+
+def _lint(app: Flask, root: str | Path, strict: bool = False) -> int:
+    """Lint `root` with the configured plugins, print the problems; the exit status."""
+    problems = lint_path(root, *_content_tools(app))
+    for problem in problems:
+        click.echo(str(problem))
+    errors = [p for p in problems if p.severity == "error" or strict]
+    summary = f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {root}"
+    click.echo(summary, err=True)
+    return 1 if errors else 0
+
+
 @cli.command("lint", with_appcontext=False)
 @click.argument("path", required=False, type=click.Path(file_okay=False))
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def lint_command(path: str | None, strict: bool) -> None:
     """Check the course content; print file:line: CODE message for each problem."""
     app = _config_app()
-    root = path or app.config["CONTENT_DIR"]
-    pm = make_plugin_manager(app.config["PLUGINS"])
-    md = make_markdown([lambda md: pm.hook.configure_markdown(md=md)])
-    problems = lint_path(root, md, question_types(pm))
-    for problem in problems:
-        click.echo(f"{problem}", err=False)
-    errors = [p for p in problems if p.severity == "error" or strict]
-    summary = f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {root}"
-    click.echo(summary, err=True)
-    sys.exit(1 if errors else 0)
+    sys.exit(_lint(app, path or app.config["CONTENT_DIR"], strict))
 
 
 @cli.command("reload", with_appcontext=False)
 def reload_command() -> None:
     """Check the content and, if it is clean, tell running servers to reload it."""
     app = _config_app()
-    pm = make_plugin_manager(app.config["PLUGINS"])
-    md = make_markdown([lambda md: pm.hook.configure_markdown(md=md)])
-    found = lint_path(app.config["CONTENT_DIR"], md, question_types(pm))
+    found = lint_path(app.config["CONTENT_DIR"], *_content_tools(app))
     problems = [p for p in found if p.severity == "error"]
     for problem in problems:
         click.echo(str(problem))
@@ -162,6 +170,72 @@ def regrade_command(quiz_id: str) -> None:
             f"{change.old_score} -> {change.new_score}"
         )
     click.echo(f"{len(changes)} answer(s) regraded.")
+
+
+@cli.command("import-gift", with_appcontext=False)
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--module", "module_slug", help="Write the quiz lesson into this module folder.")
+@click.option("--id", "quiz_id", help="The quiz id (default: from the file name).")
+@click.option("--title", help="The lesson title (default: from the file name).")
+def import_gift_command(
+    file: Path, module_slug: str | None, quiz_id: str | None, title: str | None
+) -> None:
+    """Convert a Moodle GIFT file into a quiz lesson: print it, or write it into a module."""
+    from .gift import gift_to_markdown, lesson_file, question_ids, slugify
+
+    app = _config_app()
+    root = Path(app.config["CONTENT_DIR"])
+    slug = slugify(file.stem) or "imported-quiz"
+    try:
+        text = file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise click.ClickException(f"{file} is not UTF-8 text: save it as UTF-8") from exc
+    try:
+        markdown, warnings = gift_to_markdown(
+            text,
+            quiz_id=quiz_id or slug,
+            title=title or file.stem.replace("-", " ").replace("_", " ").strip().capitalize(),
+            reserved_ids=question_ids(root) if root.is_dir() else (),
+        )
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--id") from exc
+    for warning in warnings:
+        click.echo(f"{file}:{warning.line}: {warning.message}", err=True)
+    if module_slug is None:
+        click.echo(markdown, nl=False)
+        return
+    folder = root / module_slug
+    if not (folder / "module.md").is_file():
+        raise click.ClickException(f"no module {module_slug!r} in {root}")
+    try:
+        target = lesson_file(folder, slug)
+    except FileExistsError as exc:
+        raise click.ClickException(f"{exc}; rename the GIFT file to choose another slug") from exc
+    target.write_text(markdown, encoding="utf-8")
+    click.echo(f"Wrote {target} ({len(warnings)} warning(s) above)", err=True)
+    sys.exit(_lint(app, root))
+
+
+@cli.command("export-gift", with_appcontext=False)
+@click.argument("quiz_id")
+def export_gift_command(quiz_id: str) -> None:
+    """Print the questions of quiz QUIZ_ID in Moodle GIFT format (warnings go to stderr)."""
+    from .content.loader import load_course
+    from .gift import markdown_to_gift
+
+    app = _config_app()
+    result = load_course(app.config["CONTENT_DIR"], *_content_tools(app))
+    if result.course is None:
+        for problem in result.errors:
+            click.echo(str(problem), err=True)
+        raise click.ClickException("the course has errors: fix them first (see cocourse lint)")
+    found = result.course.quiz(quiz_id)
+    if found is None:
+        raise click.ClickException(f"no quiz with id {quiz_id!r} in the course")
+    gift, warnings = markdown_to_gift(found[1].questions)
+    for warning in warnings:
+        click.echo(str(warning), err=True)
+    click.echo(gift, nl=False)
 
 
 def main() -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from .content.model import Lesson, Module
 from .content.quiz import QuizSettings
@@ -45,11 +45,14 @@ class AttemptView:
 
 
 def attempts(session: Session, user_id: int, quiz_id: str) -> list[QuizAttempt]:
-    """A learner's attempts at a quiz, oldest first."""
+    """A learner's attempts at a quiz, oldest first (their JSON loads only when used)."""
     rows = session.scalars(
         select(QuizAttempt)
         .where(QuizAttempt.user_id == user_id, QuizAttempt.quiz_id == quiz_id)
         .order_by(QuizAttempt.number)
+        .options(
+            defer(QuizAttempt.questions), defer(QuizAttempt.answers), defer(QuizAttempt.results)
+        )
     )
     return list(rows)
 
@@ -195,7 +198,8 @@ def _grade(
     """Score every question of the attempt and store answers, scores and feedback."""
     results = []
     answers = {}
-    for question, _order in view(attempt).questions:
+    shown = view(attempt).questions
+    for question, _order in shown:
         grade = types[question.type].grade(question, responses.get(question.id))
         answers[question.id] = grade.response
         results.append(
@@ -204,14 +208,16 @@ def _grade(
     attempt.answers = answers
     attempt.results = results
     attempt.submitted_at = now
-    _total(attempt)
+    _total(attempt, shown)
 
 
-def _total(attempt: QuizAttempt) -> None:
+def _total(
+    attempt: QuizAttempt, shown: tuple[tuple[Question, list[str]], ...] | None = None
+) -> None:
     """Points earned and available, percent and pass/fail from the per-question results."""
     scores = {result["id"]: result["score"] for result in attempt.results or []}
     earned = available = 0.0
-    for question, _order in view(attempt).questions:
+    for question, _order in shown or view(attempt).questions:
         if question.scored:
             available += question.points
             earned += (scores.get(question.id) or 0.0) * question.points

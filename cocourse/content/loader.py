@@ -33,7 +33,7 @@ TRACKS_FILE = "tracks.yml"
 MODULE_FILE = "module.md"
 MAX_FILE_BYTES = 1_000_000
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-ORDER_PREFIX = re.compile(r"^\d+[-_]")
+ORDER_PREFIX = re.compile(r"^(\d+)[-_]")
 RESERVED_LESSON_SLUGS = frozenset({"files"})  # /modules/<slug>/files/... serves module files
 ASSET_TYPES = frozenset(
     {".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg", ".pdf", ".txt", ".csv", ".mp3", ".mp4"}

@@ -165,6 +165,12 @@ def _draft(
     )
 
 
+def _file_line(env: MutableMapping[str, Any], token: Token) -> int:
+    """The file line where a token of a question body starts."""
+    span = token.map
+    return int(env["first_line"]) + (span[0] if span else 0)
+
+
 def _block_end(tokens: Sequence[Token], start: int) -> int:
     """The index of the token closing the block opened at `start`."""
     level = tokens[start].level
@@ -200,7 +206,7 @@ def _split(
         quotes = [i for i in tops if i > after and tokens[i].type == "blockquote_open"]
         stray = [i for i in tops if i > after and tokens[i].type != "blockquote_open"]
         for i in stray[:1]:
-            line = env["first_line"] + (tokens[i].map[0] if tokens[i].map else 0)
+            line = _file_line(env, tokens[i])
             message = (
                 "text after the answer list would not be shown: move it above the list, "
                 "or into a '>' quote to make it feedback"
@@ -215,7 +221,7 @@ def _split(
         prompt_end = quotes[0] if quotes else len(tokens)
     prompt_tokens = tokens[:prompt_end]
     spans = [t.map for t in prompt_tokens if t.map]
-    prompt = "\n".join(lines[spans[0][0] : spans[-1][1]]).strip() if spans else ""
+    prompt = "\n".join(lines[spans[0][0] : max(end for _, end in spans)]).strip() if spans else ""
     feedback_tokens = [t for i in quotes for t in tokens[i + 1 : _block_end(tokens, i)]]
     return {
         "prompt": prompt,
@@ -259,7 +265,7 @@ def _items(
                 feedback=feedback,
                 feedback_html=feedback_html,
                 pair=pair,
-                line=env["first_line"] + (item.map[0] if item.map else 0),
+                line=_file_line(env, item),
             )
         )
     return tuple(items)
