@@ -73,3 +73,27 @@ def test_lint_works_even_when_the_app_could_not_start(env, monkeypatch, course_c
     result = CliRunner().invoke(cli, ["lint"])
     assert result.exit_code == 1
     assert f"{course_copy / 'tracks.yml'}:1: C150" in result.output
+
+
+def test_import_gift_writes_a_quiz_lesson_and_lints(env, monkeypatch, course_copy):
+    monkeypatch.setenv("COCOURSE_CONTENT_DIR", str(course_copy))
+    gift = course_copy.parent / "meetings.gift"
+    gift.write_text("::Opening round::What opens a meeting? {=check-in ~check-out ~agenda}\n")
+    printed = CliRunner().invoke(cli, ["import-gift", str(gift)])
+    assert printed.exit_code == 0, printed.output
+    assert "```quiz single-choice opening-round" in printed.output
+    written = CliRunner().invoke(cli, ["import-gift", str(gift), "--module", "intro"])
+    assert written.exit_code == 0, written.output
+    assert (course_copy / "intro" / "03-meetings.md").is_file()
+    assert "0 error(s)" in written.output
+
+
+def test_export_gift_prints_the_quiz(env, monkeypatch):
+    from .conftest import FIXTURES
+
+    monkeypatch.setenv("COCOURSE_CONTENT_DIR", str(FIXTURES / "quiz_course"))
+    result = CliRunner().invoke(cli, ["export-gift", "one-chance"])
+    assert result.exit_code == 0, result.output
+    assert "::q-once::" in result.output and "=Right" in result.output
+    missing = CliRunner().invoke(cli, ["export-gift", "nope"])
+    assert missing.exit_code == 1 and "no quiz with id 'nope'" in missing.output
