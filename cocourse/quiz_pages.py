@@ -148,7 +148,7 @@ def _incomplete(view: quizzes.AttemptView, answers: dict[str, Any], types: Any) 
     """Messages for answers a type will not accept yet (a reflection that is too short)."""
     found = {}
     for question, _order in view.questions:
-        check = getattr(types[question.type], "incomplete", None)
+        check = getattr(types.get(question.type), "incomplete", None)
         message = check(question, answers.get(question.id)) if check else None
         if message:
             found[question.id] = message

@@ -21,7 +21,7 @@ from .content.model import Lesson, Module
 from .content.quiz import QuizSettings
 from .db import write
 from .models import QuizAttempt, QuizRegrade, User, utcnow
-from .questions.base import Question, QuestionType
+from .questions.base import Grade, Question, QuestionType
 from .questions.snapshot import from_snapshot, to_snapshot
 
 # Answers may arrive a little after the deadline (a slow network, a click at the last second).
@@ -200,7 +200,7 @@ def _grade(
     answers = {}
     shown = view(attempt).questions
     for question, _order in shown:
-        grade = types[question.type].grade(question, responses.get(question.id))
+        grade = _grade_one(types, question, responses.get(question.id))
         answers[question.id] = grade.response
         results.append(
             {"id": question.id, "score": grade.score, "feedback": list(grade.feedback_html)}
@@ -209,6 +209,14 @@ def _grade(
     attempt.results = results
     attempt.submitted_at = now
     _total(attempt, shown)
+
+
+def _grade_one(types: Mapping[str, QuestionType], question: Question, response: Any) -> Grade:
+    """Grade one answer; a question whose type plugin is gone scores 0 instead of failing."""
+    qtype = types.get(question.type)
+    if qtype is None:
+        return Grade(0.0, ("<p>This question could not be graded: its type is not installed.</p>",))
+    return qtype.grade(question, response)
 
 
 def _total(
@@ -296,7 +304,7 @@ def _regrade_attempt(
         now = current.get(taken.id)
         if now is None or now.source_hash == taken.source_hash or now.type != taken.type:
             continue
-        grade = types[now.type].grade(now, (attempt.answers or {}).get(taken.id))
+        grade = _grade_one(types, now, (attempt.answers or {}).get(taken.id))
         if grade.score == result["score"]:
             continue
         session.add(

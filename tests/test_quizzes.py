@@ -303,3 +303,16 @@ def test_a_short_reflection_is_sent_back_with_everything_kept(client, learner, s
     assert "Write at least 3 words before you submit." in html
     assert 'value="Check-In "' in html  # what was typed is still there
     assert session.get(QuizAttempt, attempt_id).submitted_at is None
+
+
+def test_a_question_whose_type_is_gone_scores_zero(app, learner, session):
+    from cocourse.db import get_session
+
+    module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
+    hook = app.extensions["cocourse.plugins"].hook
+    with app.app_context():
+        attempt = quizzes.start(get_session(), learner.id, module, lesson)
+        attempt, _ = quizzes.submit(
+            get_session(), hook, attempt.id, learner.id, {"q-once": "b"}, {}
+        )
+    assert attempt.percent == 0 and "not installed" in attempt.results[0]["feedback"][0]
