@@ -74,14 +74,21 @@ def attempt_page(attempt_id: int) -> str | Response:
     if attempt.submitted_at is not None:
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
     view = quizzes.view(attempt)
+    return _attempt_page(attempt, view, attempt_form(view.questions, _types()), {})
+
+
+def _attempt_page(
+    attempt: QuizAttempt, view: quizzes.AttemptView, form: Any, missing: dict[str, str]
+) -> str:
+    """The form of an open attempt, with messages for answers that need more."""
     types = _types()
     return render_template(
         "quiz/attempt.html",
         attempt=attempt,
         view=view,
-        form=attempt_form(view.questions, types),
+        form=form,
         widget_names=[widget_of(q, types) for q, _ in view.questions],
-        missing={},
+        missing=missing,
         **_context(attempt),
     )
 
@@ -99,15 +106,7 @@ def submit(attempt_id: int) -> Response | tuple[str, int]:
     answers = responses(form, view.questions)
     missing = _incomplete(view, answers, types) if attempt.submitted_at is None else {}
     if missing:
-        return render_template(  # type: ignore[return-value]
-            "quiz/attempt.html",
-            attempt=attempt,
-            view=view,
-            form=form,
-            widget_names=[widget_of(q, types) for q, _ in view.questions],
-            missing=missing,
-            **_context(attempt),
-        ), 422
+        return _attempt_page(attempt, view, form, missing), 422
     hook = current_app.extensions["cocourse.plugins"].hook
     attempt, graded = quizzes.submit(
         get_session(), hook, attempt.id, current_user.id, answers, types
