@@ -85,6 +85,25 @@ def catalog() -> str:
         course=course(),
         status=standing.statuses(),
         needs_admin=needs_admin,
+        next_step=standing.next_step(course().modules) if _user_id() else None,
+    )
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard() -> str:
+    """The learner's progress: each track, where to continue, recent quiz results."""
+    standing = _standing()
+    session = get_session()
+    tracks = progress.track_progress(standing, progress.completion_dates(session, current_user.id))
+    results = quizzes.recent_results(session, current_user.id)
+    quiz_lessons = {a.quiz_id: course().quiz(a.quiz_id) for a in results}
+    return render_template(
+        "learn/dashboard.html",
+        tracks=tracks,
+        next_step=standing.next_step(course().modules),
+        results=results,
+        quiz_lessons=quiz_lessons,
     )
 
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from .content.model import Course, Lesson, Module
+from .content.model import Course, Lesson, Module, Track
 from .db import write
 from .models import LessonCompletion, User, utcnow
 
@@ -19,7 +20,7 @@ Done = Mapping[str, frozenset[str]]
 
 @dataclass(frozen=True)
 class ModuleStatus:
-    """How far a learner is in a module and what, if anything, locks it."""
+    """How far a learner is in a module's required lessons and what, if anything, locks it."""
 
     done: int
     total: int
@@ -27,7 +28,7 @@ class ModuleStatus:
 
     @property
     def complete(self) -> bool:
-        """Every lesson is complete."""
+        """Every required lesson is complete."""
         return self.total > 0 and self.done >= self.total
 
     @property
@@ -66,31 +67,47 @@ class Standing:
         self._finished: dict[str, bool] = {}
 
     def finished(self, module: Module) -> bool:
-        """Every current lesson of the module is complete."""
+        """Every required lesson of the module is complete (quiz lessons: quiz passed)."""
         if module.slug not in self._finished:
-            mine = self.done.get(module.slug, frozenset())
-            self._finished[module.slug] = bool(module.lessons) and all(
-                lesson.slug in mine for lesson in module.lessons
-            )
+            status = self.count(module)
+            self._finished[module.slug] = status[0] == status[1]
         return self._finished[module.slug]
+
+    def count(self, module: Module) -> tuple[int, int]:
+        """Required lessons complete, and required lessons in all."""
+        mine = self.done.get(module.slug, frozenset())
+        required = module.required_lessons
+        return sum(1 for lesson in required if lesson.slug in mine), len(required)
+
+    def track_locked_by(self, track: Track | None) -> tuple[str, ...]:
+        """Titles of the unfinished tracks this track needs first (empty: open)."""
+        if self.bypass_locks or track is None:
+            return ()
+        needed = [self.course.track(name) for name in track.prerequisites]
+        return tuple(t.title for t in needed if t and not all(map(self.finished, t.modules)))
 
     def locked_by(self, module: Module) -> tuple[str, ...]:
         """Titles of the unfinished prerequisite tracks and modules (empty: open)."""
         if self.bypass_locks:
             return ()
-        course = self.course
-        track = course.track(module.track)
-        tracks = [course.track(name) for name in (track.prerequisites if track else ())]
-        modules = [course.module(name) for name in module.prerequisites]
-        waiting = [t.title for t in tracks if t and not all(map(self.finished, t.modules))]
+        modules = [self.course.module(name) for name in module.prerequisites]
         missing = [m.title for m in modules if m and not self.finished(m)]
-        return tuple(waiting + missing)
+        return self.track_locked_by(self.course.track(module.track)) + tuple(missing)
 
     def status(self, module: Module) -> ModuleStatus:
         """One module's status; the lesson pages need only this."""
-        mine = self.done.get(module.slug, frozenset())
-        count = sum(1 for lesson in module.lessons if lesson.slug in mine)
-        return ModuleStatus(count, len(module.lessons), self.locked_by(module))
+        done, total = self.count(module)
+        return ModuleStatus(done, total, self.locked_by(module))
+
+    def next_step(self, modules: Sequence[Module]) -> tuple[Module, Lesson] | None:
+        """Where to continue: the first open, unfinished lesson among these modules."""
+        for module in modules:
+            if self.locked_by(module) or self.finished(module):
+                continue
+            lesson = next_lesson(module, self.done)
+            if lesson is not None:
+                return module, lesson
+        return None
 
     def statuses(self) -> dict[str, ModuleStatus]:
         """Every module's status, for the catalog."""
@@ -98,9 +115,9 @@ class Standing:
 
 
 def next_lesson(module: Module, done: Done) -> Lesson | None:
-    """The first lesson of the module that is not complete yet."""
+    """The first required lesson of the module that is not complete yet."""
     finished = done.get(module.slug, frozenset())
-    return next((lesson for lesson in module.lessons if lesson.slug not in finished), None)
+    return next((lesson for lesson in module.required_lessons if lesson.slug not in finished), None)
 
 
 def complete_lesson(
@@ -135,14 +152,75 @@ def complete_lesson(
 
 
 def _module_finished(session: Session, user_id: int, module: Module) -> bool:
-    """Whether every current lesson of the module is complete for the learner."""
+    """Whether every required lesson of the module is complete for the learner."""
     count = session.scalar(
         select(func.count())
         .select_from(LessonCompletion)
         .where(
             LessonCompletion.user_id == user_id,
             LessonCompletion.module_slug == module.slug,
-            LessonCompletion.lesson_slug.in_([lesson.slug for lesson in module.lessons]),
+            LessonCompletion.lesson_slug.in_([lesson.slug for lesson in module.required_lessons]),
         )
     )
-    return count == len(module.lessons)
+    return count == len(module.required_lessons)
+
+
+def completion_dates(session: Session, user_id: int) -> dict[tuple[str, str], datetime]:
+    """When each lesson was completed, by (module slug, lesson slug)."""
+    rows = session.execute(
+        select(
+            LessonCompletion.module_slug,
+            LessonCompletion.lesson_slug,
+            LessonCompletion.completed_at,
+        ).where(LessonCompletion.user_id == user_id)
+    )
+    return {(module, lesson): at for module, lesson, at in rows}
+
+
+@dataclass(frozen=True)
+class TrackProgress:
+    """One track on a learner's dashboard."""
+
+    track: Track
+    done: int
+    total: int
+    minutes_left: int
+    next_step: tuple[Module, Lesson] | None
+    finished: tuple[tuple[Module, datetime | None], ...]
+    locked_by: tuple[str, ...]
+
+    @property
+    def percent(self) -> int:
+        """Required lessons complete in the track, 0 to 100."""
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def track_progress(
+    standing: Standing, dates: Mapping[tuple[str, str], datetime]
+) -> list[TrackProgress]:
+    """Per track: lessons done, time left, where to continue, finished modules with dates."""
+    tracks = []
+    for track in standing.course.tracks:
+        done = total = 0
+        minutes_left = 0
+        finished = []
+        for module in track.modules:
+            count, required = standing.count(module)
+            done, total = done + count, total + required
+            if required:
+                minutes_left += round(module.estimated_minutes * (required - count) / required)
+            if standing.finished(module):
+                when = [dates.get((module.slug, lesson.slug)) for lesson in module.required_lessons]
+                finished.append((module, max((d for d in when if d), default=None)))
+        tracks.append(
+            TrackProgress(
+                track=track,
+                done=done,
+                total=total,
+                minutes_left=minutes_left,
+                next_step=standing.next_step(track.modules),
+                finished=tuple(finished),
+                locked_by=standing.track_locked_by(track),
+            )
+        )
+    return tracks

@@ -57,6 +57,20 @@ def attempts(session: Session, user_id: int, quiz_id: str) -> list[QuizAttempt]:
     return list(rows)
 
 
+def recent_results(session: Session, user_id: int, limit: int = 5) -> list[QuizAttempt]:
+    """A learner's latest submitted attempts, newest first."""
+    rows = session.scalars(
+        select(QuizAttempt)
+        .where(QuizAttempt.user_id == user_id, QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.submitted_at.desc(), QuizAttempt.id.desc())
+        .limit(limit)
+        .options(
+            defer(QuizAttempt.questions), defer(QuizAttempt.answers), defer(QuizAttempt.results)
+        )
+    )
+    return list(rows)
+
+
 def attempts_left(settings: QuizSettings, taken: list[QuizAttempt]) -> int | None:
     """How many attempts may still be started (None: unlimited)."""
     if settings.attempts is None:

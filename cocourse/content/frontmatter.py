@@ -88,6 +88,11 @@ def integer(value: Any) -> str | None:
     return None if ok else "must be a whole number"
 
 
+def boolean(value: Any) -> str | None:
+    """true or false."""
+    return None if isinstance(value, bool) else "must be true or false"
+
+
 def text_list(value: Any) -> str | None:
     """A list of strings (an empty list is fine)."""
     ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)

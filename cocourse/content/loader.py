@@ -46,7 +46,8 @@ MODULE_REQUIRED = {
     "estimated_minutes": fmt.positive_int,
 }
 MODULE_OPTIONAL = {"prerequisites": fmt.text_list, "audience": fmt.text_list}
-LESSON_OPTIONAL = {"title": fmt.text, "quiz": lambda value: None}  # quiz: checked by quiz.py
+# quiz: checked by quiz.py
+LESSON_OPTIONAL = {"title": fmt.text, "optional": fmt.boolean, "quiz": lambda value: None}
 TRACK_REQUIRED = {"slug": fmt.text, "title": fmt.text, "summary": fmt.text}
 TRACK_OPTIONAL = {"prerequisites": fmt.text_list}
 
@@ -361,6 +362,7 @@ def _render_lesson(
         words=out.words,
         content_hash=source.digest,
         quiz=quiz,
+        optional=source.fm.data.get("optional") is True,
     )
 
 

@@ -55,6 +55,7 @@ class Lesson:
     words: int
     content_hash: str
     quiz: QuizSettings | None = None
+    optional: bool = False  # optional lessons do not count towards module completion
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -88,6 +89,11 @@ class Module:
     def __post_init__(self) -> None:
         index = {lesson.slug: i for i, lesson in enumerate(self.lessons)}
         object.__setattr__(self, "_by_slug", index)
+
+    @property
+    def required_lessons(self) -> tuple[Lesson, ...]:
+        """The lessons a learner must complete (quiz lessons: by passing the quiz)."""
+        return tuple(lesson for lesson in self.lessons if not lesson.optional)
 
     def lesson_index(self, slug: str) -> int | None:
         """The position of a lesson in the module, or None if there is no such lesson."""
