@@ -6,7 +6,7 @@ import enum
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -150,3 +150,55 @@ class QuizRegrade(Base):
     old_hash: Mapped[str] = mapped_column(String(64))
     new_hash: Mapped[str] = mapped_column(String(64))
     regraded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ActivityEvent(Base):
+    """One thing a learner did (append-only): viewed or completed a lesson, attempted or
+    passed a quiz, completed a module or a track."""
+
+    __tablename__ = "activity_event"
+    __table_args__ = (Index("ix_activity_event_user_id_occurred_at", "user_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    verb: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str] = mapped_column(String(16))  # lesson, quiz, module, track
+    object_id: Mapped[str] = mapped_column(String(200))  # e.g. "module-slug/lesson-slug"
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Cohort(Base):
+    """A group of learners: an organization, a department, an intake of recruits."""
+
+    __tablename__ = "cohort"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    description: Mapped[str] = mapped_column(String(500), default="")
+    # Secret enough to share as an invite link: 128 bits from `secrets`.
+    join_code: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CohortMember(Base):
+    """A learner in a cohort (a learner may belong to several)."""
+
+    __tablename__ = "cohort_member"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CohortAssessor(Base):
+    """An assessor assigned to a cohort: they see its learners' progress and reports."""
+
+    __tablename__ = "cohort_assessor"
+    __table_args__ = (UniqueConstraint("cohort_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
