@@ -59,7 +59,9 @@ def create_user(
 def authenticate(session: Session, email: str, password: str) -> User | None:
     """The user if email and password match, else None (same cost for both failures)."""
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
-    if user is None:
+    # Imported accounts without a password yet store "!..." (never a match): they must cost
+    # the same as any other failure, or timing would tell which accounts exist.
+    if user is None or user.password_hash.startswith("!"):
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if check_password_hash(user.password_hash, password) else None

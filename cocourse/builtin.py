@@ -24,7 +24,16 @@ def register_question_types() -> Any:
 
 @hookimpl
 def register_blueprints() -> Any:
-    """The accounts, learning, quiz and admin pages."""
-    from . import admin, auth, learn, quiz_pages
+    """The pages: accounts, learning, quizzes, activity, admin, cohorts, assessors, reports."""
+    from . import activity_pages, admin, assessor, auth, join, learn, quiz_pages, reports
 
-    return [auth.bp, learn.bp, quiz_pages.bp, admin.bp]
+    return [
+        auth.bp,
+        learn.bp,
+        quiz_pages.bp,
+        activity_pages.bp,
+        admin.bp,
+        join.bp,
+        assessor.bp,
+        reports.bp,
+    ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     EmailField,
@@ -11,11 +12,15 @@ from wtforms import (
     SelectChoice,
     SelectField,
     StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from .accounts import MAX_PASSWORD, MIN_PASSWORD
+from .cohorts import MAX_DESCRIPTION
+from .cohorts import MAX_NAME as MAX_COHORT_NAME
 from .models import Role
+from .people import MAX_BYTES as MAX_PEOPLE_FILE
 
 
 def _strip(value: str | None) -> str | None:
@@ -73,3 +78,53 @@ class RoleForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes state (mark complete, log out): only the CSRF token."""
+
+
+class CohortForm(FlaskForm):
+    """An admin creates a cohort or changes its name and description."""
+
+    name = StringField(
+        "Name", validators=[DataRequired(), Length(max=MAX_COHORT_NAME)], filters=[_strip]
+    )
+    description = TextAreaField(
+        "Description (optional)",
+        validators=[Length(max=MAX_DESCRIPTION)],
+        filters=[_strip],
+        render_kw={"rows": 3},
+    )
+
+
+class AddMemberForm(FlaskForm):
+    """An admin puts a person with an account into a cohort."""
+
+    email = EmailField(
+        "Email of the person", validators=[DataRequired(), Length(max=254)], filters=[_strip]
+    )
+
+
+class AssessorForm(FlaskForm):
+    """An admin assigns an assessor (or admin) to a cohort; choices are set by the view."""
+
+    user_id = SelectField("Assessor", coerce=int, choices=[])
+
+
+class JoinCodeForm(FlaskForm):
+    """A learner types or pastes a join code (or a whole join link)."""
+
+    code = StringField("Join code", validators=[DataRequired(), Length(max=500)], filters=[_strip])
+
+
+class PeopleFileForm(FlaskForm):
+    """An admin uploads a CSV file of people."""
+
+    file = FileField(
+        "CSV file",
+        validators=[
+            FileRequired("Choose a CSV file to upload."),
+            FileAllowed(["csv"], "Upload a file ending in .csv."),
+            FileSize(
+                MAX_PEOPLE_FILE,
+                message=f"The file is larger than {MAX_PEOPLE_FILE // 1024} KB; split it.",
+            ),
+        ],
+    )

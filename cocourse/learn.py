@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from . import progress, quizzes
+from . import activity, progress, quizzes
 from .accounts import has_admin
 from .content.loader import ASSET_TYPES, lesson_url, module_url
 from .content.markdown import pygments_css
@@ -143,6 +143,7 @@ def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
             "left": quizzes.attempts_left(lesson.quiz, taken),
             "open": next((a for a in taken if a.submitted_at is None), None),
         }
+    activity.record_view(get_session(), current_user.id, module.slug, lesson.slug)
     return render_template(
         "learn/lesson.html",
         module=module,
@@ -171,7 +172,8 @@ def complete(slug: str, lesson_slug: str) -> Response:
     if locked_by:
         abort(403, f"This module is locked: complete {', '.join(locked_by)} first.")
     hook = current_app.extensions["cocourse.plugins"].hook
-    progress.complete_lesson(get_session(), hook, current_user.id, module, lesson)
+    track = course().track(module.track)
+    progress.complete_lesson(get_session(), hook, current_user.id, module, lesson, track=track)
     if index + 1 < len(module.lessons):
         following = module.lessons[index + 1]
         return redirect(url_for("learn.lesson_page", slug=slug, lesson_slug=following.slug))

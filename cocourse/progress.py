@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from . import activity
 from .content.model import Course, Lesson, Module, Track
 from .db import write
 from .models import LessonCompletion, User, utcnow
@@ -121,9 +122,19 @@ def next_lesson(module: Module, done: Done) -> Lesson | None:
 
 
 def complete_lesson(
-    session: Session, hook: Any, user_id: int, module: Module, lesson: Lesson
+    session: Session,
+    hook: Any,
+    user_id: int,
+    module: Module,
+    lesson: Lesson,
+    *,
+    track: Track | None = None,
 ) -> bool:
-    """Record a lesson as complete; idempotent. Fires the completion events exactly once."""
+    """Record a lesson as complete; idempotent. Fires the completion events exactly once.
+
+    The activity log gets the lesson, and the module and `track` (the module's track) when
+    this completion finished them, in the same transaction as the completion itself.
+    """
     table = LessonCompletion.__table__
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -143,7 +154,18 @@ def complete_lesson(
             .returning(table.c.id)
         )
         newly = result.first() is not None
-        module_done = newly and _module_finished(session, user_id, module)
+        # An optional lesson never finishes a module: it would finish it a second time.
+        module_done = newly and not lesson.optional and _module_finished(session, user_id, module)
+        track_done = module_done and track is not None and _track_finished(session, user_id, track)
+        if newly:
+            activity.record_completion(
+                session,
+                user_id,
+                module.slug,
+                lesson.slug,
+                module_done=module_done,
+                track_slug=track.slug if track_done and track is not None else None,
+            )
     if newly:
         hook.lesson_completed(user_id=user_id, module_slug=module.slug, lesson_slug=lesson.slug)
     if module_done:
@@ -163,6 +185,15 @@ def _module_finished(session: Session, user_id: int, module: Module) -> bool:
         )
     )
     return count == len(module.required_lessons)
+
+
+def _track_finished(session: Session, user_id: int, track: Track) -> bool:
+    """Whether every module of the track is finished for the learner (one query)."""
+    done = completed(session, user_id)
+    return all(
+        {lesson.slug for lesson in module.required_lessons} <= done.get(module.slug, frozenset())
+        for module in track.modules
+    )
 
 
 def completion_dates(session: Session, user_id: int) -> dict[tuple[str, str], datetime]:

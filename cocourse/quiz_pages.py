@@ -113,8 +113,14 @@ def submit(attempt_id: int) -> Response | tuple[str, int]:
     )
     context = _context(attempt)
     if graded and attempt.passed and context["lesson"] is not None:
+        module = context["module"]
         progress.complete_lesson(
-            get_session(), hook, current_user.id, context["module"], context["lesson"]
+            get_session(),
+            hook,
+            current_user.id,
+            module,
+            context["lesson"],
+            track=course().track(module.track),
         )
     return redirect(url_for("quiz.result", attempt_id=attempt.id))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,9 +17,11 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
+from . import activity
 from .content.model import Lesson, Module
 from .content.quiz import QuizSettings
 from .db import write
+from .item_analysis import AttemptRecord, Response
 from .models import QuizAttempt, QuizRegrade, User, utcnow
 from .questions.base import Grade, Question, QuestionType
 from .questions.snapshot import from_snapshot, to_snapshot
@@ -142,6 +144,7 @@ def _start_locked(
         if not _past_deadline(open_attempt, now):
             return open_attempt
         _expire(open_attempt, now)
+        activity.record_attempt(session, open_attempt)
     left = attempts_left(settings, taken)
     if left == 0:
         raise QuizError("You have used every attempt at this quiz.")
@@ -193,6 +196,7 @@ def submit(
             _expire(attempt, now)
         else:
             _grade(attempt, responses, types, now)
+        activity.record_attempt(session, attempt)
     hook.quiz_graded(
         user_id=user_id,
         quiz_id=attempt.quiz_id,
@@ -337,3 +341,27 @@ def _regrade_attempt(
         attempt.results = results
         _total(attempt)
     return changes
+
+
+def item_records(session: Session, quiz_id: str) -> Iterator[AttemptRecord]:
+    """Every graded attempt at a quiz as an item-analysis record, streamed in batches."""
+    rows = session.execute(
+        select(QuizAttempt.percent, QuizAttempt.questions, QuizAttempt.answers, QuizAttempt.results)
+        .where(
+            QuizAttempt.quiz_id == quiz_id,
+            QuizAttempt.submitted_at.is_not(None),
+            QuizAttempt.expired.is_(False),
+        )
+        .order_by(QuizAttempt.id)
+        .execution_options(yield_per=500)
+    )
+    for percent, questions, answers, results in rows:
+        scores = {r["id"]: r["score"] for r in results or []}
+        items = {
+            (q["id"], q["source_hash"]): Response(
+                scores[q["id"]], (answers or {}).get(q["id"]), q["type"]
+            )
+            for q in questions
+            if scores.get(q["id"]) is not None
+        }
+        yield AttemptRecord((percent or 0.0) / 100, items)

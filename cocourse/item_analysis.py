@@ -1,0 +1,166 @@
+"""Quiz item analysis: facility, discrimination, option frequencies and reliability.
+
+Pure: it takes plain records of graded attempts and returns numbers; no Flask, no database.
+Items are keyed by question id and content version (the question's source hash), so an
+edited question starts a new row instead of mixing two versions.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from statistics import fmean
+from typing import Any
+
+GROUP_SHARE = 0.27  # Kelley's upper and lower groups
+CHOICE_TYPES = frozenset({"single-choice", "multiple-choice", "true-false"})
+
+ItemKey = tuple[str, str]  # (question id, source hash)
+
+
+@dataclass(frozen=True)
+class Response:
+    """One graded answer within an attempt."""
+
+    score: float
+    answer: Any
+    type: str
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """A graded attempt: its total (0 to 1) and its scored answers by item."""
+
+    total: float
+    items: Mapping[ItemKey, Response]
+
+
+@dataclass(frozen=True)
+class ItemStats:
+    """The figures for one question version."""
+
+    question_id: str
+    version: str
+    type: str
+    attempts: int
+    facility: float  # mean score, 0 (nobody right) to 1 (everybody right)
+    discrimination: float | None  # upper-group minus lower-group facility, -1 to 1
+    options: Mapping[str, int] = field(default_factory=dict)  # answer id -> times chosen
+    flags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuizStats:
+    """Item statistics and the quiz's reliability."""
+
+    attempts: int
+    items: tuple[ItemStats, ...]
+    reliability: float | None
+    reliability_name: str  # "KR-20" when every item is scored 0 or 1, else "Cronbach's alpha"
+    reliability_attempts: int  # attempts with the full common item set, used for reliability
+
+
+class _Moments:
+    """Running sums for the reliability of one item set, so attempts need not be kept."""
+
+    def __init__(self, keys: frozenset[ItemKey]) -> None:
+        self.keys = sorted(keys)
+        self.n = 0
+        self.total = [0.0, 0.0]  # sum and sum of squares of attempt totals
+        self.item = {key: [0.0, 0.0] for key in self.keys}
+        self.dichotomous = True
+
+    def add(self, record: AttemptRecord) -> None:
+        self.n += 1
+        total = 0.0
+        for key in self.keys:
+            score = record.items[key].score
+            total += score
+            self.item[key][0] += score
+            self.item[key][1] += score * score
+            self.dichotomous = self.dichotomous and score in (0.0, 1.0)
+        self.total[0] += total
+        self.total[1] += total * total
+
+    def alpha(self) -> float | None:
+        """Cronbach's alpha (population variances); None when it is not defined."""
+        k = len(self.keys)
+        if k < 2 or self.n < 2:
+            return None
+        total_variance = _variance(*self.total, self.n)
+        if total_variance <= 0:
+            return None
+        item_variance = sum(_variance(*sums, self.n) for sums in self.item.values())
+        return k / (k - 1) * (1 - item_variance / total_variance)
+
+
+def _variance(total: float, squares: float, n: int) -> float:
+    mean = total / n
+    return max(0.0, squares / n - mean * mean)
+
+
+def analyse(records: Iterable[AttemptRecord]) -> QuizStats:
+    """All figures for a quiz from its graded attempts, in one pass over them."""
+    pairs: dict[ItemKey, list[tuple[float, float]]] = {}
+    chosen: dict[ItemKey, Counter[str]] = {}
+    types: dict[ItemKey, str] = {}
+    moments: dict[frozenset[ItemKey], _Moments] = {}
+    count = 0
+    for record in records:
+        count += 1
+        item_set = frozenset(record.items)
+        moments.setdefault(item_set, _Moments(item_set)).add(record)
+        for key, response in record.items.items():
+            pairs.setdefault(key, []).append((record.total, response.score))
+            types[key] = response.type
+            if response.type in CHOICE_TYPES:
+                counter = chosen.setdefault(key, Counter())
+                answers = (
+                    response.answer if isinstance(response.answer, list) else [response.answer]
+                )
+                counter.update(a for a in answers if isinstance(a, str))
+    items = tuple(
+        _item(key, types[key], pairs[key], chosen.get(key, Counter())) for key in sorted(pairs)
+    )
+    # With a pool, attempts get different questions: use the most common question set.
+    common = max(moments.values(), key=lambda m: m.n, default=None)
+    if common is None:
+        return QuizStats(0, items, None, "KR-20", 0)
+    name = "KR-20" if common.dichotomous else "Cronbach's alpha"
+    return QuizStats(count, items, common.alpha(), name, common.n)
+
+
+def _item(
+    key: ItemKey, qtype: str, pairs: list[tuple[float, float]], chosen: Counter[str]
+) -> ItemStats:
+    """Facility, discrimination and flags for one item."""
+    scores = [score for _, score in pairs]
+    facility = fmean(scores)
+    discrimination = _discrimination(pairs)
+    flags = []
+    if facility == 0:
+        flags.append("nobody answered it correctly")
+    if discrimination is not None and discrimination < 0:
+        flags.append("negative discrimination: weaker learners do better than stronger ones")
+    return ItemStats(
+        question_id=key[0],
+        version=key[1],
+        type=qtype,
+        attempts=len(pairs),
+        facility=facility,
+        discrimination=discrimination,
+        options=dict(sorted(chosen.items())),
+        flags=tuple(flags),
+    )
+
+
+def _discrimination(pairs: list[tuple[float, float]]) -> float | None:
+    """Upper 27% minus lower 27% facility, ranking attempts by their total score."""
+    if len(pairs) < 2:
+        return None
+    ranked = sorted(pairs, key=lambda pair: pair[0])
+    size = max(1, round(GROUP_SHARE * len(ranked)))
+    lower = fmean(score for _, score in ranked[:size])
+    upper = fmean(score for _, score in ranked[-size:])
+    return upper - lower
