@@ -16,7 +16,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import quote
 
-from sqlalchemy import Integer, String, Table, exists, insert, literal, null, or_, select
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    bindparam,
+    exists,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -120,6 +131,31 @@ def record_attempt(session: Session, attempt: QuizAttempt) -> None:
     record(session, attempt.user_id, events, attempt.submitted_at)
 
 
+# Built once: constructing a statement costs more than running it on this hot path.
+_RECENT_VIEW = select(TABLE.c.id).where(
+    TABLE.c.user_id == bindparam("user_id"),
+    TABLE.c.occurred_at > bindparam("since"),
+    TABLE.c.verb == VIEWED,
+    TABLE.c.object_type == LESSON,
+    TABLE.c.object_id == bindparam("object_id"),
+)
+_HAS_RECENT_VIEW = select(exists(_RECENT_VIEW))
+_ADD_VIEW = (
+    insert(TABLE)
+    .from_select(
+        ["user_id", "verb", "object_type", "object_id", "occurred_at"],
+        select(
+            bindparam("user_id", type_=Integer()),
+            literal(VIEWED, String()),
+            literal(LESSON, String()),
+            bindparam("object_id", type_=String()),
+            bindparam("now", type_=UTCDateTime()),
+        ).where(~exists(_RECENT_VIEW)),
+    )
+    .returning(TABLE.c.id)
+)
+
+
 def record_view(
     session: Session,
     user_id: int,
@@ -129,37 +165,25 @@ def record_view(
 ) -> bool:
     """Record that a learner opened a lesson, unless they did within VIEW_INTERVAL.
 
-    A read checks for a recent view first; only without one does an INSERT ... SELECT ...
-    WHERE NOT EXISTS run in its own write transaction, the check reading the learner's recent
-    events through the (user_id, occurred_at) index. Returns
-    whether an event was added. On SQLite writers queue, so the interval holds exactly; on
-    PostgreSQL two requests in the same instant could both add one.
+    A read checks for a recent view first (through the (user_id, occurred_at) index); only
+    without one does an INSERT ... SELECT ... WHERE NOT EXISTS run, in its own write
+    transaction. Returns whether an event was added. On SQLite writers queue, so the interval
+    holds exactly; on PostgreSQL two requests in the same instant could both add one.
     """
     now = now or utcnow()
-    table = TABLE
-    object_id = lesson_key(module_slug, lesson_slug)
-    recent = select(table.c.id).where(
-        table.c.user_id == user_id,
-        table.c.occurred_at > now - VIEW_INTERVAL,
-        table.c.verb == VIEWED,
-        table.c.object_type == LESSON,
-        table.c.object_id == object_id,
-    )
-    row = select(
-        literal(user_id, Integer()),
-        literal(VIEWED, String()),
-        literal(LESSON, String()),
-        literal(object_id, String()),
-        literal(now, UTCDateTime()),
-    ).where(~exists(recent))
-    columns = ["user_id", "verb", "object_type", "object_id", "occurred_at"]
+    params = {
+        "user_id": user_id,
+        "object_id": lesson_key(module_slug, lesson_slug),
+        "since": now - VIEW_INTERVAL,
+        "now": now,
+    }
     # Most page views repeat a recent one: a plain read settles those without taking a write
     # lock, so lesson pages of different learners do not queue behind each other.
-    if session.execute(select(exists(recent))).scalar():
+    if session.connection().execute(_HAS_RECENT_VIEW, params).scalar():
         return False
     with write(session):
         # RETURNING, not rowcount: psycopg reports -1 for INSERT ... SELECT through SQLAlchemy.
-        added = session.execute(insert(table).from_select(columns, row).returning(table.c.id))
+        added = session.execute(_ADD_VIEW, params)
         return added.first() is not None
 
 
