@@ -943,17 +943,6 @@ def section(result: dict, args: argparse.Namespace) -> str:
     return "\n".join([BEGIN, "", *lines, "", rerun, "", END])
 
 
-def write_doc(text: str) -> None:
-    """Replace the marked section of docs/benchmarks.md (append it if the markers are missing)."""
-    doc = DOC.read_text(encoding="utf-8")
-    if BEGIN in doc and END in doc:
-        head, rest = doc.split(BEGIN, 1)
-        doc = head + text + rest.split(END, 1)[1]
-    else:
-        doc = doc.rstrip("\n") + "\n\n## Quiz submissions\n\n" + text + "\n"
-    DOC.write_text(doc, encoding="utf-8")
-
-
 def main() -> None:
     """Command line: measure, print the figures and update docs/benchmarks.md."""
     parser = argparse.ArgumentParser(description=__doc__)
@@ -1025,7 +1014,7 @@ def main() -> None:
     (RESULTS / "quiz-latest.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
     print(json.dumps(result, indent=2))
     if not args.no_doc:
-        write_doc(section(result, args))
+        run.write_doc(section(result, args), BEGIN, END, "## Quiz submissions\n\n")
         print(f"updated {DOC.relative_to(ROOT)}")
 
 

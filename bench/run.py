@@ -320,14 +320,14 @@ def section(result: dict, args: argparse.Namespace) -> str:
     return "\n".join([BEGIN, "", *lines, "", rerun, "", END])
 
 
-def write_doc(text: str) -> None:
-    """Replace the marked section of docs/benchmarks.md (append it if the markers are missing)."""
+def write_doc(text: str, begin: str = BEGIN, end: str = END, heading: str = "") -> None:
+    """Replace a marked section of docs/benchmarks.md (append it if the markers are missing)."""
     doc = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
-    if BEGIN in doc and END in doc:
-        head, rest = doc.split(BEGIN, 1)
-        doc = head + text + rest.split(END, 1)[1]
+    if begin in doc and end in doc:
+        head, rest = doc.split(begin, 1)
+        doc = head + text + rest.split(end, 1)[1]
     else:
-        doc = doc.rstrip("\n") + "\n\n" + text + "\n"
+        doc = doc.rstrip("\n") + "\n\n" + heading + text + "\n"
     DOC.parent.mkdir(exist_ok=True)
     DOC.write_text(doc, encoding="utf-8")
 
