@@ -67,3 +67,60 @@ def test_reports_are_for_admins(client, session, role):
 def test_unknown_quiz_is_404(client, session):
     login(client, session, Role.ADMIN)
     assert client.get("/reports/quizzes/nope").status_code == 404
+
+
+@pytest.fixture
+def cohort_setup(engine, database_url, tmp_path, session):
+    """The fixture course, a cohort of three learners with some progress, and an assessor."""
+    from cocourse import cohorts, progress
+
+    app = make_app(database_url, tmp_path / "c")
+    course = app.extensions["cocourse.course"].course
+    hook = app.extensions["cocourse.plugins"].hook
+    auth = AuthActions(None, session)
+    cohort = cohorts.create_cohort(session, "Intake 2027")
+    other = cohorts.create_cohort(session, "Elsewhere")
+    learners = [auth.create(f"{name}@example.org") for name in ("ann", "bob", "cy")]
+    for learner in learners:
+        cohorts.add_member(session, cohort.id, learner.id)
+    intro = course.module("intro")
+    progress.complete_lesson(session, hook, learners[1].id, intro, intro.lessons[0])
+    progress.complete_lesson(session, hook, learners[1].id, intro, intro.lessons[1])
+    progress.complete_lesson(session, hook, learners[2].id, intro, intro.lessons[0])
+    assessor = auth.create("assessor@example.org", Role.ASSESSOR)
+    cohorts.assign_assessor(session, cohort.id, assessor.id)
+    return app, cohort, other
+
+
+def test_the_cohort_matrix_shows_status_sorts_and_exports(cohort_setup, session):
+    app, cohort, _other = cohort_setup
+    client = app.test_client()
+    AuthActions(client, session).login("assessor@example.org")
+    html = client.get(f"/reports/cohorts/{cohort.id}?sort=-progress").get_data(as_text=True)
+    assert html.index("Bob") < html.index("Cy") < html.index("Ann")
+    assert "3 learners" in html and 'class="cell-complete"' in html
+    assert 'class="cell-locked"' in html  # Ann has not finished intro: 'second' is locked
+    response = client.get(f"/reports/cohorts/{cohort.id}.csv?track=basics")
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["name"] for r in rows] == ["Ann", "Bob", "Cy"]
+    assert len(rows) == html.count('<th scope="row">')  # the CSV holds what the page counts
+    bob = rows[1]
+    assert (bob["intro:status"], bob["intro:lessons"], bob["second:status"]) == (
+        "complete",
+        "2/2",
+        "not-started",
+    )
+    assert "adv:status" not in bob  # filtered to the Basics track
+
+
+def test_assessors_see_only_their_cohorts_and_learners_none(cohort_setup, session):
+    app, cohort, other = cohort_setup
+    client = app.test_client()
+    AuthActions(client, session).login("assessor@example.org")
+    assert "Elsewhere" not in client.get("/reports/cohorts").get_data(as_text=True)
+    assert client.get(f"/reports/cohorts/{other.id}").status_code == 404
+    assert client.get(f"/reports/cohorts/{other.id}.csv").status_code == 404
+    learner = app.test_client()
+    AuthActions(learner, session).login("ann@example.org")
+    assert learner.get(f"/reports/cohorts/{cohort.id}").status_code == 403
+    assert learner.get("/reports/cohorts").status_code == 403
