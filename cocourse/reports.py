@@ -190,12 +190,17 @@ def cohort_matrix_csv(cohort_id: int) -> Response:
         for module in modules:
             header += [f"{module.slug}:status", f"{module.slug}:lessons", f"{module.slug}:best"]
         yield _line(tuple(header))
-        for row in cohort_report.all_rows(session, course(), cohort_id, modules, sort):
-            values: list[Any] = [row.user.name, row.user.email]
-            for cell in row.cells:
-                best = "" if cell.best_score is None else f"{cell.best_score:g}"
-                values += [cell.status, f"{cell.done}/{cell.total}", best]
-            yield _line(tuple(values))
+        try:
+            for row in cohort_report.all_rows(session, course(), cohort_id, modules, sort):
+                values: list[Any] = [row.user.name, row.user.email]
+                for cell in row.cells:
+                    best = "" if cell.best_score is None else f"{cell.best_score:g}"
+                    values += [cell.status, f"{cell.done}/{cell.total}", best]
+                yield _line(tuple(values))
+        finally:
+            # End the read transaction as soon as the last row is out, not when the
+            # server gets round to closing the response.
+            session.rollback()
 
     name = f"cohort-{cohort.id}-progress.csv"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}

@@ -45,9 +45,9 @@ def test_admins_see_item_analysis_and_the_csv_matches_the_page(app, client, sess
     page = client.get("/reports/quizzes/one-chance").get_data(as_text=True)
     assert "4 graded attempts" in page and "q-once" in page and "50%" in page
     assert "a: 1, b: 2" in page
-    response = client.get("/reports/quizzes/one-chance.csv")
-    assert response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    with client.get("/reports/quizzes/one-chance.csv") as response:  # closing ends the stream
+        assert response.mimetype == "text/csv"
+        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert len(rows) == page.count('<th scope="row">q-')
     assert rows[0]["attempts"] == "4" and rows[0]["facility"] == "0.5000"
     assert rows[0]["options"] == "a=1;b=2" and rows[0]["current"] == "yes"
@@ -100,8 +100,8 @@ def test_the_cohort_matrix_shows_status_sorts_and_exports(cohort_setup, session)
     assert html.index("Bob") < html.index("Cy") < html.index("Ann")
     assert "3 learners" in html and 'class="cell-complete"' in html
     assert 'class="cell-locked"' in html  # Ann has not finished intro: 'second' is locked
-    response = client.get(f"/reports/cohorts/{cohort.id}.csv?track=basics")
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    with client.get(f"/reports/cohorts/{cohort.id}.csv?track=basics") as response:
+        rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [r["name"] for r in rows] == ["Ann", "Bob", "Cy"]
     assert len(rows) == html.count('<th scope="row">')  # the CSV holds what the page counts
     bob = rows[1]
