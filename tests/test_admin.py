@@ -73,3 +73,14 @@ def test_non_admins_are_forbidden(client, auth, role):
 def test_anonymous_people_are_sent_to_log_in(client):
     response = client.get("/admin/users")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_people_are_paged(client, admin, auth, monkeypatch):
+    from cocourse import admin as admin_pages
+
+    monkeypatch.setattr(admin_pages, "PER_PAGE", 1)
+    auth.create("rita@example.org")
+    first = client.get("/admin/users").get_data(as_text=True)
+    assert 'href="/admin/users?page=2">Next page' in first and "page 1 of 2" in first
+    second = client.get("/admin/users?page=2").get_data(as_text=True)
+    assert 'href="/admin/users?page=1">Previous page' in second and "Next page" not in second
