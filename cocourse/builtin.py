@@ -24,8 +24,22 @@ def register_question_types() -> Any:
 
 @hookimpl
 def register_blueprints() -> Any:
-    """The pages: accounts, learning, quizzes, activity, admin, cohorts, assessors, reports."""
-    from . import activity_pages, admin, assessor, auth, join, learn, quiz_pages, reports
+    """The pages: accounts, learning, quizzes, activity, admin, cohorts, assessors, reports,
+    certification (trainees, reviews, certificates and their administration)."""
+    from . import (
+        activity_pages,
+        admin,
+        assessor,
+        auth,
+        certificate_admin,
+        certificate_pages,
+        certification_pages,
+        join,
+        learn,
+        quiz_pages,
+        reports,
+        review_pages,
+    )
 
     return [
         auth.bp,
@@ -36,4 +50,8 @@ def register_blueprints() -> Any:
         join.bp,
         assessor.bp,
         reports.bp,
+        certification_pages.bp,
+        review_pages.bp,
+        certificate_pages.bp,
+        certificate_admin.bp,
     ]

@@ -35,6 +35,12 @@ class Defaults:
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     SQLITE_BUSY_TIMEOUT_MS = 15000
+    VERIFY_RATE_LIMIT = "30 per minute;300 per hour"  # certificate verification, per address
+    PRACTICUM_ATTACHMENT_MAX_BYTES = 1536 * 1024  # below MAX_CONTENT_LENGTH, with the form
+    ISSUER_NAME = "cocourse"  # the organization named on certificates and badges
+    ISSUER_EMAIL: str | None = None  # contact address in the Open Badges issuer profile
+    PUBLIC_URL: str | None = None  # e.g. https://learn.example.org; None: the request's host
+    CERTIFICATE_FONT_DIRS: list[str] = []  # searched before the system fonts for PDFs
 
 
 class ConfigError(RuntimeError):
@@ -50,8 +56,9 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     if test_config:
         app.config.update(test_config)
-    if isinstance(app.config["PLUGINS"], str):
-        app.config["PLUGINS"] = [p for p in app.config["PLUGINS"].split(",") if p.strip()]
+    for name in ("PLUGINS", "CERTIFICATE_FONT_DIRS"):
+        if isinstance(app.config[name], str):
+            app.config[name] = [p.strip() for p in app.config[name].split(",") if p.strip()]
     if not app.config["DATABASE_URL"]:
         path = Path(app.instance_path) / "cocourse.sqlite3"
         app.config["DATABASE_URL"] = f"sqlite:///{path}"

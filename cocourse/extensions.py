@@ -17,10 +17,14 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
+# What is rate-limited: the account pages and the public certificate lookups.
+LIMITED_ENDPOINTS = frozenset({"certificates.verify", "certificates.badge_assertion"})
+
+
 @limiter.request_filter
-def _outside_account_pages() -> bool:
-    """Only the account pages are rate-limited; other requests skip the limiter's work."""
-    return request.blueprint != "auth"
+def _not_limited() -> bool:
+    """Other requests skip the limiter's work."""
+    return request.blueprint != "auth" and request.endpoint not in LIMITED_ENDPOINTS
 
 
 def submitted_email() -> str:

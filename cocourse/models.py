@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Index, MetaData, String, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -202,3 +202,137 @@ class CohortAssessor(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+
+
+class Portfolio(Base):
+    """A trainee's way to one certificate: enrolment, practicum log, submission, decision.
+
+    `kind` is "certification" for a first certificate and "renewal" for renewing one. A
+    person has at most one open (not yet approved) portfolio per programme.
+    """
+
+    __tablename__ = "portfolio"
+    __table_args__ = (
+        Index(
+            "uq_portfolio_open",
+            "user_id",
+            "program",
+            unique=True,
+            sqlite_where=text("status != 'approved'"),
+            postgresql_where=text("status != 'approved'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    program: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))  # certification, renewal
+    # draft, submitted, changes-requested, approved
+    status: Mapped[str] = mapped_column(String(20), default="draft")
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # A renewal's reflection on the validity period, by prompt id, and the hours of
+    # continuing development the holder declares for that period.
+    statement: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    development_hours: Mapped[int | None]
+
+
+class PracticumSession(Base):
+    """One facilitated session in a practicum log, with its reflection."""
+
+    __tablename__ = "practicum_session"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(
+        ForeignKey("portfolio.id", ondelete="CASCADE"), index=True
+    )
+    held_on: Mapped[date] = mapped_column(Date)
+    minutes: Mapped[int]
+    participants: Mapped[int]
+    stakeholder_groups: Mapped[str] = mapped_column(String(500), default="")
+    beyond_team: Mapped[bool] = mapped_column(default=False)
+    role: Mapped[str] = mapped_column(String(16))  # lead, co
+    co_facilitators: Mapped[str] = mapped_column(String(500), default="")
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    methods: Mapped[str] = mapped_column(Text, default="")
+    harvest: Mapped[str] = mapped_column(Text, default="")
+    reflection: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # by prompt id
+    reflected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feedback: Mapped[str] = mapped_column(Text, default="")
+    attachment_name: Mapped[str | None] = mapped_column(String(200))
+    attachment_key: Mapped[str | None] = mapped_column(String(64))  # the stored file's name
+    attachment_type: Mapped[str | None] = mapped_column(String(100))
+    attachment_size: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Review(Base):
+    """An assessor's decision on a submitted portfolio (kept forever: the audit trail)."""
+
+    __tablename__ = "review"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    portfolio_id: Mapped[int] = mapped_column(
+        ForeignKey("portfolio.id", ondelete="CASCADE"), index=True
+    )
+    assessor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    assessor_name: Mapped[str] = mapped_column(String(120))
+    decision: Mapped[str] = mapped_column(String(20))  # approve, request-changes
+    levels: Mapped[dict[str, str]] = mapped_column(JSON)  # rubric criterion -> level
+    evidence: Mapped[dict[str, str]] = mapped_column(JSON)  # rubric criterion -> note
+    comments: Mapped[str] = mapped_column(Text, default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Certificate(Base):
+    """A certificate: verifiable by its code, valid until `expires_on`, renewable.
+
+    The current certificate of a person and programme is the one not superseded; a unique
+    index keeps it to one even when two approvals race.
+    """
+
+    __tablename__ = "certificate"
+    __table_args__ = (
+        Index(
+            "uq_certificate_current",
+            "user_id",
+            "program",
+            unique=True,
+            sqlite_where=text("superseded_at IS NULL"),
+            postgresql_where=text("superseded_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    program: Mapped[str] = mapped_column(String(100))
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    portfolio_id: Mapped[int | None] = mapped_column(
+        ForeignKey("portfolio.id", ondelete="SET NULL")
+    )
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("certificate.id"))
+    holder_name: Mapped[str] = mapped_column(String(120))  # as it was when issued
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    valid_from: Mapped[date] = mapped_column(Date)
+    expires_on: Mapped[date] = mapped_column(Date)
+    superseded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_reason: Mapped[str | None] = mapped_column(Text)
+    # Open Badges: the recipient's email is published only hashed with this salt.
+    badge_salt: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEntry(Base):
+    """Who did what to a portfolio or certificate, and when (append-only)."""
+
+    __tablename__ = "audit_entry"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    actor_name: Mapped[str] = mapped_column(String(120))
+    action: Mapped[str] = mapped_column(String(40))
+    subject: Mapped[str] = mapped_column(String(60))  # e.g. "portfolio:12"
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

@@ -27,6 +27,7 @@ from .markdown import (
     standard_extensions,
 )
 from .model import Course, Lesson, Module, Problem, Track
+from .program import PROGRAMS_FILE, CourseFacts, Program, parse_programs
 from .quiz import parse_quiz_settings
 
 TRACKS_FILE = "tracks.yml"
@@ -124,6 +125,7 @@ def load_course(
     links = _LinkIndex(drafts)
     modules = [_render_module(d, links, md, types, problems) for d in drafts.values()]
     lint.check_quizzes(modules, problems)
+    programs = _read_programs(base, md, [t["slug"] for t in tracks], modules, links, problems)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
     if any(p.severity == "error" for p in problems):
         return LoadResult(None, tuple(problems))
@@ -142,6 +144,7 @@ def load_course(
         ),
         root=str(base),
         warnings=tuple(p for p in problems if p.severity == "warning"),
+        programs=programs,
     )
     return LoadResult(course, tuple(problems))
 
@@ -206,6 +209,29 @@ def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
             seen.add(item["slug"])
             tracks.append({**item, "path": shown, "line": line})
     return tracks
+
+
+def _read_programs(
+    base: Path,
+    md: MarkdownIt,
+    tracks: list[str],
+    modules: list[Module],
+    links: _LinkIndex,
+    problems: list[Problem],
+) -> tuple[Program, ...]:
+    """Read programs.yml, if there is one: the certification programmes and their rules."""
+    file = base / PROGRAMS_FILE
+    if not file.is_file():
+        return ()
+    shown = str(file)
+    text = _read_text(file, shown, problems)
+    if text is None:
+        return ()
+    _check_schemes(text, shown, problems)
+    facts = CourseFacts.of(tracks, modules)
+    programs, found = parse_programs(text, shown, md, facts, links.resolver_at(file))
+    problems.extend(found)
+    return programs
 
 
 def _read_source(file: Path, slug: str, problems: list[Problem], *, header: bool) -> _Source | None:
@@ -290,7 +316,11 @@ class _LinkIndex:
 
     def resolver(self, source: _Source) -> Any:
         """A function mapping relative targets in `source` to site paths (None: broken)."""
-        here = source.file.resolve().parent
+        return self.resolver_at(source.file)
+
+    def resolver_at(self, file: Path) -> Any:
+        """A function mapping targets relative to `file` to site paths (None: broken)."""
+        here = file.resolve().parent
 
         def resolve(url: str, attr: str, _line: int) -> str | None:
             parts = urlsplit(url)

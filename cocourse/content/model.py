@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from ..questions.base import Question
+    from .program import Program
     from .quiz import QuizSettings
 
 Severity = Literal["error", "warning"]
@@ -113,13 +114,15 @@ class Track:
 
 @dataclass(frozen=True)
 class Course:
-    """The whole course: tracks in order, modules by slug, and the warnings found."""
+    """The whole course: tracks in order, modules by slug, programmes, and the warnings found."""
 
     tracks: tuple[Track, ...]
     root: str
     warnings: tuple[Problem, ...] = ()
+    programs: tuple[Program, ...] = ()  # certification programmes from programs.yml
     _modules: dict[str, Module] = field(init=False, repr=False, compare=False)
     _tracks: dict[str, Track] = field(init=False, repr=False, compare=False)
+    _programs: dict[str, Program] = field(init=False, repr=False, compare=False)
 
     _quizzes: dict[str, tuple[Module, Lesson]] = field(init=False, repr=False, compare=False)
 
@@ -127,6 +130,7 @@ class Course:
         modules = {m.slug: m for t in self.tracks for m in t.modules}
         object.__setattr__(self, "_modules", modules)
         object.__setattr__(self, "_tracks", {t.slug: t for t in self.tracks})
+        object.__setattr__(self, "_programs", {p.slug: p for p in self.programs})
         quizzes = {
             lesson.quiz.id: (module, lesson)
             for module in modules.values()
@@ -146,6 +150,10 @@ class Course:
     def track(self, slug: str) -> Track | None:
         """The track with this slug, or None."""
         return self._tracks.get(slug)
+
+    def program(self, slug: str) -> Program | None:
+        """The certification programme with this slug, or None."""
+        return self._programs.get(slug)
 
     @property
     def modules(self) -> tuple[Module, ...]:

@@ -1,0 +1,95 @@
+"""Practicum attachments on disk: type-checked by content, stored under random names.
+
+The original file name is only ever shown, never used as a path; files are written to a
+temporary name and renamed, so a crash leaves either the whole file or none.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+# Extension -> (media type, how the file's first bytes must look; None: UTF-8 text).
+TYPES: dict[str, tuple[str, bytes | None]] = {
+    "pdf": ("application/pdf", b"%PDF-"),
+    "png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+    "jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    "jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+    "txt": ("text/plain", None),
+    "csv": ("text/csv", None),
+}
+MAX_NAME = 200
+
+
+class AttachmentError(ValueError):
+    """An upload that cannot be accepted; the message says why."""
+
+
+@dataclass(frozen=True)
+class Checked:
+    """An upload that passed the checks: its display name and media type."""
+
+    name: str
+    media_type: str
+
+
+def allowed() -> str:
+    """The accepted extensions, for messages and the file picker."""
+    return ", ".join(sorted({f".{ext}" for ext in TYPES}))
+
+
+def check(filename: str, data: bytes, max_bytes: int) -> Checked:
+    """Accept a file only if its size, extension and actual content agree."""
+    if not data:
+        raise AttachmentError("The file is empty.")
+    if len(data) > max_bytes:
+        raise AttachmentError(f"The file is larger than {max_bytes // 1024} KB.")
+    name = _display_name(filename)
+    ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ext not in TYPES:
+        raise AttachmentError(f"Attach a file of one of these types: {allowed()}.")
+    media_type, magic = TYPES[ext]
+    if magic is None:
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise AttachmentError("The file is not UTF-8 text.") from None
+    elif not data.startswith(magic):
+        raise AttachmentError(f"The file's content is not what .{ext} promises.")
+    return Checked(name, media_type)
+
+
+def _display_name(filename: str) -> str:
+    """The last path segment, without control characters, shortened from the left."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(c for c in base if unicodedata.category(c)[0] != "C").strip()
+    return cleaned[-MAX_NAME:] or "attachment"
+
+
+def store(folder: Path, data: bytes) -> str:
+    """Write the file under a fresh random key and return the key."""
+    folder.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(16)
+    partial = folder / f".{key}.partial"
+    with open(partial, "wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(partial, folder / key)
+    return key
+
+
+def path(folder: Path, key: str) -> Path:
+    """Where a stored file lives; keys are hex, so they cannot leave the folder."""
+    if not key or any(c not in "0123456789abcdef" for c in key):
+        raise AttachmentError("Unknown attachment.")
+    return folder / key
+
+
+def remove(folder: Path, key: str | None) -> None:
+    """Delete a stored file if it is there (a missing file is not an error)."""
+    if key:
+        path(folder, key).unlink(missing_ok=True)

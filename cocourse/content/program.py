@@ -1,0 +1,585 @@
+"""Certification programmes declared in `programs.yml`: read, check and build frozen rules.
+
+Pure: the loader passes the file's text and what the course declares (tracks, modules,
+quizzes); nothing here reads files, touches a database or knows about requests. Every
+problem names the line of the key or item at fault, found through `yaml.compose` nodes.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from markdown_it import MarkdownIt
+
+from .markdown import Resolver, render
+from .model import Problem
+
+if TYPE_CHECKING:
+    from .model import Module
+
+PROGRAMS_FILE = "programs.yml"
+ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # the loader's slug rule
+
+# Each section's keys: True when required. Anything else is reported as a typo.
+PROGRAM_KEYS = {
+    "slug": True,
+    "title": True,
+    "summary": True,
+    "track": True,
+    "prerequisites": False,
+    "required_modules": False,
+    "exam": False,
+    "practicum": True,
+    "rubric": True,
+    "validity_days": True,
+    "expiring_soon_days": True,
+    "grace_days": True,
+    "renewal": False,
+}
+EXAM_KEYS = {"quiz": True, "domain_minimums": False}
+PRACTICUM_KEYS = {
+    "sessions": True,
+    "lead": False,
+    "co_facilitated": False,
+    "lead_beyond_team": False,
+    "min_minutes": True,
+    "min_participants": True,
+    "within_months": False,
+    "reflection": True,
+}
+REFLECTION_KEYS = {"within_days": True, "min_words": True, "max_words": False, "prompts": True}
+RENEWAL_KEYS = {
+    "window_days": True,
+    "sessions": True,
+    "lead": False,
+    "quiz": False,
+    "development_hours": False,
+    "reflection": True,
+}
+RENEWAL_REFLECTION_KEYS = {k: v for k, v in REFLECTION_KEYS.items() if k != "within_days"}
+RUBRIC_KEYS = {"levels": True, "criteria": True}
+LEVEL_KEYS = {"id": True, "title": True, "passing": True, "description": False}
+CRITERION_KEYS = {"id": True, "title": True, "description": True}
+PROMPT_KEYS = {"id": True, "text": True}
+
+
+@dataclass(frozen=True)
+class RubricLevel:
+    """A level an assessor can give a criterion, listed from lowest to highest."""
+
+    id: str
+    title: str
+    passing: bool
+    description_html: str = ""
+
+
+@dataclass(frozen=True)
+class RubricCriterion:
+    """One criterion of the rubric; its description is rendered, sanitised Markdown."""
+
+    id: str
+    title: str
+    description_html: str
+
+
+@dataclass(frozen=True)
+class Rubric:
+    """The assessor's rubric: levels (lowest first) and the criteria each gets a level on."""
+
+    levels: tuple[RubricLevel, ...]
+    criteria: tuple[RubricCriterion, ...]
+
+    @property
+    def passing_levels(self) -> tuple[str, ...]:
+        """The ids of the levels that pass a criterion."""
+        return tuple(level.id for level in self.levels if level.passing)
+
+
+@dataclass(frozen=True)
+class ExamRule:
+    """The final exam: a quiz of the course, and a minimum percentage per question tag."""
+
+    quiz: str
+    domain_minimums: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class ReflectionPrompt:
+    """One guided question of a structured reflection."""
+
+    id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PracticumRule:
+    """What the practicum log must show before the portfolio can be submitted."""
+
+    sessions: int  # qualifying sessions needed
+    lead: int  # of which as lead facilitator
+    co_facilitated: int  # of which as co-facilitator
+    lead_beyond_team: int  # lead sessions with stakeholders beyond one team
+    min_minutes: int
+    min_participants: int
+    reflection_within_days: int
+    reflection_min_words: int
+    reflection_max_words: int | None
+    prompts: tuple[ReflectionPrompt, ...]
+    within_months: int | None  # all sessions within N months of enrolment
+
+
+@dataclass(frozen=True)
+class RenewalRule:
+    """What renewing a certificate asks for, and from when it may be submitted."""
+
+    window_days: int  # renewal may be submitted this many days before expiry
+    sessions: int
+    lead: int  # sessions logged during the validity period
+    quiz: str | None  # refresher quiz that must be passed during the window
+    reflection_min_words: int
+    prompts: tuple[ReflectionPrompt, ...]
+    reflection_max_words: int | None = None
+    development_hours: int = 0  # continuing development declared during the validity period
+
+
+@dataclass(frozen=True)
+class Program:
+    """A certification programme: prerequisites, exam, practicum, rubric, validity, renewal."""
+
+    slug: str
+    title: str
+    summary: str
+    track: str  # track whose learners take it
+    prerequisites: tuple[str, ...]  # track slugs to complete before enrolling
+    required_modules: tuple[str, ...]  # modules to complete before the portfolio is submitted
+    exam: ExamRule | None
+    practicum: PracticumRule
+    rubric: Rubric
+    validity_days: int
+    expiring_soon_days: int
+    grace_days: int
+    renewal: RenewalRule | None
+    path: str  # the file, for messages
+    line: int = 1  # where the programme starts in the file
+
+
+@dataclass(frozen=True)
+class CourseFacts:
+    """What a programme may refer to: the course's tracks, modules, and each quiz's tags."""
+
+    tracks: frozenset[str]
+    modules: frozenset[str]
+    quiz_tags: Mapping[str, frozenset[str]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, tracks: Iterable[str], modules: Iterable[Module]) -> CourseFacts:
+        """The facts of a course being loaded."""
+        modules = list(modules)
+        quiz_tags = {
+            lesson.quiz.id: frozenset(tag for q in lesson.questions for tag in q.tags)
+            for module in modules
+            for lesson in module.lessons
+            if lesson.quiz is not None
+        }
+        return cls(frozenset(tracks), frozenset(m.slug for m in modules), quiz_tags)
+
+
+def parse_programs(
+    text: str,
+    path: str,
+    md: MarkdownIt,
+    facts: CourseFacts,
+    resolve: Resolver | None = None,
+) -> tuple[tuple[Program, ...], list[Problem]]:
+    """Check the text of programs.yml and build its programmes (none if any is broken)."""
+    problems: list[Problem] = []
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        return (), [Problem(path, line, "C180", f"programs.yml is not valid YAML: {problem}")]
+    reader = _Reader(path, problems, md, resolve)
+    items = reader.program_list(root)
+    programs: list[Program] = []
+    seen: dict[str, int] = {}
+    for node in items:
+        line = node.start_mark.line + 1
+        if not isinstance(node, yaml.MappingNode):
+            problems.append(Problem(path, line, "C180", "each programme is a mapping of keys"))
+            continue
+        before = len(problems)
+        program = _program(reader, node, line, facts)
+        if program.slug and program.slug in seen:
+            message = f"programme {program.slug!r} is already declared on line {seen[program.slug]}"
+            problems.append(Problem(path, line, "C185", message))
+        seen.setdefault(program.slug, line)
+        if len(problems) == before:
+            programs.append(program)
+    return tuple(programs), problems
+
+
+@dataclass
+class _Map:
+    """A checked YAML mapping: each key's line and value node, and where the mapping is."""
+
+    line: int
+    values: dict[str, tuple[int, yaml.Node]]
+
+    def line_of(self, key: str) -> int:
+        """The line of a key, or of the mapping when the key is absent."""
+        return self.values[key][0] if key in self.values else self.line
+
+
+class _Reader:
+    """Reads values out of YAML nodes, reporting each problem with its line."""
+
+    def __init__(
+        self, path: str, problems: list[Problem], md: MarkdownIt, resolve: Resolver | None
+    ) -> None:
+        self.path = path
+        self.problems = problems
+        self.md = md
+        self.resolve = resolve
+        self._constructor = yaml.SafeLoader("")
+
+    def report(self, line: int, code: str, message: str) -> None:
+        """Add one problem."""
+        self.problems.append(Problem(self.path, line, code, message))
+
+    def program_list(self, root: yaml.Node | None) -> list[yaml.Node]:
+        """The items of the top-level `programs:` list."""
+        if not isinstance(root, yaml.MappingNode):
+            self.report(1, "C180", "programs.yml needs a top-level 'programs:' list")
+            return []
+        top = self.fields(root, 1, "programs.yml", {"programs": True})
+        node = top.values.get("programs", (1, None))[1]
+        if not isinstance(node, yaml.SequenceNode):
+            if "programs" in top.values:
+                self.report(top.line_of("programs"), "C180", "'programs' must be a list")
+            return []
+        return list(node.value)
+
+    def fields(self, node: yaml.Node, line: int, what: str, keys: Mapping[str, bool]) -> _Map:
+        """The keys of a mapping node; reports keys named twice, unknown and missing keys."""
+        found = _Map(line, {})
+        if not isinstance(node, yaml.MappingNode):
+            self.report(line, "C183", f"{what} must be a mapping of keys")
+            return found
+        for key_node, value in node.value:
+            name, key_line = str(key_node.value), key_node.start_mark.line + 1
+            if name in found.values:
+                self.report(key_line, "C185", f"{what}: key {name!r} appears twice")
+            elif name not in keys:
+                hint = difflib.get_close_matches(name, list(keys), n=1)
+                known = f"did you mean {hint[0]!r}?" if hint else f"known: {', '.join(keys)}"
+                self.report(key_line, "C181", f"{what}: unknown key {name!r} ({known})")
+                continue
+            found.values[name] = (key_line, value)
+        for key, required in keys.items():
+            if required and key not in found.values:
+                self.report(line, "C182", f"{what} needs {key!r}")
+        return found
+
+    def value(self, node: yaml.Node) -> Any:
+        """The Python value of a node (a node the safe loader refuses gives None)."""
+        try:
+            return self._constructor.construct_object(node, deep=True)
+        except yaml.YAMLError:
+            return None
+
+    def section(self, parent: _Map, key: str, what: str, keys: Mapping[str, bool]) -> _Map:
+        """A nested mapping under `key` (empty when absent: its absence is reported already)."""
+        if key not in parent.values:
+            return _Map(parent.line, {})
+        line, node = parent.values[key]
+        return self.fields(node, line, what, keys)
+
+    def text(self, found: _Map, key: str, what: str) -> str:
+        """A non-empty string."""
+        if key not in found.values:
+            return ""
+        value = self.value(found.values[key][1])
+        if not isinstance(value, str) or not value.strip():
+            self.report(found.line_of(key), "C183", f"{what}: {key!r} must be non-empty text")
+            return ""
+        return value.strip()
+
+    def ident(self, found: _Map, key: str, what: str) -> str:
+        """An id: lowercase letters, digits and single dashes."""
+        value = self.text(found, key, what)
+        if value and not ID.match(value):
+            message = f"{what}: {value!r} is not a valid id (lowercase letters, digits, dashes)"
+            self.report(found.line_of(key), "C185", message)
+        return value
+
+    def number(
+        self, found: _Map, key: str, what: str, *, low: int = 1, high: int | None = None
+    ) -> int | None:
+        """A whole number from `low` to `high`, or None when the key is absent or wrong."""
+        if key not in found.values:
+            return None
+        value = self.value(found.values[key][1])
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
+        if not ok or (high is not None and value > high):
+            span = f"from {low} to {high}" if high is not None else f"of {low} or more"
+            self.report(
+                found.line_of(key), "C183", f"{what}: {key!r} must be a whole number {span}"
+            )
+            return None
+        return int(value)
+
+    def flag(self, found: _Map, key: str, what: str) -> bool:
+        """true or false."""
+        if key not in found.values:
+            return False
+        value = self.value(found.values[key][1])
+        if not isinstance(value, bool):
+            self.report(found.line_of(key), "C183", f"{what}: {key!r} must be true or false")
+            return False
+        return value
+
+    def names(self, found: _Map, key: str, what: str) -> tuple[tuple[str, int], ...]:
+        """A list of names, each with its line."""
+        if key not in found.values:
+            return ()
+        node = found.values[key][1]
+        items = node.value if isinstance(node, yaml.SequenceNode) else None
+        values = [self.value(item) for item in items or ()]
+        if items is None or not all(isinstance(v, str) and v.strip() for v in values):
+            message = f"{what}: {key!r} must be a list of names, for example [a, b]"
+            self.report(found.line_of(key), "C183", message)
+            return ()
+        return tuple(
+            (str(v), item.start_mark.line + 1) for v, item in zip(values, items, strict=True)
+        )
+
+    def items(self, found: _Map, key: str, what: str) -> list[tuple[int, yaml.Node]]:
+        """The nodes of a non-empty list, each with its line."""
+        if key not in found.values:
+            return []
+        node = found.values[key][1]
+        if not isinstance(node, yaml.SequenceNode) or not node.value:
+            self.report(found.line_of(key), "C183", f"{what}: {key!r} must be a non-empty list")
+            return []
+        return [(item.start_mark.line + 1, item) for item in node.value]
+
+    def markdown(self, found: _Map, key: str, what: str) -> str:
+        """Text rendered as Markdown with the course's parser; link problems are reported."""
+        text = self.text(found, key, what)
+        if not text:
+            return ""
+        node = found.values[key][1]
+        block = isinstance(node, yaml.ScalarNode) and node.style in ("|", ">")
+        first_line = node.start_mark.line + 1 + int(block)
+        out = render(self.md, text, path=self.path, first_line=first_line, resolve=self.resolve)
+        self.problems.extend(out.problems)
+        return out.html
+
+
+def _program(reader: _Reader, node: yaml.MappingNode, line: int, facts: CourseFacts) -> Program:
+    """One programme, checked against the course; problems go to the reader."""
+    named = [v.value for k, v in node.value if k.value == "slug" and isinstance(v, yaml.ScalarNode)]
+    what = f"programme {named[0]!r}" if named else "programme"
+    found = reader.fields(node, line, what, PROGRAM_KEYS)
+    slug = reader.ident(found, "slug", what)
+    track = reader.text(found, "track", what)
+    prerequisites = reader.names(found, "prerequisites", what)
+    required = reader.names(found, "required_modules", what)
+    known_tracks = facts.tracks or {track, *(name for name, _ in prerequisites)}
+    if track and track not in known_tracks:
+        reader.report(found.line_of("track"), "C186", f"{what}: unknown track {track!r}")
+    for name, line in prerequisites:
+        if name not in known_tracks:
+            reader.report(line, "C186", f"{what}: prerequisite {name!r} is not a track")
+        elif name == track:
+            message = f"{what}: its own track {track!r} cannot be a prerequisite for enrolling"
+            reader.report(line, "C184", message)
+    for name, line in required:
+        if name not in facts.modules:
+            reader.report(line, "C187", f"{what}: required module {name!r} does not exist")
+    validity = reader.number(found, "validity_days", what)
+    soon = reader.number(found, "expiring_soon_days", what, low=0)
+    if validity is not None and soon is not None and soon >= validity:
+        message = f"{what}: 'expiring_soon_days' ({soon}) must be less than 'validity_days'"
+        reader.report(found.line_of("expiring_soon_days"), "C184", message)
+    exam = _exam(reader, found, what, facts) if "exam" in found.values else None
+    renewal = None
+    if "renewal" in found.values:
+        where = f"{what} renewal"
+        renewal_map = reader.section(found, "renewal", where, RENEWAL_KEYS)
+        renewal = _renewal(reader, renewal_map, where, facts, validity)
+    practicum = reader.section(found, "practicum", f"{what} practicum", PRACTICUM_KEYS)
+    rubric = reader.section(found, "rubric", f"{what} rubric", RUBRIC_KEYS)
+    return Program(
+        slug=slug,
+        title=reader.text(found, "title", what),
+        summary=reader.text(found, "summary", what),
+        track=track,
+        prerequisites=tuple(name for name, _ in prerequisites),
+        required_modules=tuple(name for name, _ in required),
+        exam=exam,
+        practicum=_practicum(reader, practicum, f"{what} practicum"),
+        rubric=_rubric(reader, rubric, f"{what} rubric"),
+        validity_days=validity or 0,
+        expiring_soon_days=soon or 0,
+        grace_days=reader.number(found, "grace_days", what, low=0) or 0,
+        renewal=renewal,
+        path=reader.path,
+        line=found.line,
+    )
+
+
+def _exam(reader: _Reader, parent: _Map, what: str, facts: CourseFacts) -> ExamRule:
+    """The exam quiz must exist, and each domain minimum must name a tag its questions use."""
+    where = f"{what} exam"
+    found = reader.section(parent, "exam", where, EXAM_KEYS)
+    quiz = reader.text(found, "quiz", where)
+    tags = facts.quiz_tags.get(quiz)
+    if quiz and tags is None:
+        reader.report(found.line_of("quiz"), "C188", f"{where}: quiz {quiz!r} does not exist")
+    minimums: list[tuple[str, int]] = []
+    if "domain_minimums" not in found.values:
+        return ExamRule(quiz=quiz, domain_minimums=())
+    line, node = found.values["domain_minimums"]
+    if not isinstance(node, yaml.MappingNode):
+        message = f"{where}: 'domain_minimums' must be a mapping of tag: percent"
+        reader.report(line, "C183", message)
+        return ExamRule(quiz=quiz, domain_minimums=())
+    where = f"{where} domain_minimums"
+    for key_node, value_node in node.value:
+        tag, line = str(key_node.value), key_node.start_mark.line + 1
+        if any(tag == name for name, _ in minimums):
+            reader.report(line, "C185", f"{where}: tag {tag!r} appears twice")
+            continue
+        percent = reader.number(_Map(line, {tag: (line, value_node)}), tag, where, high=100)
+        if tags is not None and tag not in tags:
+            reader.report(line, "C189", f"{where}: no question of quiz {quiz!r} is tagged {tag!r}")
+        minimums.append((tag, percent or 0))
+    return ExamRule(quiz=quiz, domain_minimums=tuple(minimums))
+
+
+def _prompts(reader: _Reader, parent: _Map, where: str) -> tuple[ReflectionPrompt, ...]:
+    """The guided prompts of a reflection, with unique ids."""
+    prompts: list[ReflectionPrompt] = []
+    for line, node in reader.items(parent, "prompts", where):
+        found = reader.fields(node, line, f"{where} prompt", PROMPT_KEYS)
+        prompt = ReflectionPrompt(
+            id=reader.ident(found, "id", f"{where} prompt"),
+            text=reader.text(found, "text", f"{where} prompt"),
+        )
+        if prompt.id and any(p.id == prompt.id for p in prompts):
+            reader.report(line, "C185", f"{where}: prompt id {prompt.id!r} is used twice")
+        prompts.append(prompt)
+    return tuple(prompts)
+
+
+def _words(reader: _Reader, found: _Map, where: str) -> tuple[int, int | None]:
+    """The minimum and optional maximum length of a reflection, in words."""
+    low = reader.number(found, "min_words", where)
+    high = reader.number(found, "max_words", where)
+    if low is not None and high is not None and low > high:
+        message = f"{where}: 'min_words' ({low}) is more than 'max_words' ({high})"
+        reader.report(found.line_of("min_words"), "C184", message)
+    return low or 0, high
+
+
+def _practicum(reader: _Reader, found: _Map, where: str) -> PracticumRule:
+    """The practicum: session counts that must add up, and the reflection on each session."""
+    sessions = reader.number(found, "sessions", where)
+    lead = reader.number(found, "lead", where, low=0) or 0
+    co_facilitated = reader.number(found, "co_facilitated", where, low=0) or 0
+    beyond = reader.number(found, "lead_beyond_team", where, low=0) or 0
+    if sessions is not None and lead + co_facilitated > sessions:
+        message = f"{where}: 'lead' + 'co_facilitated' ({lead + co_facilitated}) is more than "
+        reader.report(found.line_of("lead"), "C184", message + f"'sessions' ({sessions})")
+    if beyond > lead:
+        message = f"{where}: 'lead_beyond_team' ({beyond}) is more than 'lead' ({lead})"
+        reader.report(found.line_of("lead_beyond_team"), "C184", message)
+    reflection = reader.section(found, "reflection", f"{where} reflection", REFLECTION_KEYS)
+    low, high = _words(reader, reflection, f"{where} reflection")
+    return PracticumRule(
+        sessions=sessions or 0,
+        lead=lead,
+        co_facilitated=co_facilitated,
+        lead_beyond_team=beyond,
+        min_minutes=reader.number(found, "min_minutes", where) or 0,
+        min_participants=reader.number(found, "min_participants", where) or 0,
+        reflection_within_days=reader.number(reflection, "within_days", f"{where} reflection") or 0,
+        reflection_min_words=low,
+        reflection_max_words=high,
+        prompts=_prompts(reader, reflection, f"{where} reflection"),
+        within_months=reader.number(found, "within_months", where),
+    )
+
+
+def _renewal(
+    reader: _Reader, found: _Map, where: str, facts: CourseFacts, validity: int | None
+) -> RenewalRule:
+    """Renewal: a window inside the validity period, sessions, a refresher quiz, a reflection."""
+    window = reader.number(found, "window_days", where)
+    if window is not None and validity is not None and window > validity:
+        message = f"{where}: 'window_days' ({window}) is longer than 'validity_days' ({validity})"
+        reader.report(found.line_of("window_days"), "C184", message)
+    sessions = reader.number(found, "sessions", where, low=0)
+    lead = reader.number(found, "lead", where, low=0) or 0
+    if sessions is not None and lead > sessions:
+        message = f"{where}: 'lead' ({lead}) is more than 'sessions' ({sessions})"
+        reader.report(found.line_of("lead"), "C184", message)
+    quiz = reader.text(found, "quiz", where) or None
+    if quiz is not None and quiz not in facts.quiz_tags:
+        reader.report(found.line_of("quiz"), "C188", f"{where}: quiz {quiz!r} does not exist")
+    reflection = reader.section(found, "reflection", f"{where} reflection", RENEWAL_REFLECTION_KEYS)
+    low, high = _words(reader, reflection, f"{where} reflection")
+    return RenewalRule(
+        window_days=window or 0,
+        sessions=sessions or 0,
+        lead=lead,
+        quiz=quiz,
+        reflection_min_words=low,
+        prompts=_prompts(reader, reflection, f"{where} reflection"),
+        reflection_max_words=high,
+        development_hours=reader.number(found, "development_hours", where, low=0) or 0,
+    )
+
+
+def _rubric(reader: _Reader, found: _Map, where: str) -> Rubric:
+    """Levels from lowest to highest, with the passing ones last, and the criteria."""
+    levels: list[RubricLevel] = []
+    before = len(reader.problems)
+    for line, node in reader.items(found, "levels", where):
+        item = reader.fields(node, line, f"{where} level", LEVEL_KEYS)
+        level = RubricLevel(
+            id=reader.ident(item, "id", f"{where} level"),
+            title=reader.text(item, "title", f"{where} level"),
+            passing=reader.flag(item, "passing", f"{where} level"),
+            description_html=reader.markdown(item, "description", f"{where} level"),
+        )
+        if level.id and any(other.id == level.id for other in levels):
+            reader.report(line, "C185", f"{where}: level id {level.id!r} is used twice")
+        # A level with a problem would only make the passing checks below guess.
+        if len(reader.problems) == before and levels and levels[-1].passing and not level.passing:
+            message = f"{where}: level {level.id!r} does not pass but follows a passing level"
+            reader.report(line, "C190", message + " (list levels from lowest to highest)")
+        levels.append(level)
+    if len(reader.problems) == before and levels and not any(lv.passing for lv in levels):
+        message = f"{where}: no level passes; mark at least one level 'passing: true'"
+        reader.report(found.line_of("levels"), "C190", message)
+    criteria: list[RubricCriterion] = []
+    for line, node in reader.items(found, "criteria", where):
+        item = reader.fields(node, line, f"{where} criterion", CRITERION_KEYS)
+        criterion = RubricCriterion(
+            id=reader.ident(item, "id", f"{where} criterion"),
+            title=reader.text(item, "title", f"{where} criterion"),
+            description_html=reader.markdown(item, "description", f"{where} criterion"),
+        )
+        if criterion.id and any(other.id == criterion.id for other in criteria):
+            reader.report(line, "C185", f"{where}: criterion id {criterion.id!r} is used twice")
+        criteria.append(criterion)
+    return Rubric(levels=tuple(levels), criteria=tuple(criteria))

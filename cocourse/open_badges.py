@@ -1,0 +1,243 @@
+"""Open Badges 2.0 documents for certificates, verified by hosting (HostedBadge).
+
+Pure: no Flask, no database. The routes serve each document at the URL that is its ``id``:
+the issuer Profile, the BadgeClass of a programme, one Assertion per certificate, and the
+badge image. Open Badges 2.0 asks for ``application/ld+json`` (``application/json`` when the
+client accepts only that), and a revoked hosted Assertion is answered with ``410 Gone`` and
+the short body :func:`assertion` returns for it.
+
+The recipient is never published in clear: the Assertion carries ``sha256$`` and the hex
+SHA-256 of the email address followed by a salt, so a backpack that knows the address can
+check it and nobody else can read it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import textwrap
+import unicodedata
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from xml.sax.saxutils import escape
+
+__all__ = [
+    "CONTEXT",
+    "MEDIA_TYPE",
+    "REVOKED_STATUS",
+    "assertion",
+    "badge_class",
+    "badge_image_svg",
+    "identity_hash",
+    "issuer_profile",
+    "new_salt",
+]
+
+CONTEXT = "https://w3id.org/openbadges/v2"
+MEDIA_TYPE = "application/ld+json"
+REVOKED_STATUS = 410  # HTTP status for a revoked hosted Assertion
+
+
+def _url(value: str, what: str) -> str:
+    """The value if it is an absolute http or https URL (the only IRIs badge tools follow)."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"{what} must be an absolute http or https URL, got {value!r}")
+    return value
+
+
+def _timestamp(moment: datetime, what: str) -> str:
+    """An aware datetime as ISO 8601 in UTC with an explicit offset: 2026-01-31T08:00:00+00:00."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def new_salt() -> str:
+    """A fresh random salt for a recipient's identity hash (128 bits, hex)."""
+    return secrets.token_hex(16)
+
+
+def identity_hash(email: str, salt: str) -> str:
+    """The hashed identity of an email recipient: ``sha256$`` and hex SHA-256 of email + salt.
+
+    The address is hashed exactly as given; pass it as the account stores it.
+    """
+    digest = hashlib.sha256((email + salt).encode("utf-8")).hexdigest()
+    return f"sha256${digest}"
+
+
+def issuer_profile(
+    *,
+    issuer_id_url: str,
+    name: str,
+    url: str,
+    email: str | None,
+    description: str | None = None,
+    image_url: str | None = None,
+) -> dict[str, Any]:
+    """The issuer's Profile.
+
+    Open Badges 2.0 requires ``email`` of an issuer; it is left out only when None is given,
+    which some validators reject, so configure a contact address.
+    """
+    profile: dict[str, Any] = {
+        "@context": CONTEXT,
+        "type": "Profile",
+        "id": _url(issuer_id_url, "issuer_id_url"),
+        "name": name,
+        "url": _url(url, "url"),
+    }
+    if email:
+        profile["email"] = email
+    if description:
+        profile["description"] = description
+    if image_url:
+        profile["image"] = _url(image_url, "image_url")
+    return profile
+
+
+def badge_class(
+    *,
+    badge_id_url: str,
+    issuer_id_url: str,
+    name: str,
+    description: str,
+    image_url: str,
+    criteria_url: str,
+    criteria_narrative: str | None = None,
+    tags: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The BadgeClass of a programme: what the badge means and how it is earned."""
+    criteria: dict[str, str] = {"id": _url(criteria_url, "criteria_url")}
+    if criteria_narrative:
+        criteria["narrative"] = criteria_narrative
+    badge: dict[str, Any] = {
+        "@context": CONTEXT,
+        "type": "BadgeClass",
+        "id": _url(badge_id_url, "badge_id_url"),
+        "name": name,
+        "description": description,
+        "image": _url(image_url, "image_url"),
+        "criteria": criteria,
+        "issuer": _url(issuer_id_url, "issuer_id_url"),
+    }
+    if tags:
+        badge["tags"] = list(tags)
+    return badge
+
+
+def assertion(
+    *,
+    assertion_id_url: str,
+    badge_id_url: str,
+    recipient_email: str,
+    salt: str,
+    issued_on: datetime,
+    expires: datetime | None,
+    revoked: bool,
+    revocation_reason: str | None = None,
+    evidence_url: str | None = None,
+    narrative: str | None = None,
+) -> dict[str, Any]:
+    """The hosted Assertion of one certificate, to be served at ``assertion_id_url``.
+
+    Hosted verification needs no URL besides the Assertion's own ``id``. ``evidence_url``, if
+    given, becomes the Assertion's ``evidence``, a page a backpack links to (the certificate's
+    public verification page, say). A revoked Assertion is reduced to what the specification
+    requires of it (``id`` and ``revoked: true``, with ``revocationReason`` only if one is
+    given, since it is public) and should be served with :data:`REVOKED_STATUS`. Datetimes
+    must be timezone-aware.
+    """
+    assertion_id = _url(assertion_id_url, "assertion_id_url")
+    if revoked:
+        gone: dict[str, Any] = {
+            "@context": CONTEXT,
+            "type": "Assertion",
+            "id": assertion_id,
+            "revoked": True,
+        }
+        if revocation_reason:
+            gone["revocationReason"] = revocation_reason
+        return gone
+    if not salt:
+        raise ValueError("salt must not be empty")
+    document: dict[str, Any] = {
+        "@context": CONTEXT,
+        "type": "Assertion",
+        "id": assertion_id,
+        "recipient": {
+            "type": "email",
+            "hashed": True,
+            "salt": salt,
+            "identity": identity_hash(recipient_email, salt),
+        },
+        "badge": _url(badge_id_url, "badge_id_url"),
+        "verification": {"type": "hosted"},
+        "issuedOn": _timestamp(issued_on, "issued_on"),
+    }
+    if expires is not None:
+        document["expires"] = _timestamp(expires, "expires")
+    if evidence_url:
+        document["evidence"] = _url(evidence_url, "evidence_url")
+    if narrative:
+        document["narrative"] = narrative
+    return document
+
+
+# --- the badge image ---------------------------------------------------------------------------
+
+_ACCENT = "#1f6f64"
+_ACCENT_SOFT = "#e3f1ee"
+_INK = "#1f2a30"
+_FONTS = "DejaVu Sans, Noto Sans, Arial, sans-serif"
+
+
+def _xml_char(ch: str) -> bool:
+    """Whether XML 1.0 allows the character in text (controls and lone surrogates it does not)."""
+    code = ord(ch)
+    return (
+        code >= 0x20 and not 0xD800 <= code <= 0xDFFF and code not in (0xFFFE, 0xFFFF)
+    ) and unicodedata.category(ch) != "Cc"
+
+
+def _title_lines(title: str) -> tuple[list[str], int]:
+    """The title wrapped for the medallion, at most three lines, and the font size to use."""
+    clean = " ".join("".join(c if _xml_char(c) else " " for c in title).split())
+    for size, width in ((34, 12), (28, 15), (23, 19), (19, 23)):
+        lines = textwrap.wrap(clean, width, break_long_words=False) or [""]
+        if len(lines) <= 3 and all(len(line) <= width for line in lines):
+            return lines, size
+    lines = textwrap.wrap(clean, 23, break_long_words=True)
+    if len(lines) <= 3:
+        return lines, 19
+    return [*lines[:2], lines[2][:22] + "…"], 19
+
+
+def badge_image_svg(title: str) -> str:
+    """A 400 by 400 SVG badge with the title on a medallion, for a BadgeClass ``image``.
+
+    The title is escaped as XML text; the image has no scripts, links or external resources.
+    """
+    lines, size = _title_lines(title)
+    step = size * 1.2
+    first = 200 - step * (len(lines) - 1) / 2 + size * 0.35
+    texts = "".join(
+        f'<tspan x="200" y="{first + number * step:.1f}">{escape(line)}</tspan>'
+        for number, line in enumerate(lines)
+    )
+    label = escape(" ".join(lines), {'"': "&quot;"})
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="400" '
+        f'viewBox="0 0 400 400" role="img" aria-label="{label}">'
+        f"<title>{escape(' '.join(lines))}</title>"
+        f'<path d="M120 300 L95 390 L140 365 L165 395 L185 310 Z" fill="{_ACCENT}"/>'
+        f'<path d="M280 300 L305 390 L260 365 L235 395 L215 310 Z" fill="{_ACCENT}"/>'
+        f'<circle cx="200" cy="200" r="170" fill="{_ACCENT}"/>'
+        f'<circle cx="200" cy="200" r="150" fill="{_ACCENT_SOFT}"/>'
+        f'<circle cx="200" cy="200" r="140" fill="none" stroke="{_ACCENT}" stroke-width="3"/>'
+        f'<text text-anchor="middle" font-family="{_FONTS}" font-size="{size}" '
+        f'font-weight="bold" fill="{_INK}">{texts}</text>'
+        "</svg>"
+    )

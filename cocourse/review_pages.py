@@ -1,0 +1,110 @@
+"""Blueprint: assessors review submitted portfolios against the programme's rubric."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from . import accounts, audit, portfolios, requirements
+from .assessor import assessor_required
+from .db import get_session
+from .forms import review_form
+from .learn import course
+from .models import Portfolio, utcnow
+
+bp = Blueprint("reviews", __name__, url_prefix="/reviews")
+
+
+@bp.get("/")
+@assessor_required
+def queue() -> str:
+    """Submitted portfolios of the viewer's cohorts (all, for admins), oldest first."""
+    rows = portfolios.queue(get_session(), current_user._get_current_object())
+    return render_template("certification/queue.html", rows=rows)
+
+
+def _portfolio_or_404(portfolio_id: int) -> Portfolio:
+    """The portfolio if the viewer may review it; the same 404 for missing and not yours."""
+    session = get_session()
+    found = session.get(Portfolio, portfolio_id)
+    if found is None or not portfolios.may_review(
+        session, current_user._get_current_object(), found
+    ):
+        abort(404)
+    return found
+
+
+@bp.route("/<int:portfolio_id>", methods=["GET", "POST"])
+@assessor_required
+def review(portfolio_id: int) -> str | Response | tuple[str, int]:
+    """The whole portfolio, the exam result, the checklist and the rubric form."""
+    portfolio = _portfolio_or_404(portfolio_id)
+    program = course().program(portfolio.program)
+    if program is None:
+        abort(404)
+    session = get_session()
+    form = review_form(program.rubric)
+    if form.validate_on_submit():
+        if portfolio.status != portfolios.SUBMITTED:
+            form.form_errors.append("This portfolio is not waiting for review.")
+        else:
+            decision = portfolios.Decision(
+                decision=form.decision.data,
+                levels={
+                    c.id: form[f"level_{i}"].data for i, c in enumerate(program.rubric.criteria)
+                },
+                evidence={
+                    c.id: form[f"evidence_{i}"].data or ""
+                    for i, c in enumerate(program.rubric.criteria)
+                },
+                comments=form.comments.data or "",
+            )
+            hook = current_app.extensions["cocourse.plugins"].hook
+            try:
+                _review, issued = portfolios.decide(
+                    session,
+                    hook,
+                    course(),
+                    program,
+                    portfolio.id,
+                    current_user._get_current_object(),
+                    decision,
+                    utcnow().date(),
+                )
+            except LookupError:
+                abort(404)
+            except portfolios.PortfolioError as exc:
+                form.form_errors.append(str(exc))
+            else:
+                if issued is not None:
+                    flash("Approved. The certificate is issued.")
+                else:
+                    flash("Changes requested. The trainee sees your comments.")
+                return redirect(url_for("reviews.queue"))
+    return _page(program, portfolio, form), 400 if form.is_submitted() else 200
+
+
+def _page(program: Any, portfolio: Portfolio, form: Any) -> str:
+    session = get_session()
+    today = utcnow().date()
+    checklist = requirements.checklist(session, course(), program, portfolio, today)
+    exam = (
+        requirements.exam_standing(session, portfolio.user_id, program.exam)
+        if program.exam is not None
+        else None
+    )
+    return render_template(
+        "certification/review.html",
+        program=program,
+        portfolio=portfolio,
+        owner=accounts.get_user(session, portfolio.user_id),
+        checklist=checklist,
+        exam=exam,
+        reviews=portfolios.reviews(session, portfolio.id),
+        trail=audit.entries(session, subject=f"portfolio:{portfolio.id}", per_page=200)[0],
+        form=form,
+        labels=portfolios.STATUS_LABELS,
+    )
