@@ -46,9 +46,9 @@ def module_completed(user_id: int, module_slug: str) -> None:
 
 @hookspec
 def quiz_graded(user_id: int, quiz_id: str, attempt_id: int, score: float, passed: bool) -> None:
-    """A quiz attempt was graded and stored (reserved: the quiz engine fires it)."""
+    """A quiz attempt was graded and stored (fired once per attempt)."""
 
 
 @hookspec
 def certificate_issued(user_id: int, program: str, certificate_id: int) -> None:
-    """A certificate was issued (reserved: the certification services fire it)."""
+    """A certificate was issued on an approved portfolio (fired once per certificate)."""

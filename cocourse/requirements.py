@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from . import certificates, practicum_rules, progress
 from .content.model import Course
 from .content.program import ExamRule, Program
-from .models import Certificate, Portfolio, PracticumSession, QuizAttempt
+from .models import Certificate, LessonCompletion, Portfolio, PracticumSession, QuizAttempt
 
 CERTIFICATION = "certification"
 RENEWAL = "renewal"
@@ -208,7 +208,7 @@ def _certification(
         found = exam_standing(session, portfolio.user_id, program.exam)
         items.append(_exam_requirement(found, program.exam, "Final exam"))
     rule = program.practicum
-    start = portfolio.enrolled_at.date()
+    start = practicum_start(session, course, program, portfolio)
     window = (
         (start, practicum_rules.add_months(start, rule.within_months))
         if rule.within_months
@@ -224,6 +224,23 @@ def _certification(
     )
     items.append(_practicum_requirement(missing))
     return Checklist(tuple(items), logged, window)
+
+
+def practicum_start(
+    session: Session, course: Course, program: Program, portfolio: Portfolio
+) -> date:
+    """When the practicum period began: the first lesson completed in the programme's track
+    (the trainee started the track), or the enrolment if that came first."""
+    track = course.track(program.track)
+    slugs = [module.slug for module in track.modules] if track else []
+    first = session.scalar(
+        select(func.min(LessonCompletion.completed_at)).where(
+            LessonCompletion.user_id == portfolio.user_id,
+            LessonCompletion.module_slug.in_(slugs),
+        )
+    )
+    enrolled = portfolio.enrolled_at.date()
+    return min(enrolled, first.date()) if first is not None else enrolled
 
 
 def _practicum_requirement(missing: list[str]) -> Requirement:

@@ -353,6 +353,42 @@ def test_an_incomplete_portfolio_is_refused_at_submission(app, auth, session):
     assert session.get(Portfolio, portfolio_id).status == portfolios.DRAFT
 
 
+def test_the_practicum_period_starts_with_the_track_not_the_enrolment(app, auth, session):
+    from cocourse.models import LessonCompletion
+
+    user, portfolio = ready_trainee(app, auth)
+    today = utcnow().date()
+    # Held three days ago, before enrolling today, but after starting the track.
+    with app.app_context():
+        portfolios.save_session(
+            get_session(),
+            program_of(app),
+            portfolio.id,
+            user,
+            values(held_on=today - timedelta(days=3)),
+            today,
+        )
+    completion = fresh(
+        session, select(LessonCompletion).where(LessonCompletion.module_slug == "assessment")
+    )
+    completion.completed_at = utcnow() - timedelta(days=10)
+    session.commit()
+    with app.app_context():
+        found = requirements.checklist(
+            get_session(), course_of(app), program_of(app), portfolio, today
+        )
+    assert found.window == (today - timedelta(days=10), found.window[1])
+    assert all(logged.qualifies for logged in found.sessions)
+    completion.completed_at = utcnow()
+    session.commit()
+    with app.app_context():
+        found = requirements.checklist(
+            get_session(), course_of(app), program_of(app), portfolio, today
+        )
+    early = [logged for logged in found.sessions if logged.row.held_on < today]
+    assert early and early[0].reasons[0].startswith("held outside the practicum period")
+
+
 def test_sessions_in_the_future_and_of_others_are_refused(app, auth):
     user, portfolio = ready_trainee(app, auth)
     other = auth.create("other@example.org")
@@ -694,11 +730,11 @@ def test_a_trainee_logs_edits_and_deletes_sessions_through_the_pages(app, auth, 
     row = fresh(session, select(PracticumSession))
     assert row.role == "lead" and row.beyond_team and row.reflected_at is not None
     page = client.get(base).get_data(as_text=True)
-    assert "Yes</span>" in page  # the session qualifies
+    assert 'badge-done">Qualifies' in page
     edited = post_form(client, f"{base}/sessions/{row.id}", session_form(minutes="30"))
     assert edited.status_code == 302
     page = client.get(base).get_data(as_text=True)
-    assert "shorter than 60 minutes" in page
+    assert "Shorter than 60 minutes" in page
     assert post_form(client, f"{base}/sessions/{row.id}/delete", {}, base).status_code == 302
     assert count(session, PracticumSession.id) == 0
 

@@ -76,4 +76,4 @@ def quiz_graded(user_id: int, quiz_id: str, attempt_id: int, score: float, passe
 
 @hookimpl
 def certificate_issued(user_id: int, program: str, certificate_id: int) -> None:
-    _record("certificate_issued", user_id=user_id, program=program)
+    _record("certificate_issued", user_id=user_id, program=program, certificate_id=certificate_id)
