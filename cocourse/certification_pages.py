@@ -51,28 +51,8 @@ def _open_or_404(program: Program) -> Portfolio:
 @login_required
 def programs() -> str:
     """Every certification programme and where the viewer stands in it."""
-    session = get_session()
-    rows = []
-    today = utcnow().date()
-    for program in course().programs:
-        held = certificates.current(session, current_user.id, program.slug)
-        rows.append(
-            (
-                program,
-                portfolios.latest(session, current_user.id, program.slug),
-                held,
-                certificates.status(held, program, today) if held else None,
-            )
-        )
-    return render_template("certification/programs.html", rows=rows, labels=_labels())
-
-
-def _labels() -> dict[str, Any]:
-    return {
-        "portfolio": portfolios.STATUS_LABELS,
-        "certificate": certificates.LABELS,
-        "roles": {"lead": "Lead", "co": "Co-facilitator"},
-    }
+    found = portfolios.standings(get_session(), current_user.id, course().programs, utcnow().date())
+    return render_template("certification/programs.html", standings=found, labels=portfolios.LABELS)
 
 
 @bp.get("/<slug>")
@@ -90,7 +70,7 @@ def program_page(slug: str) -> str:
         "certificate": held,
         "certificate_status": certificates.status(held, program, today) if held else None,
         "history": certificates.history(session, current_user.id, program.slug),
-        "labels": _labels(),
+        "labels": portfolios.LABELS,
         "action": ActionForm(),
         "today": today,
     }

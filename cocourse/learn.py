@@ -19,13 +19,14 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from . import activity, progress, quizzes
+from . import activity, portfolios, progress, quizzes
 from .accounts import has_admin
 from .content.loader import ASSET_TYPES, lesson_url, module_url
 from .content.markdown import pygments_css
 from .content.model import Course, Lesson, Module
 from .db import get_session
 from .forms import ActionForm
+from .models import utcnow
 
 bp = Blueprint("learn", __name__)
 
@@ -104,6 +105,10 @@ def dashboard() -> str:
         next_step=standing.next_step(course().modules),
         results=results,
         quiz_lessons=quiz_lessons,
+        standings=portfolios.standings(
+            session, current_user.id, course().programs, utcnow().date()
+        ),
+        labels=portfolios.LABELS,
     )
 
 

@@ -7,7 +7,7 @@ owner and only while it is a draft or has changes requested.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -32,6 +32,12 @@ STATUS_LABELS = {
     SUBMITTED: "Submitted for review",
     CHANGES: "Changes requested",
     APPROVED: "Approved",
+}
+# Words the pages show for statuses and roles.
+LABELS = {
+    "portfolio": STATUS_LABELS,
+    "certificate": certificates.LABELS,
+    "roles": practicum_rules.ROLES,
 }
 APPROVE = "approve"
 REQUEST_CHANGES = "request-changes"
@@ -70,6 +76,42 @@ def latest(session: Session, user_id: int, program: str) -> Portfolio | None:
         .order_by(Portfolio.id.desc())
         .limit(1)
     )
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a person stands in one programme: open portfolio and current certificate."""
+
+    program: Program
+    portfolio: Portfolio | None
+    certificate: Certificate | None
+    certificate_status: str | None
+
+
+def standings(
+    session: Session, user_id: int, programs: Sequence[Program], today: date
+) -> list[Standing]:
+    """The person's standing in every programme (two queries, whatever the number)."""
+    open_ones = {
+        p.program: p
+        for p in session.scalars(
+            select(Portfolio).where(Portfolio.user_id == user_id, Portfolio.status != APPROVED)
+        )
+    }
+    held = {
+        c.program: c
+        for c in session.scalars(
+            select(Certificate).where(
+                Certificate.user_id == user_id, Certificate.superseded_at.is_(None)
+            )
+        )
+    }
+    found = []
+    for program in programs:
+        cert = held.get(program.slug)
+        state = certificates.status(cert, program, today) if cert else None
+        found.append(Standing(program, open_ones.get(program.slug), cert, state))
+    return found
 
 
 def _create(session: Session, user: User, program: Program, kind: str) -> Portfolio:

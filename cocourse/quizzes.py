@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -343,25 +343,45 @@ def _regrade_attempt(
     return changes
 
 
-def item_records(session: Session, quiz_id: str) -> Iterator[AttemptRecord]:
-    """Every graded attempt at a quiz as an item-analysis record, streamed in batches."""
-    rows = session.execute(
-        select(QuizAttempt.percent, QuizAttempt.questions, QuizAttempt.answers, QuizAttempt.results)
-        .where(
-            QuizAttempt.quiz_id == quiz_id,
-            QuizAttempt.submitted_at.is_not(None),
-            QuizAttempt.expired.is_(False),
-        )
-        .order_by(QuizAttempt.id)
-        .execution_options(yield_per=500)
+def item_records(
+    session: Session, quiz_id: str, learners: Select[Any] | None = None
+) -> Iterator[AttemptRecord]:
+    """Every graded attempt at a quiz as an item-analysis record, streamed in batches.
+
+    `learners`, a query of user ids (such as a cohort's members), keeps only their attempts.
+
+    The question snapshots are most of an attempt's bytes and decoding them took most of the
+    time, while only each question's version and type are needed. Those follow from the lesson
+    version (the content hash covers every question fence), so the snapshot is read once per
+    lesson version, and again only for questions not seen yet (a pool draws different ones).
+    """
+    query = select(
+        QuizAttempt.id,
+        QuizAttempt.content_hash,
+        QuizAttempt.percent,
+        QuizAttempt.answers,
+        QuizAttempt.results,
+    ).where(
+        QuizAttempt.quiz_id == quiz_id,
+        QuizAttempt.submitted_at.is_not(None),
+        QuizAttempt.expired.is_(False),
     )
-    for percent, questions, answers, results in rows:
-        scores = {r["id"]: r["score"] for r in results or []}
-        items = {
-            (q["id"], q["source_hash"]): Response(
-                scores[q["id"]], (answers or {}).get(q["id"]), q["type"]
+    if learners is not None:
+        query = query.where(QuizAttempt.user_id.in_(learners))
+    rows = session.execute(query.order_by(QuizAttempt.id).execution_options(yield_per=500))
+    # (lesson version, question id) -> (question version, question type)
+    versions: dict[tuple[str, str], tuple[str, str]] = {}
+    for attempt_id, content_hash, percent, answers, results in rows:
+        if any((content_hash, r["id"]) not in versions for r in results or []):
+            questions = session.scalar(
+                select(QuizAttempt.questions).where(QuizAttempt.id == attempt_id)
             )
-            for q in questions
-            if scores.get(q["id"]) is not None
-        }
+            for q in questions or []:
+                versions[(content_hash, q["id"])] = (q["source_hash"], q["type"])
+        items = {}
+        for result in results or []:
+            if result["score"] is not None:
+                version, kind = versions[(content_hash, result["id"])]
+                answer = (answers or {}).get(result["id"])
+                items[(result["id"], version)] = Response(result["score"], answer, kind)
         yield AttemptRecord((percent or 0.0) / 100, items)

@@ -1,4 +1,5 @@
-"""Quiz reports: item analysis pages and CSV for admins only."""
+"""Reports: quiz item analysis and cohort progress, for admins and for assessors over their
+cohorts' learners; learners get none."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import csv
 import io
 
 import pytest
+from sqlalchemy import select
 
 from cocourse import quizzes
 from cocourse.db import get_session
-from cocourse.models import Role
+from cocourse.models import Role, User
 
 from .conftest import FIXTURES, AuthActions, make_app
 
@@ -53,15 +55,78 @@ def test_admins_see_item_analysis_and_the_csv_matches_the_page(app, client, sess
     assert rows[0]["options"] == "a=1;b=2" and rows[0]["current"] == "yes"
 
 
-@pytest.mark.parametrize("role", [Role.LEARNER, Role.ASSESSOR])
-def test_reports_are_for_admins(client, session, role):
-    login(client, session, role)
-    for path in [
-        "/reports/quizzes",
-        "/reports/quizzes/one-chance",
-        "/reports/quizzes/one-chance.csv",
-    ]:
+QUIZ_REPORTS = [
+    "/reports/quizzes",
+    "/reports/quizzes/one-chance",
+    "/reports/quizzes/one-chance.csv",
+]
+
+
+def test_learners_get_no_quiz_reports(client, session):
+    login(client, session, Role.LEARNER)
+    for path in QUIZ_REPORTS:
         assert client.get(path).status_code == 403
+        assert client.get(f"{path}?cohort=1").status_code == 403
+
+
+@pytest.fixture
+def assessed(graded, session):
+    """A cohort of l0 (right) and l2 (wrong) with an assessor; l1 and l3 in another cohort."""
+    from cocourse import cohorts
+
+    mine = cohorts.create_cohort(session, "Mine")
+    theirs = cohorts.create_cohort(session, "Theirs")
+    users = {u.email: u for u in session.scalars(select(User))}
+    for number, cohort in enumerate([mine, theirs, mine, theirs]):
+        cohorts.add_member(session, cohort.id, users[f"l{number}@example.org"].id)
+    assessor = AuthActions(None, session).create("assessor@example.org", Role.ASSESSOR)
+    cohorts.assign_assessor(session, mine.id, assessor.id)
+    return mine, theirs
+
+
+def item_rows(client, path):
+    with client.get(path) as response:
+        assert response.status_code == 200
+        return list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+
+
+def test_assessors_see_item_analysis_of_their_cohorts_only(client, session, assessed):
+    mine, theirs = assessed
+    AuthActions(client, session).login("assessor@example.org")
+    # Without ?cohort the learners of all the assessor's cohorts count; with it, that cohort.
+    for query in ("", f"?cohort={mine.id}"):
+        listing = client.get(f"/reports/quizzes{query}").get_data(as_text=True)
+        assert "<td>2</td>" in listing and "<td>4</td>" not in listing
+        page = client.get(f"/reports/quizzes/one-chance{query}").get_data(as_text=True)
+        assert "2 graded attempts" in page and "a: 1, b: 1" in page
+        rows = item_rows(client, f"/reports/quizzes/one-chance.csv{query}")
+        assert (rows[0]["attempts"], rows[0]["facility"], rows[0]["options"]) == (
+            "2",
+            "0.5000",
+            "a=1;b=1",
+        )
+    assert "Theirs" not in client.get("/reports/quizzes").get_data(as_text=True)
+    for path in QUIZ_REPORTS:
+        for wanted in (theirs.id, 12345, "first"):
+            assert client.get(f"{path}?cohort={wanted}").status_code == 404, (path, wanted)
+
+
+def test_admins_choose_any_cohort_for_item_analysis(client, session, assessed):
+    _mine, theirs = assessed
+    login(client, session, Role.ADMIN)
+    page = client.get(f"/reports/quizzes/one-chance?cohort={theirs.id}").get_data(as_text=True)
+    assert "2 graded attempts by learners in Theirs" in page and "b: 1" in page
+    assert "a: 1" not in page  # l1 answered b, l3 nothing
+    assert client.get("/reports/quizzes/one-chance?cohort=999").status_code == 404
+    assert "4 graded attempts by everyone" in client.get("/reports/quizzes/one-chance").get_data(
+        as_text=True
+    )
+
+
+def test_an_assessor_without_cohorts_counts_no_attempts(client, session, graded):
+    login(client, session, Role.ASSESSOR)
+    page = client.get("/reports/quizzes/one-chance").get_data(as_text=True)
+    assert "0 graded attempts" in page and "not assigned to any cohort" in page
 
 
 def test_unknown_quiz_is_404(client, session):
