@@ -249,15 +249,15 @@ def save_session(
             "feedback",
         ):
             setattr(row, name, getattr(values, name).strip())
-        changed = reflection != (row.reflection or {})
         row.reflection = reflection
         enough = (
             practicum_rules.reflection_words(reflection, rule.prompts) >= rule.reflection_min_words
         )
         if not enough:
             row.reflected_at = None
-        elif changed or row.reflected_at is None:
-            # The date the reflection was (last) written is what the deadline checks.
+        elif row.reflected_at is None:
+            # The deadline checks when the reflection first reached its minimum length;
+            # correcting it later keeps that date.
             row.reflected_at = utcnow()
         replaced = None
         if attachment is not None:

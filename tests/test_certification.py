@@ -389,6 +389,44 @@ def test_the_practicum_period_starts_with_the_track_not_the_enrolment(app, auth,
     assert early and early[0].reasons[0].startswith("held outside the practicum period")
 
 
+def test_a_corrected_reflection_keeps_the_date_it_was_first_complete(app, auth, session):
+    user, portfolio = ready_trainee(app, auth)
+    row = fresh(session, select(PracticumSession).order_by(PracticumSession.id))
+    first = utcnow() - timedelta(days=20)
+    row.reflected_at = first
+    session.commit()
+    program, today = program_of(app), utcnow().date()
+    corrected = {"what": REFLECTION + " Corrected a typo.", "next": "Ask earlier."}
+    with app.app_context():
+        portfolios.save_session(
+            get_session(),
+            program,
+            portfolio.id,
+            user,
+            values(reflection=corrected),
+            today,
+            session_id=row.id,
+        )
+    assert (
+        fresh(session, select(PracticumSession.reflected_at).where(PracticumSession.id == row.id))
+        == first
+    )
+    with app.app_context():
+        portfolios.save_session(
+            get_session(),
+            program,
+            portfolio.id,
+            user,
+            values(reflection={"what": "Short."}),
+            today,
+            session_id=row.id,
+        )
+    assert (
+        fresh(session, select(PracticumSession.reflected_at).where(PracticumSession.id == row.id))
+        is None
+    )
+
+
 def test_sessions_in_the_future_and_of_others_are_refused(app, auth):
     user, portfolio = ready_trainee(app, auth)
     other = auth.create("other@example.org")
