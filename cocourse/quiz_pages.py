@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user, login_required
 from werkzeug.wrappers import Response
 
-from . import progress, quizzes
+from . import progress, quizzes, requirements
 from .content.model import Lesson, Module
 from .db import get_session
 from .forms import ActionForm
@@ -144,6 +144,7 @@ def result(attempt_id: int) -> str | Response:
         review=settings is not None and quizzes.review_allowed(settings, taken),
         left=quizzes.attempts_left(settings, taken) if settings else 0,
         policy=settings.review if settings else "never",
+        domains=requirements.domain_results(course(), attempt),
         form=ActionForm(),
         **context,
     )

@@ -86,6 +86,30 @@ def domain_percents(attempt: QuizAttempt, tags: Sequence[str]) -> dict[str, floa
     return {tag: round(100 * earned[tag] / available[tag], 2) for tag in tags if available[tag] > 0}
 
 
+@dataclass(frozen=True)
+class DomainResult:
+    """One competency domain of an exam attempt against a programme's minimum."""
+
+    tag: str
+    percent: float | None  # None: the attempt drew no scored question of this domain
+    minimum: int
+
+    @property
+    def met(self) -> bool:
+        """Whether the attempt reached the minimum (a domain the draw left out cannot fail)."""
+        return self.percent is None or self.percent >= self.minimum
+
+
+def domain_results(course: Course, attempt: QuizAttempt) -> list[DomainResult]:
+    """Per-domain results of an attempt at a programme's final exam (empty for other quizzes)."""
+    for program in course.programs:
+        if program.exam is not None and program.exam.quiz == attempt.quiz_id:
+            minimums = dict(program.exam.domain_minimums)
+            found = domain_percents(attempt, list(minimums))
+            return [DomainResult(tag, found.get(tag), low) for tag, low in minimums.items()]
+    return []
+
+
 def exam_standing(
     session: Session, user_id: int, rule: ExamRule, since: datetime | None = None
 ) -> ExamStanding:
@@ -101,7 +125,8 @@ def exam_standing(
     best: ExamStanding | None = None
     for attempt in session.scalars(query.order_by(QuizAttempt.number)):
         domains = domain_percents(attempt, list(minimums))
-        short = tuple(tag for tag, low in minimums.items() if domains.get(tag, 0.0) < low)
+        # A domain the draw left out is not assessed in this attempt, so it cannot fail it.
+        short = tuple(tag for tag, low in minimums.items() if domains.get(tag, low) < low)
         standing = ExamStanding(attempt, bool(attempt.passed) and not short, domains, short)
         if standing.passed or best is None or not best.passed:
             best = standing

@@ -25,6 +25,7 @@ from cocourse.models import (
     CohortMember,
     Portfolio,
     PracticumSession,
+    QuizAttempt,
     Review,
     Role,
     User,
@@ -317,6 +318,37 @@ def test_the_exam_needs_every_domain_minimum_as_well_as_the_pass_mark(app, auth)
     take_exam(app, user.id, RIGHT)
     with app.app_context():
         assert requirements.exam_standing(get_session(), user.id, rule).passed
+
+
+def test_the_result_page_shows_each_domain_against_its_minimum(app, auth, client):
+    user = auth.create()
+    attempt = take_exam(app, user.id, {**RIGHT, "e-b2": "b"}, complete=False)
+    auth.login()
+    page = client.get(f"/quiz/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "Results per competency domain" in page
+    assert re.search(
+        r"domain-b</th><td>50%</td><td>100%</td>\s*<td><span class=\"badge badge-locked\">Below",
+        page,
+    )
+    assert re.search(
+        r"domain-a</th><td>100%</td><td>50%</td>\s*<td><span class=\"badge badge-done\">Met", page
+    )
+
+
+def test_a_domain_the_draw_left_out_does_not_fail_the_exam(app, auth, session):
+    user = auth.create()
+    attempt = take_exam(app, user.id, RIGHT, complete=False)
+    row = fresh(session, select(QuizAttempt).where(QuizAttempt.id == attempt.id))
+    row.questions = [q for q in row.questions if "domain-b" not in q.get("tags", [])]
+    session.commit()
+    with app.app_context():
+        found = requirements.exam_standing(get_session(), user.id, program_of(app).exam)
+        results = requirements.domain_results(course_of(app), found.attempt)
+    assert found.passed and found.domains == {"domain-a": 100.0}
+    assert [(r.tag, r.percent, r.met) for r in results] == [
+        ("domain-a", 100.0, True),
+        ("domain-b", None, True),
+    ]
 
 
 def test_a_complete_portfolio_can_be_submitted_and_then_not_changed(app, auth, session):

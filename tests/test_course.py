@@ -63,7 +63,8 @@ def test_every_page_and_link_opens(course_app, session):
     auth.create("admin@example.org", Role.ADMIN)  # admins are never locked out
     auth.login("admin@example.org")
     course = course_app.extensions["cocourse.course"].course
-    pages = ["/"] + [f"/modules/{m.slug}" for m in course.modules]
+    pages = ["/", "/certification/"] + [f"/modules/{m.slug}" for m in course.modules]
+    pages += [f"/certification/{p.slug}" for p in course.programs]
     pages += [f"/modules/{m.slug}/{lesson.slug}" for m in course.modules for lesson in m.lessons]
     linked: set[str] = set()
     for page in pages:
@@ -73,6 +74,16 @@ def test_every_page_and_link_opens(course_app, session):
     for target in sorted(linked - set(pages)):
         with client.get(target) as response:
             assert response.status_code == 200, target
+
+
+def test_the_programme_is_declared_in_content_with_the_guides_rules(course_app):
+    (program,) = course_app.extensions["cocourse.course"].course.programs
+    assert program.exam.quiz == "final-exam"
+    assert dict(program.exam.domain_minimums) == {f"domain-{i}": 60 for i in range(1, 7)}
+    rule = program.practicum
+    assert (rule.sessions, rule.lead, rule.co_facilitated, rule.lead_beyond_team) == (6, 2, 4, 1)
+    assert [c.id for c in program.rubric.criteria] == [f"domain-{i}" for i in range(1, 7)]
+    assert program.renewal is not None and program.renewal.quiz == "refresher-quiz"
 
 
 def test_every_quiz_can_be_passed_and_failed(course_app, session):
