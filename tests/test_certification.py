@@ -944,6 +944,8 @@ def test_review_pages_are_scoped_and_record_decisions(app, auth, session, client
 
 def test_certificate_requests_without_approval_are_refused(app, auth, session, client):
     user = login_as(auth, "trainee@example.org")
+    listing = client.get("/certification/").get_data(as_text=True)
+    assert "Test Facilitator" in listing and "Not enrolled yet" in listing
     assert client.get("/certificates/1").status_code == 404
     assert client.get("/certificates/1.pdf").status_code == 404
     assert client.get(f"/certification/{PROGRAM}").status_code == 200
