@@ -68,11 +68,14 @@ def log_csv() -> Response:
     def lines() -> Iterator[str]:
         yield _csv_lines([CSV_COLUMNS])
         chunk = []
-        for row in rows:
-            chunk.append(_csv_row(current, row))
-            if len(chunk) == activity.CHUNK:
-                yield _csv_lines(chunk)
-                chunk = []
+        try:
+            for row in rows:
+                chunk.append(_csv_row(current, row))
+                if len(chunk) == activity.CHUNK:
+                    yield _csv_lines(chunk)
+                    chunk = []
+        finally:
+            get_session().rollback()  # end the read transaction with the last row
         if chunk:
             yield _csv_lines(chunk)
 
@@ -118,12 +121,17 @@ def export() -> Response:
 
     def lines() -> Iterator[str]:
         chunk = []
-        for row in rows:
-            statement = activity.statement(row, current, base_url)
-            chunk.append(json.dumps(statement, ensure_ascii=False, separators=(",", ":")) + "\n")
-            if len(chunk) == activity.CHUNK:
-                yield "".join(chunk)
-                chunk = []
+        try:
+            for row in rows:
+                statement = activity.statement(row, current, base_url)
+                chunk.append(
+                    json.dumps(statement, ensure_ascii=False, separators=(",", ":")) + "\n"
+                )
+                if len(chunk) == activity.CHUNK:
+                    yield "".join(chunk)
+                    chunk = []
+        finally:
+            get_session().rollback()  # end the read transaction with the last row
         if chunk:
             yield "".join(chunk)
 

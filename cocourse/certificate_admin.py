@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -15,12 +13,11 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_login import current_user
 
-from . import audit, certificates
+from . import audit, certificates, csv_export
 from .admin import admin_required
 from .db import get_session
 from .forms import RevokeForm
@@ -86,40 +83,28 @@ def certificate_list() -> str:
 def certificate_csv() -> Response:
     """The filtered list as CSV, streamed (columns documented in docs/operations.md)."""
     filters = _filters()
-    session = get_session()
-
-    def rows() -> Iterator[str]:
-        yield _line(CSV_COLUMNS)
-        try:
-            found = certificates.every(session, course(), today=utcnow().date(), **filters)
-            for item in found:
-                cert = item.certificate
-                yield _line(
-                    (
-                        cert.id,
-                        item.holder.name,
-                        item.holder.email,
-                        cert.program,
-                        item.status,
-                        cert.valid_from.isoformat(),
-                        cert.expires_on.isoformat(),
-                        cert.issued_at.isoformat(timespec="seconds"),
-                        "yes" if cert.superseded_at else "no",
-                        cert.revoked_at.isoformat(timespec="seconds") if cert.revoked_at else "",
-                        cert.code,
-                    )
-                )
-        finally:
-            session.rollback()  # end the read transaction with the last row
-
-    headers = {"Content-Disposition": 'attachment; filename="certificates.csv"'}
-    return Response(stream_with_context(rows()), mimetype="text/csv", headers=headers)
+    found = certificates.every(get_session(), course(), today=utcnow().date(), **filters)
+    rows = (
+        (
+            item.certificate.id,
+            item.holder.name,
+            item.holder.email,
+            item.certificate.program,
+            item.status,
+            item.certificate.valid_from.isoformat(),
+            item.certificate.expires_on.isoformat(),
+            item.certificate.issued_at.isoformat(timespec="seconds"),
+            "yes" if item.certificate.superseded_at else "no",
+            _timestamp(item.certificate.revoked_at),
+            item.certificate.code,
+        )
+        for item in found
+    )
+    return csv_export.download(CSV_COLUMNS, rows, "certificates.csv", get_session())
 
 
-def _line(values: tuple[Any, ...]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(values)
-    return buffer.getvalue()
+def _timestamp(value: datetime | None) -> str:
+    return value.isoformat(timespec="seconds") if value else ""
 
 
 @bp.post("/certificates/<int:certificate_id>/revoke")

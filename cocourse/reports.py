@@ -8,17 +8,15 @@ not the viewer's to see is 404.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import Blueprint, Response, abort, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import Select, func, select
 
-from . import cohort_report, cohorts, funnel, quizzes
+from . import cohort_report, cohorts, csv_export, funnel, quizzes
 from .db import get_session
 from .item_analysis import ItemStats, QuizStats, analyse
 from .learn import course
@@ -149,18 +147,9 @@ def item_analysis_csv(quiz_id: str) -> Response:
     _module, lesson = _quiz_or_404(quiz_id)
     current = {(q.id, q.source_hash) for q in lesson.questions}
     stats = _stats(quiz_id, scope)
+    rows = (_csv_row(item, (item.question_id, item.version) in current) for item in stats.items)
     name = _csv_name(f"{quiz_id}-items", scope)
-
-    def rows() -> Iterator[str]:
-        try:
-            yield _line(CSV_COLUMNS)
-            for item in stats.items:
-                yield _line(_csv_row(item, (item.question_id, item.version) in current))
-        finally:
-            get_session().rollback()  # end the read transaction with the last row
-
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(stream_with_context(rows()), mimetype="text/csv", headers=headers)
+    return csv_export.download(CSV_COLUMNS, rows, name, get_session())
 
 
 def _csv_row(item: ItemStats, is_current: bool) -> tuple[Any, ...]:
@@ -177,12 +166,6 @@ def _csv_row(item: ItemStats, is_current: bool) -> tuple[Any, ...]:
         options,
         "; ".join(item.flags),
     )
-
-
-def _line(values: tuple[Any, ...]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerow(values)
-    return buffer.getvalue()
 
 
 def _cohort_or_404(cohort_id: int) -> Any:
@@ -249,27 +232,19 @@ def cohort_matrix_csv(cohort_id: int) -> Response:
     _track, modules = _matrix_modules(request.args.get("track"))
     sort = request.args.get("sort", "name")
     session = get_session()
+    header = ["name", "email"]
+    for module in modules:
+        header += [f"{module.slug}:status", f"{module.slug}:lessons", f"{module.slug}:best"]
 
-    def rows() -> Iterator[str]:
-        header = ["name", "email"]
-        for module in modules:
-            header += [f"{module.slug}:status", f"{module.slug}:lessons", f"{module.slug}:best"]
-        yield _line(tuple(header))
-        try:
-            for row in cohort_report.all_rows(session, course(), cohort_id, modules, sort):
-                values: list[Any] = [row.user.name, row.user.email]
-                for cell in row.cells:
-                    best = "" if cell.best_score is None else f"{cell.best_score:g}"
-                    values += [cell.status, f"{cell.done}/{cell.total}", best]
-                yield _line(tuple(values))
-        finally:
-            # End the read transaction as soon as the last row is out, not when the
-            # server gets round to closing the response.
-            session.rollback()
+    def rows() -> Iterator[list[Any]]:
+        for row in cohort_report.all_rows(session, course(), cohort_id, modules, sort):
+            values: list[Any] = [row.user.name, row.user.email]
+            for cell in row.cells:
+                best = "" if cell.best_score is None else f"{cell.best_score:g}"
+                values += [cell.status, f"{cell.done}/{cell.total}", best]
+            yield values
 
-    name = f"cohort-{cohort.id}-progress.csv"
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(stream_with_context(rows()), mimetype="text/csv", headers=headers)
+    return csv_export.download(header, rows(), f"cohort-{cohort.id}-progress.csv", session)
 
 
 @bp.get("/modules")
@@ -305,18 +280,12 @@ def module_funnel_csv(slug: str) -> Response:
     """The funnel as CSV, one row per step (columns documented in docs/operations.md)."""
     scope = _scope()
     found = funnel.funnel(get_session(), _module_or_404(slug), scope.learners)
+    rows = (
+        _funnel_row(number, step, found.share(step))
+        for number, step in enumerate(found.steps, start=1)
+    )
     name = _csv_name(f"{slug}-funnel", scope)
-
-    def rows() -> Iterator[str]:
-        try:
-            yield _line(FUNNEL_COLUMNS)
-            for number, step in enumerate(found.steps, start=1):
-                yield _line(_funnel_row(number, step, found.share(step)))
-        finally:
-            get_session().rollback()  # end the read transaction with the last row
-
-    headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(stream_with_context(rows()), mimetype="text/csv", headers=headers)
+    return csv_export.download(FUNNEL_COLUMNS, rows, name, get_session())
 
 
 def _funnel_row(number: int, step: funnel.Step, share: float) -> tuple[Any, ...]:
