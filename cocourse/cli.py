@@ -172,6 +172,46 @@ def regrade_command(quiz_id: str) -> None:
     click.echo(f"{len(changes)} answer(s) regraded.")
 
 
+@cli.command("synthetic")
+@click.option("--learners", default=10_000, show_default=True, type=click.IntRange(1))
+@click.option("--cohorts", default=20, show_default=True, type=click.IntRange(1))
+@click.option("--seed", default=1, show_default=True, help="The same seed gives the same data.")
+@click.option(
+    "--password", help="Give every synthetic account this password (default: none can log in)."
+)
+@click.option("--force", is_flag=True, help="Add to a database that already has accounts.")
+def synthetic_command(
+    learners: int, cohorts: int, seed: int, password: str | None, force: bool
+) -> None:
+    """Fill the database with synthetic learners, cohorts, progress and quiz attempts."""
+    import time
+
+    from flask import current_app
+
+    from .accounts import MIN_PASSWORD
+    from .db import get_session
+    from .synthetic import Options, SyntheticError, generate
+
+    if password is not None and len(password) < MIN_PASSWORD:
+        raise click.BadParameter(f"use at least {MIN_PASSWORD} characters", param_hint="password")
+    course = current_app.extensions["cocourse.course"].course
+    types = current_app.extensions["cocourse.question_types"]
+    options = Options(learners, cohorts, seed, password, force)
+    began = time.perf_counter()
+    try:
+        summary = generate(get_session(), course, types, options)
+    except SyntheticError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(
+        f"Generated {summary.learners} learners and {summary.assessors} assessor(s) "
+        f"in {summary.cohorts} cohorts ({summary.memberships} memberships), "
+        f"{summary.completions} lesson completions, {summary.attempts} quiz attempts and "
+        f"{summary.events} activity events in {time.perf_counter() - began:.1f} s."
+    )
+    login = "log in with --password" if password else "nobody can log in as them"
+    click.echo(f"Their emails end in @seed{seed}.example.org; {login}.")
+
+
 @cli.command("import-gift", with_appcontext=False)
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--module", "module_slug", help="Write the quiz lesson into this module folder.")

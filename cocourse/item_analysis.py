@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from statistics import fmean
 from typing import Any
 
 GROUP_SHARE = 0.27  # Kelley's upper and lower groups
@@ -102,7 +101,9 @@ def _variance(total: float, squares: float, n: int) -> float:
 
 def analyse(records: Iterable[AttemptRecord]) -> QuizStats:
     """All figures for a quiz from its graded attempts, in one pass over them."""
-    pairs: dict[ItemKey, list[tuple[float, float]]] = {}
+    # Per item: attempts and summed score by attempt total. Totals repeat (a quiz has few
+    # possible scores), so memory follows the distinct totals, not the number of attempts.
+    by_total: dict[ItemKey, dict[float, list[float]]] = {}
     chosen: dict[ItemKey, Counter[str]] = {}
     types: dict[ItemKey, str] = {}
     moments: dict[frozenset[ItemKey], _Moments] = {}
@@ -112,7 +113,9 @@ def analyse(records: Iterable[AttemptRecord]) -> QuizStats:
         item_set = frozenset(record.items)
         moments.setdefault(item_set, _Moments(item_set)).add(record)
         for key, response in record.items.items():
-            pairs.setdefault(key, []).append((record.total, response.score))
+            group = by_total.setdefault(key, {}).setdefault(record.total, [0.0, 0.0])
+            group[0] += 1
+            group[1] += response.score
             types[key] = response.type
             if response.type in CHOICE_TYPES:
                 counter = chosen.setdefault(key, Counter())
@@ -121,7 +124,8 @@ def analyse(records: Iterable[AttemptRecord]) -> QuizStats:
                 )
                 counter.update(a for a in answers if isinstance(a, str))
     items = tuple(
-        _item(key, types[key], pairs[key], chosen.get(key, Counter())) for key in sorted(pairs)
+        _item(key, types[key], by_total[key], chosen.get(key, Counter()))
+        for key in sorted(by_total)
     )
     # With a pool, attempts get different questions: use the most common question set.
     common = max(moments.values(), key=lambda m: m.n, default=None)
@@ -132,12 +136,12 @@ def analyse(records: Iterable[AttemptRecord]) -> QuizStats:
 
 
 def _item(
-    key: ItemKey, qtype: str, pairs: list[tuple[float, float]], chosen: Counter[str]
+    key: ItemKey, qtype: str, by_total: dict[float, list[float]], chosen: Counter[str]
 ) -> ItemStats:
     """Facility, discrimination and flags for one item."""
-    scores = [score for _, score in pairs]
-    facility = fmean(scores)
-    discrimination = _discrimination(pairs)
+    attempts = round(sum(count for count, _ in by_total.values()))
+    facility = sum(scores for _, scores in by_total.values()) / attempts
+    discrimination = _discrimination(by_total, attempts)
     flags = []
     if facility == 0:
         flags.append("nobody answered it correctly")
@@ -147,7 +151,7 @@ def _item(
         question_id=key[0],
         version=key[1],
         type=qtype,
-        attempts=len(pairs),
+        attempts=attempts,
         facility=facility,
         discrimination=discrimination,
         options=dict(sorted(chosen.items())),
@@ -155,12 +159,26 @@ def _item(
     )
 
 
-def _discrimination(pairs: list[tuple[float, float]]) -> float | None:
-    """Upper 27% minus lower 27% facility, ranking attempts by their total score."""
-    if len(pairs) < 2:
+def _discrimination(by_total: dict[float, list[float]], attempts: int) -> float | None:
+    """Upper 27% minus lower 27% facility, ranking attempts by their total score.
+
+    Attempts tied on the total at the edge of a group count in proportion, so the figure
+    does not depend on the order in which the attempts were stored.
+    """
+    if attempts < 2:
         return None
-    ranked = sorted(pairs, key=lambda pair: pair[0])
-    size = max(1, round(GROUP_SHARE * len(ranked)))
-    lower = fmean(score for _, score in ranked[:size])
-    upper = fmean(score for _, score in ranked[-size:])
-    return upper - lower
+    ranked = [by_total[total] for total in sorted(by_total)]
+    size = max(1, round(GROUP_SHARE * attempts))
+    return _group_mean(reversed(ranked), size) - _group_mean(ranked, size)
+
+
+def _group_mean(groups: Iterable[list[float]], size: int) -> float:
+    """The mean score of the first `size` attempts of (count, summed score) groups."""
+    left, total = float(size), 0.0
+    for count, scores in groups:
+        taken = min(count, left)
+        total += scores * taken / count
+        left -= taken
+        if left <= 0:
+            break
+    return total / size

@@ -528,7 +528,8 @@ def test_numeric_rejects_what_is_not_a_number(questions, response):
 def test_numeric_response_parsing():
     assert parse_response("12.5") == parse_response("12,5") == parse_response(" 12.50 ") == 12.5
     assert parse_response("12.") == 12.0 and parse_response("+3") == 3.0
-    assert parse_response(12.5) is None  # a form always sends text
+    assert parse_response(12.5) == 12.5  # a stored answer, read back by a regrade
+    assert parse_response(True) is None and parse_response(float("nan")) is None
 
 
 @pytest.mark.parametrize(
@@ -610,7 +611,8 @@ TAMPERED: dict[str, list[Any]] = {
     "mc-structures": [None, "a", "ab", {"a": 1}, ["a", "zz"], ["a", 1], [["a"]], ["e"], [HUGE]],
     "tf-consensus": [None, "False", "false", ["b"], {"b": "b"}, 0, "c", HUGE],
     "st-round": [None, ["check-in"], {"check-in": 1}, 1, b"check-in", HUGE, "check-in" * 70],
-    "nu-minutes": [None, 12, 12.0, ["12"], {"12": 12}, HUGE, "1" * 5000, "12" + " " * 10**6],
+    # A bare number is not tampering: it is how a graded answer is stored and regraded.
+    "nu-minutes": [None, True, ["12"], {"12": 12}, HUGE, "1" * 5000, "12" + " " * 10**6],
     "or-steps": [
         None,
         "abcd",

@@ -286,6 +286,20 @@ def test_reviews_show_the_attempt_as_taken_and_regrade_is_explicit(
     assert "0 answer(s) regraded." in again.output  # already regraded: nothing changes twice
 
 
+def test_a_regrade_reads_stored_numbers_back(app, client, learner, session, quiz_course, runner):
+    attempt_id = start(client)
+    submit(client, attempt_id, ALL_RIGHT)
+    before = session.get(QuizAttempt, attempt_id).score
+    quiz = quiz_course / "check" / "02-quiz.md"
+    quiz.write_text(quiz.read_text().replace("tolerance: 1", "tolerance: 0.5"))
+    assert app.extensions["cocourse.course"].reload() == ()
+    result = runner.invoke(cli, ["regrade", "every-kind"])
+    assert result.exit_code == 0, result.output
+    assert "0 answer(s) regraded." in result.output  # 12 is still right
+    session.rollback()
+    assert session.get(QuizAttempt, attempt_id).score == before
+
+
 def test_text_after_the_answer_list_is_reported(quiz_course):
     from cocourse.content.lint import lint_path
 

@@ -75,7 +75,13 @@ def parse_bounds(text: str, tolerance: Decimal) -> Bounds | str:
 
 
 def parse_response(response: Any) -> float | None:
-    """The number a learner typed ('.' or ',' as decimal separator), or None if it is not one."""
+    """The number a learner typed ('.' or ',' as decimal separator), or None if it is not one.
+
+    A number already parsed (as stored with a graded attempt, and read back by a regrade)
+    is taken as it is.
+    """
+    if isinstance(response, int | float) and not isinstance(response, bool):
+        return float(response) if math.isfinite(response) else None
     if not isinstance(response, str) or len(response) > 4 * MAX_NUMBER_CHARS:
         return None
     text = _clean(response)
