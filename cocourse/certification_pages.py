@@ -155,7 +155,12 @@ def submit(slug: str) -> Response:
     return _back(program)
 
 
-def _values(form: Any, program: Program) -> portfolios.SessionValues:
+def _prompts(program: Program, portfolio: Portfolio) -> tuple[Any, ...]:
+    """Reflection prompts for each session: a renewal asks for one reflection overall."""
+    return program.practicum.prompts if portfolio.kind == requirements.CERTIFICATION else ()
+
+
+def _values(form: Any, prompts: tuple[Any, ...]) -> portfolios.SessionValues:
     return portfolios.SessionValues(
         held_on=form.held_on.data,
         minutes=form.minutes.data,
@@ -168,7 +173,7 @@ def _values(form: Any, program: Program) -> portfolios.SessionValues:
         methods=form.methods.data or "",
         harvest=form.harvest.data or "",
         feedback=form.feedback.data or "",
-        reflection=reflection_texts(form, program.practicum.prompts),
+        reflection=reflection_texts(form, prompts),
     )
 
 
@@ -188,7 +193,7 @@ def _stored_upload(form: Any) -> tuple[str, str, str, int] | None:
 def _session_form_page(
     program: Program, portfolio: Portfolio, row: PracticumSession | None
 ) -> str | Response | tuple[str, int]:
-    prompts = program.practicum.prompts
+    prompts = _prompts(program, portfolio)
     form = practicum_session_form(prompts, obj=row)
     if row is not None and not form.is_submitted():
         for index, prompt in enumerate(prompts):
@@ -233,7 +238,7 @@ def _save(
             program,
             portfolio.id,
             current_user._get_current_object(),
-            _values(form, program),
+            _values(form, _prompts(program, portfolio)),
             utcnow().date(),
             session_id=row.id if row else None,
             attachment=stored,

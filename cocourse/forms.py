@@ -253,6 +253,9 @@ class ReviewForm(FlaskForm):
         ],
         validators=[DataRequired("Choose a decision.")],
     )
+    independent = BooleanField(
+        "I am not this trainee's line manager and did not co-facilitate the session I observed"
+    )
     comments = TextAreaField(
         "Comments for the trainee",
         validators=[Length(max=MAX_TEXT)],

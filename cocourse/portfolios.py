@@ -386,6 +386,9 @@ class Decision:
     levels: Mapping[str, str]
     evidence: Mapping[str, str]
     comments: str
+    # The assessor declares they are not the trainee's line manager and did not co-facilitate
+    # the observed session; an approval needs the declaration.
+    independent: bool = False
 
 
 def _check_decision(program: Program, decision: Decision) -> None:
@@ -400,6 +403,10 @@ def _check_decision(program: Program, decision: Decision) -> None:
     texts = (decision.comments, *decision.evidence.values())
     if any(len(text) > MAX_TEXT for text in texts):
         raise PortfolioError(f"Keep each text under {MAX_TEXT} characters.")
+    if decision.decision == APPROVE and not decision.independent:
+        raise PortfolioError(
+            "An approval needs your declaration that you are independent of the trainee."
+        )
     if decision.decision == APPROVE:
         low = [
             c.title for c in program.rubric.criteria if not levels[decision.levels[c.id]].passing
@@ -470,6 +477,7 @@ def decide(
                 f"portfolio:{portfolio.id}",
                 review=review.id,
                 levels=review.levels,
+                independent=decision.independent,
             )
     except IntegrityError:
         raise PortfolioError(

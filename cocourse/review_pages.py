@@ -61,6 +61,7 @@ def review(portfolio_id: int) -> str | Response | tuple[str, int]:
                     for i, c in enumerate(program.rubric.criteria)
                 },
                 comments=form.comments.data or "",
+                independent=bool(form.independent.data),
             )
             hook = current_app.extensions["cocourse.plugins"].hook
             try:

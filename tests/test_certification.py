@@ -126,6 +126,7 @@ def approve(**changes: Any) -> portfolios.Decision:
         "levels": {"design": "shown", "stance": "shown"},
         "evidence": {"design": "Run sheet fits.", "stance": "Stayed neutral."},
         "comments": "",
+        "independent": True,
     }
     base.update(changes)
     return portfolios.Decision(**base)
@@ -539,6 +540,7 @@ def test_assessors_review_only_their_cohorts(app, auth, session):
         (approve(evidence={"design": "ok", "stance": " "}), "evidence note"),
         (approve(decision=portfolios.REQUEST_CHANGES), "what the trainee should change"),
         (approve(decision="issue-anyway"), "approve or to request changes"),
+        (approve(independent=False), "independent of the trainee"),
     ],
 )
 def test_bad_decisions_are_refused_and_write_nothing(app, auth, session, decision, message):
@@ -629,7 +631,7 @@ def test_status_moves_by_date(app):
     assert on(cert, program, date(2027, 5, 1)) == certificates.REVOKED
 
 
-def test_renewal_issues_a_new_certificate_and_keeps_the_history(app, auth, session):
+def test_renewal_issues_a_new_certificate_and_keeps_the_history(app, auth, session, client):
     user, first = certified(app, auth, session)
     # Move the certificate into its renewal window (opens 60 days before expiry).
     first.valid_from -= timedelta(days=330)
@@ -646,6 +648,9 @@ def test_renewal_issues_a_new_certificate_and_keeps_the_history(app, auth, sessi
         found = requirements.checklist(db, course_of(app), program_of(app), renewal, today)
     missing = [item.label for item in found.requirements if not item.met]
     assert missing == ["Refresher quiz", "Continuing development", "Renewal reflection"]
+    auth.login("trainee@example.org")
+    form = client.get(f"/certification/{PROGRAM}/sessions/new").get_data(as_text=True)
+    assert "Outcome and harvest" in form and "What happened?" not in form  # one reflection overall
     module, lesson = course_of(app).quiz("refresher")
     types = app.extensions["cocourse.question_types"]
     with app.app_context():
@@ -932,6 +937,7 @@ def test_review_pages_are_scoped_and_record_decisions(app, auth, session, client
             "evidence_0": "Good design",
             "level_1": "shown",
             "evidence_1": "Neutral",
+            "independent": "y",
         },
     )
     assert done.status_code == 302

@@ -75,6 +75,7 @@ def test_log_submit_review_and_verify(
         group.get_by_label("Demonstrated").check()
         page.get_by_label(f"Evidence: {criterion}").fill(f"Evidence {index} from the log")
     page.get_by_label("Approve and issue the certificate").check()
+    page.get_by_label("I am not this trainee's line manager").check()
     page.screenshot(path=str(artifacts / "certification-review.png"), full_page=True)
     page.get_by_role("button", name="Record decision").click()
     assert "The certificate is issued" in page.get_by_role("main").inner_text()
