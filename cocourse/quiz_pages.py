@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -13,7 +14,7 @@ from .content.model import Lesson, Module
 from .db import get_session
 from .forms import ActionForm
 from .learn import course, lesson_href
-from .models import QuizAttempt
+from .models import QuizAttempt, utcnow
 from .quiz_display import answer_text, correct_text
 from .quiz_forms import attempt_form, responses, widget_of
 
@@ -143,11 +144,17 @@ def result(attempt_id: int) -> str | Response:
         results={r["id"]: r for r in attempt.results or []},
         review=settings is not None and quizzes.review_allowed(settings, taken),
         left=quizzes.attempts_left(settings, taken) if settings else 0,
+        retake_opens=_future(quizzes.retake_opens(settings, taken) if settings else None),
         policy=settings.review if settings else "never",
         domains=requirements.domain_results(course(), attempt),
         form=ActionForm(),
         **context,
     )
+
+
+def _future(moment: datetime | None) -> datetime | None:
+    """The moment if it is still ahead, else None."""
+    return moment if moment is not None and moment > utcnow() else None
 
 
 def _incomplete(view: quizzes.AttemptView, answers: dict[str, Any], types: Any) -> dict[str, str]:

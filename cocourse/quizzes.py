@@ -80,6 +80,19 @@ def attempts_left(settings: QuizSettings, taken: list[QuizAttempt]) -> int | Non
     return max(0, settings.attempts - len(taken))
 
 
+def retake_opens(settings: QuizSettings, taken: list[QuizAttempt]) -> datetime | None:
+    """When a learner who failed may start again, by `retake_wait_hours` (None: no wait).
+
+    The wait follows the number of failed attempts; a passed quiz never waits.
+    """
+    waits = settings.retake_wait_hours
+    failed = [a for a in taken if a.submitted_at is not None and not a.passed]
+    if not waits or not failed or any(a.passed for a in taken):
+        return None
+    hours = waits[min(len(failed), len(waits)) - 1]
+    return max(a.submitted_at for a in failed if a.submitted_at) + timedelta(hours=hours)
+
+
 def review_allowed(settings: QuizSettings, taken: list[QuizAttempt]) -> bool:
     """Whether feedback and correct answers may be shown, by the quiz's review policy."""
     submitted = [a for a in taken if a.submitted_at is not None]
@@ -148,6 +161,9 @@ def _start_locked(
     left = attempts_left(settings, taken)
     if left == 0:
         raise QuizError("You have used every attempt at this quiz.")
+    opens = retake_opens(settings, taken)
+    if opens is not None and now < opens:
+        raise QuizError(f"You can take this quiz again from {opens:%d %b %Y, %H:%M} UTC.")
     seed = secrets.randbelow(2**31)
     attempt = QuizAttempt(
         user_id=user_id,

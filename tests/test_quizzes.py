@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import shutil
 from datetime import timedelta
@@ -11,7 +12,9 @@ from sqlalchemy import func, select
 
 from cocourse import quizzes
 from cocourse.cli import cli
-from cocourse.models import LessonCompletion, QuizAttempt, QuizRegrade
+from cocourse.content.quiz import parse_quiz_settings
+from cocourse.db import get_session
+from cocourse.models import LessonCompletion, QuizAttempt, QuizRegrade, utcnow
 
 from .conftest import FIXTURES, AuthActions, csrf_token, make_app, run_concurrently
 
@@ -330,3 +333,61 @@ def test_a_question_whose_type_is_gone_scores_zero(app, learner, session):
             get_session(), hook, attempt.id, learner.id, {"q-once": "b"}, {}
         )
     assert attempt.percent == 0 and "not installed" in attempt.results[0]["feedback"][0]
+
+
+def test_a_failed_attempt_waits_as_the_quiz_says(engine, database_url, tmp_path, session):
+    settings, problems = parse_quiz_settings(
+        {"id": "one-chance", "attempts": 5, "retake_wait_hours": [48, 336]}, "x.md", 1
+    )
+    assert problems == [] and settings.retake_wait_hours == (48, 336)
+    app = make_app(database_url, tmp_path, CONTENT_DIR=str(FIXTURES / "quiz_course"))
+    module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
+    lesson = dataclasses.replace(lesson, quiz=settings)
+    hook = app.extensions["cocourse.plugins"].hook
+    types = app.extensions["cocourse.question_types"]
+    user = AuthActions(None, session).create()
+    now = utcnow()
+    with app.app_context():
+        db = get_session()
+        first = quizzes.start(db, user.id, module, lesson, now)
+        quizzes.submit(db, hook, first.id, user.id, {"q-once": "a"}, types, now)
+        with pytest.raises(quizzes.QuizError, match="again from"):
+            quizzes.start(db, user.id, module, lesson, now + timedelta(hours=47))
+        second = quizzes.start(db, user.id, module, lesson, now + timedelta(hours=48))
+        later = now + timedelta(hours=49)
+        quizzes.submit(db, hook, second.id, user.id, {"q-once": "a"}, types, later)
+        with pytest.raises(quizzes.QuizError, match="again from"):
+            quizzes.start(db, user.id, module, lesson, later + timedelta(days=13))
+        third = quizzes.start(db, user.id, module, lesson, later + timedelta(days=14))
+        quizzes.submit(
+            db, hook, third.id, user.id, {"q-once": "b"}, types, later + timedelta(days=14)
+        )
+        # Passed: a further attempt needs no wait.
+        quizzes.start(db, user.id, module, lesson, later + timedelta(days=14, minutes=1))
+
+
+@pytest.mark.parametrize("waits", ["48", [], [-1], [1.5], ["x"]])
+def test_bad_retake_waits_are_named(waits):
+    _settings, problems = parse_quiz_settings({"id": "q", "retake_wait_hours": waits}, "x.md", 3)
+    assert [(p.code, p.line) for p in problems] == [("C165", 3)]
+    assert "retake_wait_hours" in problems[0].message
+
+
+def test_the_result_page_says_when_a_retake_opens(app, client, learner, session, quiz_course):
+    quiz = quiz_course / "check" / "02-quiz.md"
+    quiz.write_text(
+        quiz.read_text().replace("  attempts: 3\n", "  attempts: 3\n  retake_wait_hours: [48]\n")
+    )
+    assert app.extensions["cocourse.course"].reload() == ()
+    attempt_id = start(client)
+    wrong = {"q0": "a", "q1": ["c"], "q2": "a", "q3": "no", "q4": "99"}
+    submit(client, attempt_id, {**ALL_RIGHT, **wrong})
+    page = client.get(f"/quiz/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert "You can try again from" in page and "Try again</button>" not in page
+    token = csrf_token(page)
+    refused = client.post(
+        "/quiz/every-kind/start", data={"csrf_token": token}, follow_redirects=True
+    )
+    assert "You can take this quiz again from" in refused.get_data(as_text=True)
+    session.rollback()
+    assert session.scalar(select(func.count(QuizAttempt.id))) == 1

@@ -38,6 +38,8 @@ class QuizSettings:
     draw: int | None = None  # pool: draw this many questions per attempt (None: all)
     review: str = "immediately"
     time_limit: int | None = None  # minutes, enforced on the server
+    # Hours to wait after the 1st, 2nd, ... failed attempt; the last applies to later ones.
+    retake_wait_hours: tuple[int, ...] = ()
 
 
 def is_quiz_fence(token: Token) -> bool:
@@ -55,7 +57,16 @@ def parse_quiz_settings(
 
     if not isinstance(value, dict):
         return bad("'quiz:' must be a mapping with at least 'id'")
-    known = {"id", "pass_mark", "attempts", "shuffle", "draw", "review", "time_limit"}
+    known = {
+        "id",
+        "pass_mark",
+        "attempts",
+        "shuffle",
+        "draw",
+        "review",
+        "time_limit",
+        "retake_wait_hours",
+    }
     unknown = sorted(set(value) - known)
     if unknown:
         return bad(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
@@ -80,6 +91,10 @@ def parse_quiz_settings(
     limit = value.get("time_limit")
     if limit is not None and fmt.positive_int(limit):
         return bad("'time_limit' must be a whole number of minutes above zero")
+    waits = value.get("retake_wait_hours", [])
+    well_formed = isinstance(waits, list) and all(not fmt.integer(w) and w >= 0 for w in waits)
+    if not well_formed or ("retake_wait_hours" in value and not waits):
+        return bad("'retake_wait_hours' must be a list of whole numbers of hours, like [48, 336]")
     settings = QuizSettings(
         id=qid,
         pass_mark=pass_mark,
@@ -89,6 +104,7 @@ def parse_quiz_settings(
         draw=draw,
         review=review,
         time_limit=limit,
+        retake_wait_hours=tuple(waits),
     )
     return settings, []
 
