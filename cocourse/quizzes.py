@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -112,7 +112,7 @@ def draw(lesson: Lesson, settings: QuizSettings, seed: int) -> list[dict[str, An
     rng = random.Random(seed)  # noqa: S311 - shuffling questions, not security
     questions = list(lesson.questions)
     if settings.draw is not None:
-        chosen = set(rng.sample(range(len(questions)), settings.draw))
+        chosen = pick(questions, settings, rng)
         questions = [q for i, q in enumerate(questions) if i in chosen]
     if settings.shuffle_questions:
         rng.shuffle(questions)
@@ -124,6 +124,22 @@ def draw(lesson: Lesson, settings: QuizSettings, seed: int) -> list[dict[str, An
             rng.shuffle(order)
         snapshots.append(to_snapshot(question, order))
     return snapshots
+
+
+def pick(questions: Sequence[Question], settings: QuizSettings, rng: random.Random) -> set[int]:
+    """Which pool questions an attempt gets: first enough of each `draw_per_tag` tag, then
+    the rest at random from what is left."""
+    assert settings.draw is not None
+    if not settings.draw_per_tag:
+        return set(rng.sample(range(len(questions)), settings.draw))
+    chosen: set[int] = set()
+    for tag, wanted in settings.draw_per_tag:
+        have = sum(1 for i in chosen if tag in questions[i].tags)
+        candidates = [i for i, q in enumerate(questions) if tag in q.tags and i not in chosen]
+        chosen.update(rng.sample(candidates, min(max(wanted - have, 0), len(candidates))))
+    rest = [i for i in range(len(questions)) if i not in chosen]
+    chosen.update(rng.sample(rest, min(settings.draw - len(chosen), len(rest))))
+    return chosen
 
 
 def start(

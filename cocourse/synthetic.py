@@ -44,7 +44,7 @@ from .progress import Standing
 from .questions.base import Question, QuestionType
 from .questions.snapshot import to_snapshot
 from .questions.text import DEFAULT_MIN_WORDS
-from .quizzes import ALWAYS_SHUFFLED, NEVER_SHUFFLED
+from .quizzes import ALWAYS_SHUFFLED, NEVER_SHUFFLED, pick
 
 BATCH = 500  # learners simulated and inserted at a time, so memory stays flat
 START = 0.93  # share of learners who open the first lesson at all
@@ -443,7 +443,7 @@ class SimulatedQuiz:
         picked = list(range(len(self.questions)))
         settings = self.settings
         if settings.draw is not None:
-            chosen = set(rng.sample(picked, settings.draw))
+            chosen = pick(self.questions, settings, rng)
             picked = [i for i in picked if i in chosen]
         if settings.shuffle_questions:
             rng.shuffle(picked)

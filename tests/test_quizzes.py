@@ -391,3 +391,43 @@ def test_the_result_page_says_when_a_retake_opens(app, client, learner, session,
     assert "You can take this quiz again from" in refused.get_data(as_text=True)
     session.rollback()
     assert session.scalar(select(func.count(QuizAttempt.id))) == 1
+
+
+def test_a_per_tag_draw_gives_every_attempt_its_minimum_of_each_tag():
+    from cocourse.config import Defaults
+    from cocourse.content.loader import default_markdown, load_course
+
+    course = load_course(Defaults.CONTENT_DIR, default_markdown()).course
+    _module, lesson = course.quiz("final-exam")
+    wanted = dict(lesson.quiz.draw_per_tag)
+    assert wanted == {f"domain-{i}": 6 for i in range(1, 7)}
+    for seed in range(200):
+        drawn = quizzes.draw(lesson, lesson.quiz, seed)
+        assert len({q["id"] for q in drawn}) == lesson.quiz.draw == 40
+        for tag, least in wanted.items():
+            assert sum(1 for q in drawn if tag in q["tags"]) >= least, (seed, tag)
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"draw_per_tag": {"a": 1}}, "needs 'draw'"),
+        ({"draw": 2, "draw_per_tag": {"a": 2, "b": 1}}, "asks for 3 questions"),
+        ({"draw": 2, "draw_per_tag": {"a": 0}}, "whole numbers above zero"),
+        ({"draw": 2, "draw_per_tag": ["a"]}, "whole numbers above zero"),
+    ],
+)
+def test_bad_per_tag_draws_are_named(settings, message):
+    _settings, problems = parse_quiz_settings({"id": "q", **settings}, "x.md", 2)
+    assert len(problems) == 1 and message in problems[0].message
+
+
+def test_a_per_tag_draw_needs_enough_tagged_questions(quiz_course):
+    from cocourse.content.lint import lint_path
+
+    pool = quiz_course / "check" / "04-pool.md"
+    pool.write_text(
+        pool.read_text().replace("  draw: 2\n", "  draw: 2\n  draw_per_tag: {rare: 1}\n")
+    )
+    found = [(p.code, p.message) for p in lint_path(quiz_course)]
+    assert ("C166", "draw_per_tag needs 1 question(s) tagged 'rare'; the quiz has 0") in found

@@ -138,6 +138,14 @@ def check_quizzes(modules: list[Module], problems: list[Problem]) -> None:
             if lesson.path in broken:
                 continue
             _check_quiz_draw(lesson.path, quiz.draw, lesson.questions, problems)
+            for tag, wanted in quiz.draw_per_tag:
+                have = sum(1 for q in lesson.questions if tag in q.tags)
+                if have < wanted:
+                    message = (
+                        f"draw_per_tag needs {wanted} question(s) tagged {tag!r}; "
+                        f"the quiz has {have}"
+                    )
+                    problems.append(Problem(lesson.path, 1, "C166", message))
             scored = [q for q in lesson.questions if q.scored]
             if quiz.pass_mark > 0 and not scored:
                 message = (

@@ -40,6 +40,8 @@ class QuizSettings:
     time_limit: int | None = None  # minutes, enforced on the server
     # Hours to wait after the 1st, 2nd, ... failed attempt; the last applies to later ones.
     retake_wait_hours: tuple[int, ...] = ()
+    # With `draw`: at least this many drawn questions carry each tag, e.g. per domain.
+    draw_per_tag: tuple[tuple[str, int], ...] = ()
 
 
 def is_quiz_fence(token: Token) -> bool:
@@ -66,6 +68,7 @@ def parse_quiz_settings(
         "review",
         "time_limit",
         "retake_wait_hours",
+        "draw_per_tag",
     }
     unknown = sorted(set(value) - known)
     if unknown:
@@ -95,6 +98,17 @@ def parse_quiz_settings(
     well_formed = isinstance(waits, list) and all(not fmt.integer(w) and w >= 0 for w in waits)
     if not well_formed or ("retake_wait_hours" in value and not waits):
         return bad("'retake_wait_hours' must be a list of whole numbers of hours, like [48, 336]")
+    per_tag = value.get("draw_per_tag", {})
+    if not isinstance(per_tag, dict) or any(
+        not isinstance(tag, str) or fmt.positive_int(count) for tag, count in per_tag.items()
+    ):
+        return bad("'draw_per_tag' must map question tags to whole numbers above zero")
+    if per_tag and draw is None:
+        return bad("'draw_per_tag' needs 'draw': it shapes how a pool is drawn")
+    if per_tag and draw is not None and sum(per_tag.values()) > draw:
+        return bad(
+            f"'draw_per_tag' asks for {sum(per_tag.values())} questions but 'draw' is {draw}"
+        )
     settings = QuizSettings(
         id=qid,
         pass_mark=pass_mark,
@@ -105,6 +119,7 @@ def parse_quiz_settings(
         review=review,
         time_limit=limit,
         retake_wait_hours=tuple(waits),
+        draw_per_tag=tuple(per_tag.items()),
     )
     return settings, []
 
