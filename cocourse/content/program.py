@@ -7,23 +7,21 @@ problem names the line of the key or item at fault, found through `yaml.compose`
 
 from __future__ import annotations
 
-import difflib
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import yaml
 from markdown_it import MarkdownIt
 
-from .markdown import Resolver, render
+from .markdown import Resolver
 from .model import Problem
+from .program_reader import FieldMap, NodeReader
 
 if TYPE_CHECKING:
     from .model import Module
 
 PROGRAMS_FILE = "programs.yml"
-ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # the loader's slug rule
 
 # Each section's keys: True when required. Anything else is reported as a typo.
 PROGRAM_KEYS = {
@@ -205,7 +203,7 @@ def parse_programs(
         line = mark.line + 1 if mark else 1
         problem = getattr(exc, "problem", None) or "invalid YAML"
         return (), [Problem(path, line, "C180", f"programs.yml is not valid YAML: {problem}")]
-    reader = _Reader(path, problems, md, resolve)
+    reader = NodeReader(path, problems, md, resolve)
     items = reader.program_list(root)
     programs: list[Program] = []
     seen: dict[str, int] = {}
@@ -225,165 +223,7 @@ def parse_programs(
     return tuple(programs), problems
 
 
-@dataclass
-class _Map:
-    """A checked YAML mapping: each key's line and value node, and where the mapping is."""
-
-    line: int
-    values: dict[str, tuple[int, yaml.Node]]
-
-    def line_of(self, key: str) -> int:
-        """The line of a key, or of the mapping when the key is absent."""
-        return self.values[key][0] if key in self.values else self.line
-
-
-class _Reader:
-    """Reads values out of YAML nodes, reporting each problem with its line."""
-
-    def __init__(
-        self, path: str, problems: list[Problem], md: MarkdownIt, resolve: Resolver | None
-    ) -> None:
-        self.path = path
-        self.problems = problems
-        self.md = md
-        self.resolve = resolve
-        self._constructor = yaml.SafeLoader("")
-
-    def report(self, line: int, code: str, message: str) -> None:
-        """Add one problem."""
-        self.problems.append(Problem(self.path, line, code, message))
-
-    def program_list(self, root: yaml.Node | None) -> list[yaml.Node]:
-        """The items of the top-level `programs:` list."""
-        if not isinstance(root, yaml.MappingNode):
-            self.report(1, "C180", "programs.yml needs a top-level 'programs:' list")
-            return []
-        top = self.fields(root, 1, "programs.yml", {"programs": True})
-        node = top.values.get("programs", (1, None))[1]
-        if not isinstance(node, yaml.SequenceNode):
-            if "programs" in top.values:
-                self.report(top.line_of("programs"), "C180", "'programs' must be a list")
-            return []
-        return list(node.value)
-
-    def fields(self, node: yaml.Node, line: int, what: str, keys: Mapping[str, bool]) -> _Map:
-        """The keys of a mapping node; reports keys named twice, unknown and missing keys."""
-        found = _Map(line, {})
-        if not isinstance(node, yaml.MappingNode):
-            self.report(line, "C183", f"{what} must be a mapping of keys")
-            return found
-        for key_node, value in node.value:
-            name, key_line = str(key_node.value), key_node.start_mark.line + 1
-            if name in found.values:
-                self.report(key_line, "C185", f"{what}: key {name!r} appears twice")
-            elif name not in keys:
-                hint = difflib.get_close_matches(name, list(keys), n=1)
-                known = f"did you mean {hint[0]!r}?" if hint else f"known: {', '.join(keys)}"
-                self.report(key_line, "C181", f"{what}: unknown key {name!r} ({known})")
-                continue
-            found.values[name] = (key_line, value)
-        for key, required in keys.items():
-            if required and key not in found.values:
-                self.report(line, "C182", f"{what} needs {key!r}")
-        return found
-
-    def value(self, node: yaml.Node) -> Any:
-        """The Python value of a node (a node the safe loader refuses gives None)."""
-        try:
-            return self._constructor.construct_object(node, deep=True)
-        except yaml.YAMLError:
-            return None
-
-    def section(self, parent: _Map, key: str, what: str, keys: Mapping[str, bool]) -> _Map:
-        """A nested mapping under `key` (empty when absent: its absence is reported already)."""
-        if key not in parent.values:
-            return _Map(parent.line, {})
-        line, node = parent.values[key]
-        return self.fields(node, line, what, keys)
-
-    def text(self, found: _Map, key: str, what: str) -> str:
-        """A non-empty string."""
-        if key not in found.values:
-            return ""
-        value = self.value(found.values[key][1])
-        if not isinstance(value, str) or not value.strip():
-            self.report(found.line_of(key), "C183", f"{what}: {key!r} must be non-empty text")
-            return ""
-        return value.strip()
-
-    def ident(self, found: _Map, key: str, what: str) -> str:
-        """An id: lowercase letters, digits and single dashes."""
-        value = self.text(found, key, what)
-        if value and not ID.match(value):
-            message = f"{what}: {value!r} is not a valid id (lowercase letters, digits, dashes)"
-            self.report(found.line_of(key), "C185", message)
-        return value
-
-    def number(
-        self, found: _Map, key: str, what: str, *, low: int = 1, high: int | None = None
-    ) -> int | None:
-        """A whole number from `low` to `high`, or None when the key is absent or wrong."""
-        if key not in found.values:
-            return None
-        value = self.value(found.values[key][1])
-        ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
-        if not ok or (high is not None and value > high):
-            span = f"from {low} to {high}" if high is not None else f"of {low} or more"
-            self.report(
-                found.line_of(key), "C183", f"{what}: {key!r} must be a whole number {span}"
-            )
-            return None
-        return int(value)
-
-    def flag(self, found: _Map, key: str, what: str) -> bool:
-        """true or false."""
-        if key not in found.values:
-            return False
-        value = self.value(found.values[key][1])
-        if not isinstance(value, bool):
-            self.report(found.line_of(key), "C183", f"{what}: {key!r} must be true or false")
-            return False
-        return value
-
-    def names(self, found: _Map, key: str, what: str) -> tuple[tuple[str, int], ...]:
-        """A list of names, each with its line."""
-        if key not in found.values:
-            return ()
-        node = found.values[key][1]
-        items = node.value if isinstance(node, yaml.SequenceNode) else None
-        values = [self.value(item) for item in items or ()]
-        if items is None or not all(isinstance(v, str) and v.strip() for v in values):
-            message = f"{what}: {key!r} must be a list of names, for example [a, b]"
-            self.report(found.line_of(key), "C183", message)
-            return ()
-        return tuple(
-            (str(v), item.start_mark.line + 1) for v, item in zip(values, items, strict=True)
-        )
-
-    def items(self, found: _Map, key: str, what: str) -> list[tuple[int, yaml.Node]]:
-        """The nodes of a non-empty list, each with its line."""
-        if key not in found.values:
-            return []
-        node = found.values[key][1]
-        if not isinstance(node, yaml.SequenceNode) or not node.value:
-            self.report(found.line_of(key), "C183", f"{what}: {key!r} must be a non-empty list")
-            return []
-        return [(item.start_mark.line + 1, item) for item in node.value]
-
-    def markdown(self, found: _Map, key: str, what: str) -> str:
-        """Text rendered as Markdown with the course's parser; link problems are reported."""
-        text = self.text(found, key, what)
-        if not text:
-            return ""
-        node = found.values[key][1]
-        block = isinstance(node, yaml.ScalarNode) and node.style in ("|", ">")
-        first_line = node.start_mark.line + 1 + int(block)
-        out = render(self.md, text, path=self.path, first_line=first_line, resolve=self.resolve)
-        self.problems.extend(out.problems)
-        return out.html
-
-
-def _program(reader: _Reader, node: yaml.MappingNode, line: int, facts: CourseFacts) -> Program:
+def _program(reader: NodeReader, node: yaml.MappingNode, line: int, facts: CourseFacts) -> Program:
     """One programme, checked against the course; problems go to the reader."""
     named = [v.value for k, v in node.value if k.value == "slug" and isinstance(v, yaml.ScalarNode)]
     what = f"programme {named[0]!r}" if named else "programme"
@@ -436,7 +276,7 @@ def _program(reader: _Reader, node: yaml.MappingNode, line: int, facts: CourseFa
     )
 
 
-def _exam(reader: _Reader, parent: _Map, what: str, facts: CourseFacts) -> ExamRule:
+def _exam(reader: NodeReader, parent: FieldMap, what: str, facts: CourseFacts) -> ExamRule:
     """The exam quiz must exist, and each domain minimum must name a tag its questions use."""
     where = f"{what} exam"
     found = reader.section(parent, "exam", where, EXAM_KEYS)
@@ -458,14 +298,14 @@ def _exam(reader: _Reader, parent: _Map, what: str, facts: CourseFacts) -> ExamR
         if any(tag == name for name, _ in minimums):
             reader.report(line, "C185", f"{where}: tag {tag!r} appears twice")
             continue
-        percent = reader.number(_Map(line, {tag: (line, value_node)}), tag, where, high=100)
+        percent = reader.number(FieldMap(line, {tag: (line, value_node)}), tag, where, high=100)
         if tags is not None and tag not in tags:
             reader.report(line, "C189", f"{where}: no question of quiz {quiz!r} is tagged {tag!r}")
         minimums.append((tag, percent or 0))
     return ExamRule(quiz=quiz, domain_minimums=tuple(minimums))
 
 
-def _prompts(reader: _Reader, parent: _Map, where: str) -> tuple[ReflectionPrompt, ...]:
+def _prompts(reader: NodeReader, parent: FieldMap, where: str) -> tuple[ReflectionPrompt, ...]:
     """The guided prompts of a reflection, with unique ids."""
     prompts: list[ReflectionPrompt] = []
     for line, node in reader.items(parent, "prompts", where):
@@ -480,7 +320,7 @@ def _prompts(reader: _Reader, parent: _Map, where: str) -> tuple[ReflectionPromp
     return tuple(prompts)
 
 
-def _words(reader: _Reader, found: _Map, where: str) -> tuple[int, int | None]:
+def _words(reader: NodeReader, found: FieldMap, where: str) -> tuple[int, int | None]:
     """The minimum and optional maximum length of a reflection, in words."""
     low = reader.number(found, "min_words", where)
     high = reader.number(found, "max_words", where)
@@ -490,7 +330,7 @@ def _words(reader: _Reader, found: _Map, where: str) -> tuple[int, int | None]:
     return low or 0, high
 
 
-def _practicum(reader: _Reader, found: _Map, where: str) -> PracticumRule:
+def _practicum(reader: NodeReader, found: FieldMap, where: str) -> PracticumRule:
     """The practicum: session counts that must add up, and the reflection on each session."""
     sessions = reader.number(found, "sessions", where)
     lead = reader.number(found, "lead", where, low=0) or 0
@@ -520,7 +360,7 @@ def _practicum(reader: _Reader, found: _Map, where: str) -> PracticumRule:
 
 
 def _renewal(
-    reader: _Reader, found: _Map, where: str, facts: CourseFacts, validity: int | None
+    reader: NodeReader, found: FieldMap, where: str, facts: CourseFacts, validity: int | None
 ) -> RenewalRule:
     """Renewal: a window inside the validity period, sessions, a refresher quiz, a reflection."""
     window = reader.number(found, "window_days", where)
@@ -549,7 +389,7 @@ def _renewal(
     )
 
 
-def _rubric(reader: _Reader, found: _Map, where: str) -> Rubric:
+def _rubric(reader: NodeReader, found: FieldMap, where: str) -> Rubric:
     """Levels from lowest to highest, with the passing ones last, and the criteria."""
     levels: list[RubricLevel] = []
     before = len(reader.problems)
