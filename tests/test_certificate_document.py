@@ -19,6 +19,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from cocourse import certificate_document as cd
+from cocourse import certificate_fonts as cf
 from cocourse import open_badges as ob
 
 URL = "https://learn.example.org/verify/4kJx9QeT2mN7bVz1LpRs8w"
@@ -37,8 +38,8 @@ SVG = "{http://www.w3.org/2000/svg}"
 @pytest.fixture(scope="module")
 def fonts() -> None:
     """The certificate fonts; missing fonts fail under CI=true (CI installs them), else skip."""
-    wanted = (cd.TEXT_REGULAR, cd.TEXT_BOLD, cd.EMOJI)
-    missing = [f.package for f in wanted if cd._named_face(f, ()) is None]
+    wanted = (cf.TEXT_REGULAR, cf.TEXT_BOLD, cf.EMOJI)
+    missing = [f.package for f in wanted if cf.named_face(f, ()) is None]
     if missing:
         message = f"certificate fonts missing: apt-get install {' '.join(sorted(set(missing)))}"
         if os.environ.get("CI") == "true":
@@ -134,17 +135,17 @@ def test_pdf_refuses_a_character_no_font_has(fonts):
 
 
 def test_missing_text_font_names_the_package(monkeypatch):
-    monkeypatch.setattr(cd, "_named_face", lambda font, dirs: None)
+    monkeypatch.setattr(cf, "named_face", lambda font, dirs: None)
     with pytest.raises(cd.CertificateFontError, match="fonts-dejavu-core"):
         cd.certificate_pdf(FACTS)
 
 
 def test_font_dirs_are_searched_before_fontconfig(fonts, tmp_path):
-    system = cd._named_face(cd.TEXT_REGULAR, ())
+    system = cf.named_face(cf.TEXT_REGULAR, ())
     assert system is not None
     (tmp_path / "DejaVuSans.ttf").symlink_to(system.path)
-    found = cd._named_face(cd.TEXT_REGULAR, (tmp_path,))
-    assert found == cd._Face(tmp_path / "DejaVuSans.ttf")
+    found = cf.named_face(cf.TEXT_REGULAR, (tmp_path,))
+    assert found == cf.Face(tmp_path / "DejaVuSans.ttf")
 
 
 @pytest.mark.parametrize("url", ["javascript:alert(1)", "/verify/abc", "https://x.example/a b"])
