@@ -73,6 +73,7 @@ def program_page(slug: str) -> str:
         "labels": portfolios.LABELS,
         "action": ActionForm(),
         "today": today,
+        "titles": _titles(program),
     }
     if portfolio is not None:
         context["checklist"] = requirements.checklist(session, course(), program, portfolio, today)
@@ -88,6 +89,19 @@ def program_page(slug: str) -> str:
             else None
         )
     return render_template("certification/program.html", **context)
+
+
+def _titles(program: Program) -> dict[str, str]:
+    """Titles for the modules, exam and domains a programme names by slug, id or tag."""
+    current = course()
+    titles = {c.id: c.title for c in program.rubric.criteria}
+    for slug in program.required_modules:
+        module = current.module(slug)
+        titles[slug] = module.title if module else slug
+    if program.exam is not None:
+        found = current.quiz(program.exam.quiz)
+        titles[program.exam.quiz] = found[1].title if found else program.exam.quiz
+    return titles
 
 
 def _back(program: Program) -> Response:
