@@ -1,4 +1,5 @@
-"""Synthetic data for benchmarks and demos: learners, cohorts, progress and quiz attempts.
+"""Synthetic data for benchmarks and demos: learners, cohorts, progress, quiz attempts and
+(through `synthetic_certification`) portfolios and certificates.
 
 `generate()` takes a Session and the loaded Course and fills the database with learners who
 work through the course in order and drop off along the way, cohorts with members and
@@ -45,6 +46,7 @@ from .questions.base import Question, QuestionType
 from .questions.snapshot import to_snapshot
 from .questions.text import DEFAULT_MIN_WORDS
 from .quizzes import ALWAYS_SHUFFLED, NEVER_SHUFFLED, pick
+from .synthetic_certification import certify
 
 BATCH = 500  # learners simulated and inserted at a time, so memory stays flat
 START = 0.93  # share of learners who open the first lesson at all
@@ -187,6 +189,8 @@ class Summary:
     attempts: int = 0
     events: int = 0
     attempts_by_quiz: dict[str, int] = field(default_factory=dict)
+    portfolios: int = 0
+    certificates: int = 0
 
 
 def domain(seed: int) -> str:
@@ -234,6 +238,9 @@ def generate(
         # (its write-ahead log grows to the size of the database before it is copied back).
         with write(session):
             _insert_batch(session, batch, journeys, password_hash, now, cohort_ids, summary)
+    with write(session):
+        found = certify(session, course, domain(options.seed), options.seed, now)
+    summary.portfolios, summary.certificates = found.portfolios, found.certificates
     return summary
 
 

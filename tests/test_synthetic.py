@@ -409,3 +409,43 @@ def tie_shared_mean(pairs, size):
     before = [score for total, score in pairs[:size] if total != edge]
     tied = [score for total, score in pairs if total == edge]
     return (sum(before) + sum(tied) * (size - len(before)) / len(tied)) / size
+
+
+def test_learners_who_passed_the_exam_get_portfolios_and_certificates(
+    engine, database_url, tmp_path, session
+):
+    from cocourse import certificates, requirements
+    from cocourse.models import Certificate, Portfolio, PracticumSession
+
+    from .test_certification import CERT_COURSE
+
+    app = make_app(database_url, tmp_path, CONTENT_DIR=str(CERT_COURSE))
+    course = app.extensions["cocourse.course"].course
+    types = app.extensions["cocourse.question_types"]
+    with app.app_context():
+        summary = generate(get_session(), course, types, Options(learners=120, cohorts=2))
+    program = course.program("facilitator")
+    session.rollback()
+    with app.app_context():
+        candidates = set(
+            get_session().scalars(select(QuizAttempt.user_id).where(QuizAttempt.quiz_id == "exam"))
+        )
+        passed = sum(
+            requirements.exam_standing(get_session(), user_id, program.exam).passed
+            for user_id in candidates
+        )
+    assert passed > 10 and count(session, Portfolio) == summary.portfolios == passed
+    assert count(session, Certificate) == summary.certificates > 0
+    assert count(session, PracticumSession) == passed * program.practicum.sessions
+    statuses = Counter(session.scalars(select(Portfolio.status)))
+    assert set(statuses) <= {"approved", "submitted", "draft"} and statuses["approved"] > 0
+    today = datetime.now(UTC).date()
+    with app.app_context():
+        db = get_session()
+        for portfolio in db.scalars(select(Portfolio)):
+            # Every synthetic portfolio meets the programme's rules, as a submitted one must.
+            found = requirements.checklist(db, course, program, portfolio, today)
+            assert found.complete, [(r.label, r.detail) for r in found.requirements if not r.met]
+        rows, total = certificates.listing(db, course, today=today)
+    assert total == summary.certificates
+    assert {row.status for row in rows} <= {certificates.VALID, certificates.REVOKED}
