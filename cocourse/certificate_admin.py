@@ -73,6 +73,7 @@ def certificate_list() -> str:
         pages=max(1, -(-total // PER_PAGE)),
         filters=filters,
         programs=course().programs,
+        titles={program.slug: program.title for program in course().programs},
         statuses=certificates.LABELS,
         form=RevokeForm(),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -246,8 +246,3 @@ def every(
 
 def _listed(course: Course, cert: Certificate, user: User, today: date) -> Listed:
     return Listed(cert, user, status(cert, course.program(cert.program), today))
-
-
-def program_titles(course: Course, slugs: Sequence[str]) -> dict[str, str]:
-    """Titles for programme slugs, falling back to the slug for programmes since removed."""
-    return {slug: (p.title if (p := course.program(slug)) else slug) for slug in slugs}

@@ -23,7 +23,8 @@ bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 def queue() -> str:
     """Submitted portfolios of the viewer's cohorts (all, for admins), oldest first."""
     rows = portfolios.queue(get_session(), current_user._get_current_object())
-    return render_template("certification/queue.html", rows=rows)
+    titles = {program.slug: program.title for program in course().programs}
+    return render_template("certification/queue.html", rows=rows, titles=titles)
 
 
 def _portfolio_or_404(portfolio_id: int) -> Portfolio:
@@ -108,4 +109,5 @@ def _page(program: Any, portfolio: Portfolio, form: Any) -> str:
         trail=audit.entries(session, subject=f"portfolio:{portfolio.id}", per_page=200)[0],
         form=form,
         labels=portfolios.STATUS_LABELS,
+        domain_titles={c.id: c.title for c in program.rubric.criteria},
     )
