@@ -93,6 +93,7 @@ class DomainResult:
     tag: str
     percent: float | None  # None: the attempt drew no scored question of this domain
     minimum: int
+    title: str  # the rubric criterion of the same id, else the tag
 
     @property
     def met(self) -> bool:
@@ -106,7 +107,11 @@ def domain_results(course: Course, attempt: QuizAttempt) -> list[DomainResult]:
         if program.exam is not None and program.exam.quiz == attempt.quiz_id:
             minimums = dict(program.exam.domain_minimums)
             found = domain_percents(attempt, list(minimums))
-            return [DomainResult(tag, found.get(tag), low) for tag, low in minimums.items()]
+            titles = {c.id: c.title for c in program.rubric.criteria}
+            return [
+                DomainResult(tag, found.get(tag), low, titles.get(tag, tag))
+                for tag, low in minimums.items()
+            ]
     return []
 
 
