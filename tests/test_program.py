@@ -218,3 +218,18 @@ def test_a_programme_declared_twice_is_reported(program_copy):
 def test_an_empty_programs_file_is_reported(program_copy):
     (program_copy / "programs.yml").write_text("# nothing yet\n", encoding="utf-8")
     assert programs_problems(program_copy) == [(1, "C180")]
+
+
+def test_a_domain_minimum_a_pool_draw_can_miss_is_a_warning(tmp_path: Path):
+    course = tmp_path / "course"
+    shutil.copytree(Defaults.CONTENT_DIR, course)
+    exam = course / "certification-02-final-assessment" / "05-final-exam.md"
+    text = exam.read_text(encoding="utf-8")
+    start, end = text.index("  draw_per_tag:\n"), text.index("  review:")
+    exam.write_text(text[:start] + text[end:], encoding="utf-8")
+    programs = (course / "programs.yml").read_text(encoding="utf-8")
+    found = [(p.line, p.code, p.severity) for p in lint_path(course)]
+    expected = [
+        (line_of(programs, f"        domain-{i}: 60"), "W203", "warning") for i in range(1, 7)
+    ]
+    assert found == expected

@@ -173,18 +173,28 @@ class CourseFacts:
     tracks: frozenset[str]
     modules: frozenset[str]
     quiz_tags: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    # Per pool quiz, the tags an attempt's draw may leave out entirely.
+    may_miss: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, tracks: Iterable[str], modules: Iterable[Module]) -> CourseFacts:
         """The facts of a course being loaded."""
         modules = list(modules)
-        quiz_tags = {
-            lesson.quiz.id: frozenset(tag for q in lesson.questions for tag in q.tags)
-            for module in modules
-            for lesson in module.lessons
-            if lesson.quiz is not None
-        }
-        return cls(frozenset(tracks), frozenset(m.slug for m in modules), quiz_tags)
+        quiz_tags, may_miss = {}, {}
+        for lesson in (lesson for m in modules for lesson in m.lessons):
+            if lesson.quiz is None:
+                continue
+            tags = frozenset(tag for q in lesson.questions for tag in q.tags)
+            quiz_tags[lesson.quiz.id] = tags
+            draw, kept = lesson.quiz.draw, dict(lesson.quiz.draw_per_tag)
+            if draw is not None:
+                may_miss[lesson.quiz.id] = frozenset(
+                    tag
+                    for tag in tags
+                    if not kept.get(tag)
+                    and sum(1 for q in lesson.questions if tag not in q.tags) >= draw
+                )
+        return cls(frozenset(tracks), frozenset(m.slug for m in modules), quiz_tags, may_miss)
 
 
 def parse_programs(
@@ -301,6 +311,12 @@ def _exam(reader: NodeReader, parent: FieldMap, what: str, facts: CourseFacts) -
         percent = reader.number(FieldMap(line, {tag: (line, value_node)}), tag, where, high=100)
         if tags is not None and tag not in tags:
             reader.report(line, "C189", f"{where}: no question of quiz {quiz!r} is tagged {tag!r}")
+        elif tag in facts.may_miss.get(quiz, frozenset()):
+            message = (
+                f"{where}: an attempt at quiz {quiz!r} may draw no question tagged {tag!r}; "
+                "give the tag a count in the quiz's draw_per_tag"
+            )
+            reader.report(line, "W203", message, "warning")
         minimums.append((tag, percent or 0))
     return ExamRule(quiz=quiz, domain_minimums=tuple(minimums))
 

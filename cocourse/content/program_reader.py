@@ -16,7 +16,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from .markdown import Resolver, render
-from .model import Problem
+from .model import Problem, Severity
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # the loader's slug rule
 
@@ -45,9 +45,9 @@ class NodeReader:
         self.resolve = resolve
         self._constructor = yaml.SafeLoader("")
 
-    def report(self, line: int, code: str, message: str) -> None:
-        """Add one problem."""
-        self.problems.append(Problem(self.path, line, code, message))
+    def report(self, line: int, code: str, message: str, severity: Severity = "error") -> None:
+        """Add one problem (an error unless said otherwise)."""
+        self.problems.append(Problem(self.path, line, code, message, severity))
 
     def program_list(self, root: yaml.Node | None) -> list[yaml.Node]:
         """The items of the top-level `programs:` list."""
