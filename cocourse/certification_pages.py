@@ -174,6 +174,22 @@ def _prompts(program: Program, portfolio: Portfolio) -> tuple[Any, ...]:
     return program.practicum.prompts if portfolio.kind == requirements.CERTIFICATION else ()
 
 
+@bp.post("/<slug>/withdraw")
+@login_required
+def withdraw(slug: str) -> Response:
+    """Take the submitted portfolio back to change it (before an assessor decides)."""
+    program = _program_or_404(slug)
+    portfolio = _open_or_404(program)
+    if ActionForm().validate_on_submit():
+        try:
+            portfolios.withdraw(get_session(), portfolio.id, current_user._get_current_object())
+        except portfolios.PortfolioError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("Withdrawn. Change what you need and submit again.")
+    return _back(program)
+
+
 def _values(form: Any, prompts: tuple[Any, ...]) -> portfolios.SessionValues:
     return portfolios.SessionValues(
         held_on=form.held_on.data,

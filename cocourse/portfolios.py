@@ -336,6 +336,22 @@ def submit(
     return portfolio
 
 
+def withdraw(session: Session, portfolio_id: int, user: User) -> Portfolio:
+    """Take a submitted portfolio back before anyone decides on it, to change it."""
+    with write(session):
+        portfolio = session.get(
+            Portfolio, portfolio_id, with_for_update=True, populate_existing=True
+        )
+        if portfolio is None or portfolio.user_id != user.id:
+            raise LookupError(portfolio_id)
+        if portfolio.status != SUBMITTED:
+            raise PortfolioError("Only a portfolio waiting for review can be withdrawn.")
+        portfolio.status = DRAFT
+        portfolio.submitted_at = None
+        audit.record(session, user, "withdrawn", f"portfolio:{portfolio.id}")
+    return portfolio
+
+
 def may_review(session: Session, viewer: User, portfolio: Portfolio) -> bool:
     """Admins review anyone's portfolio, assessors their cohorts'; nobody their own."""
     if portfolio.user_id == viewer.id:

@@ -371,6 +371,32 @@ def test_a_complete_portfolio_can_be_submitted_and_then_not_changed(app, auth, s
     assert count(session, PracticumSession.id) == 3
 
 
+def test_a_submission_can_be_withdrawn_until_someone_decides(app, auth, session, client):
+    user, portfolio = ready_trainee(app, auth)
+    submit(app, user, portfolio.id)
+    auth.login("trainee@example.org")
+    base = f"/certification/{PROGRAM}"
+    page = client.get(base).get_data(as_text=True)
+    assert "Withdraw the submission" in page
+    response = client.post(f"{base}/withdraw", data={"csrf_token": csrf_token(page)})
+    assert response.status_code == 302
+    session.rollback()
+    found = session.get(Portfolio, portfolio.id)
+    assert found.status == portfolios.DRAFT and found.submitted_at is None
+    again = client.post(
+        f"{base}/withdraw", data={"csrf_token": csrf_token(page)}, follow_redirects=True
+    )
+    assert "Only a portfolio waiting for review can be withdrawn." in again.get_data(as_text=True)
+    submit(app, user, portfolio.id)
+    admin = auth.create("admin@example.org", Role.ADMIN)
+    decide(app, admin, portfolio.id, approve())
+    with app.app_context():
+        with pytest.raises(LookupError):  # approved: no longer open, and not someone else's
+            portfolios.withdraw(get_session(), portfolio.id, admin)
+        with pytest.raises(portfolios.PortfolioError, match="waiting for review"):
+            portfolios.withdraw(get_session(), portfolio.id, user)
+
+
 def test_an_incomplete_portfolio_is_refused_at_submission(app, auth, session):
     user = auth.create()
     finish_basics(app, user.id)
