@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -43,6 +43,7 @@ APPROVE = "approve"
 REQUEST_CHANGES = "request-changes"
 MAX_TEXT = 20_000
 MAX_SHORT = 500
+MAX_SESSIONS = 200  # per portfolio: far more than any programme asks for
 
 
 class PortfolioError(ValueError):
@@ -231,6 +232,13 @@ def save_session(
     with write(session):
         portfolio = _editable(session, portfolio_id, user)
         if session_id is None:
+            logged = session.scalar(
+                select(func.count(PracticumSession.id)).where(
+                    PracticumSession.portfolio_id == portfolio.id
+                )
+            )
+            if (logged or 0) >= MAX_SESSIONS:
+                raise PortfolioError(f"A portfolio holds at most {MAX_SESSIONS} sessions.")
             row = PracticumSession(portfolio_id=portfolio.id, reflection={})
             session.add(row)
         else:
