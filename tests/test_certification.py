@@ -489,11 +489,11 @@ def test_a_corrected_reflection_keeps_the_date_it_was_first_complete(app, auth, 
 def test_a_portfolio_holds_a_bounded_number_of_sessions(app, auth, session, monkeypatch):
     monkeypatch.setattr(portfolios, "MAX_SESSIONS", 3)
     user, portfolio = ready_trainee(app, auth)  # three sessions logged
-    with app.app_context():
-        with pytest.raises(portfolios.PortfolioError, match="at most 3 sessions"):
-            portfolios.save_session(
-                get_session(), program_of(app), portfolio.id, user, values(), utcnow().date()
-            )
+    limit = pytest.raises(portfolios.PortfolioError, match="at most 3 sessions")
+    with app.app_context(), limit:
+        portfolios.save_session(
+            get_session(), program_of(app), portfolio.id, user, values(), utcnow().date()
+        )
     assert count(session, PracticumSession.id) == 3
 
 
