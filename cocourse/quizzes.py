@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import random
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -108,22 +108,31 @@ def review_allowed(settings: QuizSettings, taken: list[QuizAttempt]) -> bool:
 
 
 def draw(lesson: Lesson, settings: QuizSettings, seed: int) -> list[dict[str, Any]]:
-    """The questions of one attempt: the pool draw, shuffles, and answer order, from a seed."""
+    """The questions of one attempt as snapshots: the pool draw, shuffles and answer order."""
+    questions = lesson.questions
+    return [to_snapshot(questions[i], order) for i, order in arrange(questions, settings, seed)]
+
+
+def arrange(
+    questions: Sequence[Question], settings: QuizSettings, seed: int
+) -> list[tuple[int, list[str]]]:
+    """Which questions an attempt shows, in order, each with the order of its answers."""
     rng = random.Random(seed)  # noqa: S311 - shuffling questions, not security
-    questions = list(lesson.questions)
+    picked = list(range(len(questions)))
     if settings.draw is not None:
         chosen = pick(questions, settings, rng)
-        questions = [q for i, q in enumerate(questions) if i in chosen]
+        picked = [i for i in picked if i in chosen]
     if settings.shuffle_questions:
-        rng.shuffle(questions)
-    snapshots = []
-    for question in questions:
+        rng.shuffle(picked)
+    arranged = []
+    for i in picked:
+        question = questions[i]
         order = [answer.id for answer in question.answers]
         shuffle = settings.shuffle_options or question.type in ALWAYS_SHUFFLED
         if shuffle and question.type not in NEVER_SHUFFLED:
             rng.shuffle(order)
-        snapshots.append(to_snapshot(question, order))
-    return snapshots
+        arranged.append((i, order))
+    return arranged
 
 
 def pick(questions: Sequence[Question], settings: QuizSettings, rng: random.Random) -> set[int]:
@@ -274,15 +283,21 @@ def _total(
 ) -> None:
     """Points earned and available, percent and pass/fail from the per-question results."""
     scores = {result["id"]: result["score"] for result in attempt.results or []}
+    questions = [question for question, _order in shown or view(attempt).questions]
+    attempt.score, attempt.max_score, attempt.percent = totals(questions, scores)
+    attempt.passed = not attempt.expired and attempt.percent >= attempt.pass_mark
+
+
+def totals(
+    questions: Iterable[Question], scores: Mapping[str, float | None]
+) -> tuple[float, float, float]:
+    """Points earned, points available and the percentage, over the scored questions."""
     earned = available = 0.0
-    for question, _order in shown or view(attempt).questions:
+    for question in questions:
         if question.scored:
             available += question.points
             earned += (scores.get(question.id) or 0.0) * question.points
-    attempt.score = earned
-    attempt.max_score = available
-    attempt.percent = round(100 * earned / available, 2) if available else 0.0
-    attempt.passed = not attempt.expired and attempt.percent >= attempt.pass_mark
+    return earned, available, round(100 * earned / available, 2) if available else 0.0
 
 
 def _past_deadline(attempt: QuizAttempt, now: datetime) -> bool:

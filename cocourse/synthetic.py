@@ -45,7 +45,7 @@ from .progress import Standing
 from .questions.base import Question, QuestionType
 from .questions.snapshot import to_snapshot
 from .questions.text import DEFAULT_MIN_WORDS
-from .quizzes import ALWAYS_SHUFFLED, NEVER_SHUFFLED, pick
+from .quizzes import arrange, totals
 from .synthetic_certification import certify
 
 BATCH = 500  # learners simulated and inserted at a time, so memory stays flat
@@ -445,31 +445,18 @@ class SimulatedQuiz:
 
     def draw(self, seed: int) -> list[tuple[Question, dict[str, Any]]]:
         """The questions and snapshots of an attempt with this seed, as `quizzes.draw` makes
-        them (a test checks that the two agree)."""
-        rng = random.Random(seed)  # noqa: S311 - the same generator quizzes.draw uses
-        picked = list(range(len(self.questions)))
-        settings = self.settings
-        if settings.draw is not None:
-            chosen = pick(self.questions, settings, rng)
-            picked = [i for i in picked if i in chosen]
-        if settings.shuffle_questions:
-            rng.shuffle(picked)
-        drawn = []
-        for i in picked:
-            question = self.questions[i]
-            order = [answer.id for answer in question.answers]
-            shuffle = settings.shuffle_options or question.type in ALWAYS_SHUFFLED
-            if shuffle and question.type not in NEVER_SHUFFLED:
-                rng.shuffle(order)
-            drawn.append((question, {**self._snapshots[i], "order": order}))
-        return drawn
+        them, from snapshots made once (a test checks that the two agree)."""
+        return [
+            (self.questions[i], {**self._snapshots[i], "order": order})
+            for i, order in arrange(self.questions, self.settings, seed)
+        ]
 
     def take(self, ability: float, rng: random.Random) -> Taken:
         """An attempt by a learner of this ability, graded by the question types."""
         seed = rng.randrange(2**31)
         drawn = self.draw(seed)
         responses, answers, results = {}, {}, []
-        earned = available = 0.0
+        scores: dict[str, float | None] = {}
         for question, _snapshot in drawn:
             slope, difficulty, floor, weights = self._params[question.id]
             logistic = 1 / (1 + math.exp(-1.7 * slope * (ability - difficulty)))
@@ -478,13 +465,11 @@ class SimulatedQuiz:
             grade = self.types[question.type].grade(question, response)
             responses[question.id] = response
             answers[question.id] = grade.response
+            scores[question.id] = grade.score
             results.append(
                 {"id": question.id, "score": grade.score, "feedback": list(grade.feedback_html)}
             )
-            if question.scored:  # the totals as quizzes.submit computes them
-                available += question.points
-                earned += (grade.score or 0.0) * question.points
-        percent = round(100 * earned / available, 2) if available else 0.0
+        earned, available, percent = totals([question for question, _ in drawn], scores)
         return Taken(
             seed=seed,
             questions=[snapshot for _question, snapshot in drawn],
