@@ -8,7 +8,7 @@ from werkzeug.wrappers import Response
 
 from . import accounts
 from .db import get_session
-from .extensions import limiter, submitted_email
+from .extensions import limited, submitted_email
 from .forms import ActionForm, ChangePasswordForm, LoginForm, RegisterForm
 from .security import is_safe_next
 
@@ -25,7 +25,7 @@ def _after_login(target: str | None) -> Response:
 
 
 @bp.route("/register", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
+@limited(_login_limit, methods=["POST"])
 def register() -> str | Response:
     """Create a learner account and log in."""
     if current_user.is_authenticated:
@@ -46,8 +46,8 @@ def register() -> str | Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=submitted_email)
+@limited(_login_limit, methods=["POST"])
+@limited(_login_limit, methods=["POST"], key_func=submitted_email)
 def login() -> str | Response:
     """Log in with email and password."""
     form = LoginForm(next=request.args.get("next", ""))

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 
 from . import certificate_document, certificates, open_badges
 from .db import get_session
-from .extensions import limiter
+from .extensions import limited
 from .learn import course
 from .models import Certificate, User, utcnow
 
@@ -36,7 +36,7 @@ def _external(endpoint: str, **values: Any) -> str:
 
 
 @bp.get("/verify/<code>")
-@limiter.limit(_verify_limit)
+@limited(_verify_limit)
 def verify(code: str) -> tuple[str, int] | str:
     """Holder, programme, dates and status; nothing else. Unknown codes: one uniform 404."""
     certificate = certificates.by_code(get_session(), code)
@@ -168,7 +168,7 @@ def badge_image(slug: str) -> Response:
 
 
 @bp.get("/badges/assertions/<code>.json")
-@limiter.limit(_verify_limit)
+@limited(_verify_limit)
 def badge_assertion(code: str) -> Response:
     """The hosted Open Badges assertion of a certificate (revoked ones say so)."""
     session = get_session()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from flask import request
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -17,14 +20,23 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
-# What is rate-limited: the account pages and the public certificate lookups.
-LIMITED_ENDPOINTS = frozenset({"certificates.verify", "certificates.badge_assertion"})
+def limited(limit_value: Any, **options: Any) -> Callable[[Any], Any]:
+    """`limiter.limit`, plus a mark on the view so that the request filter below lets its
+    requests through to the limiter."""
+
+    def decorate(view: Any) -> Any:
+        wrapped = limiter.limit(limit_value, **options)(view)
+        wrapped.rate_limited = True
+        return wrapped
+
+    return decorate
 
 
 @limiter.request_filter
 def _not_limited() -> bool:
-    """Other requests skip the limiter's work."""
-    return request.blueprint != "auth" and request.endpoint not in LIMITED_ENDPOINTS
+    """Requests to views without a limit skip the limiter's work."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return not getattr(view, "rate_limited", False)
 
 
 def submitted_email() -> str:
