@@ -19,6 +19,7 @@ from .content.model import Course
 from .db import get_session
 from .learn import course
 from .models import ActivityEvent
+from .paging import requested_page
 
 bp = Blueprint("activity", __name__)
 PER_PAGE = 50
@@ -39,7 +40,7 @@ PRIVATE = {"Cache-Control": "no-store"}
 @login_required
 def log() -> str:
     """The learner's own events, newest first, a page at a time."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = requested_page()
     events, more = activity.recent(get_session(), current_user.id, page, PER_PAGE)
     rows = [(event, *_describe(course(), event)) for event in events]
     return render_template("activity/log.html", rows=rows, page=page, more=more)

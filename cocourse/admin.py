@@ -21,6 +21,7 @@ from .forms import (
     RoleForm,
 )
 from .models import Cohort, Role
+from .paging import page_count, requested_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -43,9 +44,9 @@ def admin_required(view: Any) -> Any:
 @admin_required
 def users() -> str:
     """Everyone with an account, a page at a time, with a role form each."""
-    page = request.args.get("page", 1, type=int) or 1
-    people, total = accounts.list_users(get_session(), max(page, 1), PER_PAGE)
-    pages = max(1, -(-total // PER_PAGE))
+    page = requested_page()
+    people, total = accounts.list_users(get_session(), page, PER_PAGE)
+    pages = page_count(total, PER_PAGE)
     forms = {person.id: RoleForm(role=person.role, prefix=f"u{person.id}") for person in people}
     return render_template(
         "admin/users.html", people=people, forms=forms, page=page, pages=pages, total=total
@@ -67,7 +68,7 @@ def set_role(user_id: int) -> Response:
         flash(str(exc), "error")
     else:
         flash(f"{person.name} is now {person.role}.")
-    return redirect(url_for("admin.users", page=request.args.get("page", 1, type=int)))
+    return redirect(url_for("admin.users", page=requested_page()))
 
 
 # Cohorts
@@ -142,7 +143,7 @@ def _staff_choices(form: AssessorForm, leave_out: set[int]) -> AssessorForm:
 
 def _cohort_page(found: Cohort, edit: CohortForm) -> str:
     session = get_session()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = requested_page()
     members, total = cohorts.members(session, found.id, page, PER_PAGE)
     assigned = cohorts.assessors(session, found.id)
     assign = _staff_choices(AssessorForm(formdata=None), {person.id for person in assigned})
@@ -153,7 +154,7 @@ def _cohort_page(found: Cohort, edit: CohortForm) -> str:
         members=members,
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         assessors=assigned,
         edit=edit,
         add=AddMemberForm(formdata=None),
@@ -220,7 +221,7 @@ def remove_member(cohort_id: int, user_id: int) -> Response:
     if person is None or not cohorts.remove_member(get_session(), cohort_id, user_id):
         abort(404)
     flash(f"{person.name} is no longer in {found.name}.")
-    page = request.args.get("page", 1, type=int)
+    page = requested_page()
     return redirect(url_for("admin.cohort", cohort_id=cohort_id, page=page))
 
 

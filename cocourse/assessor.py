@@ -5,13 +5,14 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from flask import Blueprint, abort, current_app, render_template, request
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user, login_required
 
 from . import accounts, cohorts, progress
 from .content.model import Course
 from .db import get_session
 from .models import Role
+from .paging import page_count, requested_page
 
 bp = Blueprint("assessor", __name__, url_prefix="/assessor")
 PER_PAGE = 50
@@ -39,14 +40,14 @@ def _course() -> Course:
 def learners() -> str:
     """The learners of the viewer's cohorts (everyone, for admins), a page at a time."""
     viewer = current_user._get_current_object()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = requested_page()
     rows, total = cohorts.list_learners(get_session(), viewer, page, PER_PAGE)
     return render_template(
         "assessor/learners.html",
         rows=rows,
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
     )
 
 

@@ -23,6 +23,7 @@ from .db import get_session
 from .forms import RevokeForm
 from .learn import course
 from .models import utcnow
+from .paging import page_count, requested_page
 
 bp = Blueprint("certificate_admin", __name__, url_prefix="/admin")
 PER_PAGE = 50
@@ -56,7 +57,7 @@ def _filters() -> dict[str, Any]:
 def certificate_list() -> str:
     """Every certificate, newest first, filtered by programme, status and name or email."""
     filters = _filters()
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = requested_page()
     rows, total = certificates.listing(
         get_session(),
         course(),
@@ -70,7 +71,7 @@ def certificate_list() -> str:
         rows=rows,
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         filters=filters,
         programs=course().programs,
         titles={program.slug: program.title for program in course().programs},
@@ -133,7 +134,7 @@ def revoke(certificate_id: int) -> Any:
 @admin_required
 def audit_trail() -> str:
     """Every certification decision and change: who, when, what."""
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = requested_page()
     subject = (request.args.get("subject") or "").strip()[:60] or None
     rows, total = audit.entries(get_session(), subject=subject, page=page, per_page=PER_PAGE)
     return render_template(
@@ -141,6 +142,6 @@ def audit_trail() -> str:
         rows=rows,
         total=total,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         subject=subject,
     )

@@ -21,6 +21,7 @@ from .db import get_session
 from .item_analysis import ItemStats, QuizStats, analyse
 from .learn import course
 from .models import Cohort, CohortAssessor, CohortMember, QuizAttempt
+from .paging import page_count, requested_page
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PER_PAGE = 50
@@ -206,7 +207,7 @@ def cohort_matrix(cohort_id: int) -> str:
     cohort = _cohort_or_404(cohort_id)
     track, modules = _matrix_modules(request.args.get("track"))
     sort = request.args.get("sort", "name")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = requested_page()
     rows, total = cohort_report.matrix(
         get_session(), course(), cohort_id, modules, sort=sort, page=page, per_page=PER_PAGE
     )
@@ -219,7 +220,7 @@ def cohort_matrix(cohort_id: int) -> str:
         total=total,
         sort=sort,
         page=page,
-        pages=max(1, -(-total // PER_PAGE)),
+        pages=page_count(total, PER_PAGE),
         tracks=course().tracks,
     )
 

@@ -84,3 +84,6 @@ def test_people_are_paged(client, admin, auth, monkeypatch):
     assert 'href="/admin/users?page=2">Next page' in first and "page 1 of 2" in first
     second = client.get("/admin/users?page=2").get_data(as_text=True)
     assert 'href="/admin/users?page=1">Previous page' in second and "Next page" not in second
+    for odd in ("-3", "0", "x"):  # the first page, said as such
+        page = client.get(f"/admin/users?page={odd}").get_data(as_text=True)
+        assert "page 1 of 2" in page and "Previous page" not in page
