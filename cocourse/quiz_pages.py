@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -144,17 +143,12 @@ def result(attempt_id: int) -> str | Response:
         results={r["id"]: r for r in attempt.results or []},
         review=settings is not None and quizzes.review_allowed(settings, taken),
         left=quizzes.attempts_left(settings, taken) if settings else 0,
-        retake_opens=_future(quizzes.retake_opens(settings, taken) if settings else None),
+        retake_opens=quizzes.retake_opens(settings, taken, utcnow()) if settings else None,
         policy=settings.review if settings else "never",
         domains=requirements.domain_results(course(), attempt),
         form=ActionForm(),
         **context,
     )
-
-
-def _future(moment: datetime | None) -> datetime | None:
-    """The moment if it is still ahead, else None."""
-    return moment if moment is not None and moment > utcnow() else None
 
 
 def _incomplete(view: quizzes.AttemptView, answers: dict[str, Any], types: Any) -> dict[str, str]:

@@ -80,17 +80,21 @@ def attempts_left(settings: QuizSettings, taken: list[QuizAttempt]) -> int | Non
     return max(0, settings.attempts - len(taken))
 
 
-def retake_opens(settings: QuizSettings, taken: list[QuizAttempt]) -> datetime | None:
-    """When a learner who failed may start again, by `retake_wait_hours` (None: no wait).
+def retake_opens(
+    settings: QuizSettings, taken: list[QuizAttempt], now: datetime
+) -> datetime | None:
+    """When a learner who failed may start again, if that is still after `now` (None: now).
 
-    The wait follows the number of failed attempts; a passed quiz never waits.
+    The wait, from `retake_wait_hours`, follows the number of failed attempts; a passed quiz
+    never waits.
     """
     waits = settings.retake_wait_hours
     failed = [a for a in taken if a.submitted_at is not None and not a.passed]
     if not waits or not failed or any(a.passed for a in taken):
         return None
     hours = waits[min(len(failed), len(waits)) - 1]
-    return max(a.submitted_at for a in failed if a.submitted_at) + timedelta(hours=hours)
+    opens = max(a.submitted_at for a in failed if a.submitted_at) + timedelta(hours=hours)
+    return opens if opens > now else None
 
 
 def review_allowed(settings: QuizSettings, taken: list[QuizAttempt]) -> bool:
@@ -186,8 +190,8 @@ def _start_locked(
     left = attempts_left(settings, taken)
     if left == 0:
         raise QuizError("You have used every attempt at this quiz.")
-    opens = retake_opens(settings, taken)
-    if opens is not None and now < opens:
+    opens = retake_opens(settings, taken, now)
+    if opens is not None:
         raise QuizError(f"You can take this quiz again from {opens:%d %b %Y, %H:%M} UTC.")
     seed = secrets.randbelow(2**31)
     attempt = QuizAttempt(

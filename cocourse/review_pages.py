@@ -49,44 +49,42 @@ def review(portfolio_id: int) -> str | Response | tuple[str, int]:
     session = get_session()
     form = review_form(program.rubric)
     if form.validate_on_submit():
-        if portfolio.status != portfolios.SUBMITTED:
-            form.form_errors.append("This portfolio is not waiting for review.")
-        else:
-            decision = portfolios.Decision(
-                decision=form.decision.data,
-                levels={
-                    c.id: form[f"level_{i}"].data for i, c in enumerate(program.rubric.criteria)
-                },
-                evidence={
-                    c.id: form[f"evidence_{i}"].data or ""
-                    for i, c in enumerate(program.rubric.criteria)
-                },
-                comments=form.comments.data or "",
-                independent=bool(form.independent.data),
+        hook = current_app.extensions["cocourse.plugins"].hook
+        viewer = current_user._get_current_object()
+        try:
+            _review, issued = portfolios.decide(
+                session,
+                hook,
+                course(),
+                program,
+                portfolio.id,
+                viewer,
+                _decision(form, program.rubric),
+                utcnow().date(),
             )
-            hook = current_app.extensions["cocourse.plugins"].hook
-            try:
-                _review, issued = portfolios.decide(
-                    session,
-                    hook,
-                    course(),
-                    program,
-                    portfolio.id,
-                    current_user._get_current_object(),
-                    decision,
-                    utcnow().date(),
-                )
-            except LookupError:
-                abort(404)
-            except portfolios.PortfolioError as exc:
-                form.form_errors.append(str(exc))
+        except LookupError:
+            abort(404)
+        except portfolios.PortfolioError as exc:  # incomplete, or decided a moment ago
+            form.form_errors.append(str(exc))
+        else:
+            if issued is not None:
+                flash("Approved. The certificate is issued.")
             else:
-                if issued is not None:
-                    flash("Approved. The certificate is issued.")
-                else:
-                    flash("Changes requested. The trainee sees your comments.")
-                return redirect(url_for("reviews.queue"))
+                flash("Changes requested. The trainee sees your comments.")
+            return redirect(url_for("reviews.queue"))
     return _page(program, portfolio, form), 400 if form.is_submitted() else 200
+
+
+def _decision(form: Any, rubric: Any) -> portfolios.Decision:
+    """The decision as the review form holds it (its fields are named by criterion index)."""
+    criteria = list(enumerate(rubric.criteria))
+    return portfolios.Decision(
+        decision=form.decision.data,
+        levels={c.id: form[f"level_{i}"].data for i, c in criteria},
+        evidence={c.id: form[f"evidence_{i}"].data or "" for i, c in criteria},
+        comments=form.comments.data or "",
+        independent=bool(form.independent.data),
+    )
 
 
 def _page(program: Any, portfolio: Portfolio, form: Any) -> str:
