@@ -1048,3 +1048,38 @@ def test_a_pdf_the_server_cannot_draw_gets_a_clear_503(app, auth, session, clien
     response = client.get(f"/certificates/{cert.id}.pdf")
     assert response.status_code == 503
     assert "Print the certificate page instead" in response.get_data(as_text=True)
+
+
+def test_the_status_filter_in_sql_agrees_with_status_by_date(app, auth, session):
+    """`certificates.listing` filters by status in SQL; `certificates.status` works in Python."""
+    today = utcnow().date()
+    holder = auth.create("holder@example.org")
+    offsets = [400, 31, 30, 1, 0, -1, -29, -30, -31, 200]
+    for number, days in enumerate(offsets):
+        session.add(
+            Certificate(
+                user_id=holder.id,
+                program=PROGRAM,
+                code=certificates.new_code(),
+                holder_name="Holder",
+                valid_from=today - timedelta(days=300),
+                expires_on=today + timedelta(days=days),
+                superseded_at=None if number == len(offsets) - 1 else utcnow(),
+                revoked_at=utcnow() if days == 200 else None,
+                badge_salt="salt",
+            )
+        )
+    session.commit()
+    program = program_of(app)
+    with app.app_context():
+        db = get_session()
+        everything = {c.id: c for c in db.scalars(select(Certificate))}
+        for wanted in certificates.STATUSES:
+            rows, total = certificates.listing(db, course_of(app), wanted=wanted, today=today)
+            expected = {
+                i for i, c in everything.items() if certificates.status(c, program, today) == wanted
+            }
+            assert {row.certificate.id for row in rows} == expected and total == len(expected), (
+                wanted
+            )
+            assert expected, wanted  # every status occurs in the sample
