@@ -11,6 +11,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 # Extension -> (media type, how the file's first bytes must look; None: UTF-8 text).
 TYPES: dict[str, tuple[str, bytes | None]] = {
@@ -34,6 +35,15 @@ class Checked:
 
     name: str
     media_type: str
+
+
+class Stored(NamedTuple):
+    """A checked file written to disk: what to show, where it is, what it is, how big."""
+
+    name: str
+    key: str
+    media_type: str
+    size: int
 
 
 def allowed() -> str:

@@ -207,7 +207,7 @@ def _values(form: Any, prompts: tuple[Any, ...]) -> portfolios.SessionValues:
     )
 
 
-def _stored_upload(form: Any) -> tuple[str, str, str, int] | None:
+def _stored_upload(form: Any) -> attachments.Stored | None:
     """Check and store the uploaded file, if any; raises AttachmentError."""
     upload = form.attachment.data
     if upload is None or not getattr(upload, "filename", ""):
@@ -217,7 +217,7 @@ def _stored_upload(form: Any) -> tuple[str, str, str, int] | None:
         upload.filename, data, current_app.config["PRACTICUM_ATTACHMENT_MAX_BYTES"]
     )
     key = attachments.store(upload_folder(), data)
-    return checked.name, key, checked.media_type, len(data)
+    return attachments.Stored(checked.name, key, checked.media_type, len(data))
 
 
 def _session_form_page(
@@ -260,7 +260,7 @@ def _save(
     portfolio: Portfolio,
     row: PracticumSession | None,
     form: Any,
-    stored: tuple[str, str, str, int] | None,
+    stored: attachments.Stored | None,
 ) -> str | Response | tuple[str, int]:
     try:
         _saved, replaced = portfolios.save_session(
@@ -274,10 +274,10 @@ def _save(
             attachment=stored,
         )
     except LookupError:
-        attachments.remove(upload_folder(), stored[1] if stored else None)
+        attachments.remove(upload_folder(), stored.key if stored else None)
         abort(404)
     except portfolios.PortfolioError as exc:
-        attachments.remove(upload_folder(), stored[1] if stored else None)
+        attachments.remove(upload_folder(), stored.key if stored else None)
         form.form_errors.append(str(exc))
         return _render_session_form(program, form, row, 400)
     attachments.remove(upload_folder(), replaced)

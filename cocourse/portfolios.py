@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from . import audit, certificates, cohorts, practicum_rules, requirements
+from .attachments import Stored
 from .content.model import Course
 from .content.program import Program
 from .db import write
@@ -220,11 +221,11 @@ def save_session(
     today: date,
     *,
     session_id: int | None = None,
-    attachment: tuple[str, str, str, int] | None = None,
+    attachment: Stored | None = None,
 ) -> tuple[PracticumSession, str | None]:
     """Add or change a logged session; returns it and the key of a replaced attachment.
 
-    `attachment` is (display name, stored key, media type, size) of a file already stored.
+    `attachment` is a file already written to disk (see `attachments.store`).
     """
     _check_values(values, today)
     rule = program.practicum
@@ -270,9 +271,8 @@ def save_session(
         replaced = None
         if attachment is not None:
             replaced = row.attachment_key
-            (row.attachment_name, row.attachment_key, row.attachment_type, row.attachment_size) = (
-                attachment
-            )
+            row.attachment_name, row.attachment_key = attachment.name, attachment.key
+            row.attachment_type, row.attachment_size = attachment.media_type, attachment.size
         row.updated_at = utcnow()
         session.flush()
         action = "session-added" if session_id is None else "session-changed"
