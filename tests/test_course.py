@@ -117,3 +117,14 @@ def test_every_reflection_asks_for_a_sensible_length():
                 if question.type == "reflection":
                     assert 0 < question.options["min_words"] <= 300, question.id
                     assert word_count(question.prompt) > 3, question.id
+
+
+def test_the_programme_page_says_what_it_asks(course_app, session):
+    client = course_app.test_client()
+    auth = AuthActions(client, session)
+    auth.create()
+    auth.login()
+    page = client.get("/certification/internal-co-creation-facilitator").get_data(as_text=True)
+    assert "Enrolment opens once you complete Tasting, Facilitator training." in page
+    assert "at least 60% in each of its 6 competency domains" in page
+    assert "Log at least 6 qualifying sessions within 12 months" in page
