@@ -330,7 +330,7 @@ def prepare(url: str, users: int, tag: str) -> list[tuple[int, str]]:
     from sqlalchemy.orm import Session
 
     from cocourse import migrate
-    from cocourse.accounts import create_user
+    from cocourse.accounts.services import create_user
     from cocourse.db import make_engine
 
     engine = make_engine(url)
@@ -364,9 +364,9 @@ def make_app(url: str, content: Path, instance: Path) -> Any:
 
 def time_service(url: str, content: Path, specs: list[Spec], args: argparse.Namespace) -> dict:
     """Time quizzes.submit for fresh attempts, a resubmission of each, and whole requests."""
-    from cocourse import quizzes
     from cocourse.db import get_session
     from cocourse.models import QuizAttempt
+    from cocourse.quiz import engine as quizzes
 
     tag = secrets.token_hex(4)
     users = [uid for uid, _ in prepare(url, args.users, tag)]
@@ -419,7 +419,7 @@ def time_service(url: str, content: Path, specs: list[Spec], args: argparse.Name
 def time_requests(app: Any, specs: list[Spec], n: int, tag: str) -> dict:
     """One learner's cycles through Flask's test client: the whole submission POST (form,
     grading, storing, completion), and how the other pages grow with earlier attempts."""
-    from cocourse.accounts import create_user
+    from cocourse.accounts.services import create_user
     from cocourse.db import get_session
 
     email = f"quiz-{tag}-client@example.org"
@@ -474,9 +474,9 @@ def _multidict(pairs: list[tuple[str, str]]) -> dict[str, str | list[str]]:
 
 def profile_submit(content: Path, specs: list[Spec], n: int, top: int) -> str:
     """cProfile of quizzes.submit on SQLite over `n` fresh attempts; the report as text."""
-    from cocourse import quizzes
     from cocourse.db import get_session
     from cocourse.models import QuizAttempt
+    from cocourse.quiz import engine as quizzes
 
     with tempfile.TemporaryDirectory(prefix="cocourse-quiz-profile-") as tmp:
         url = f"sqlite:///{tmp}/profile.sqlite3"

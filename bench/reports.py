@@ -69,9 +69,10 @@ def generate(url: str, instance: Path, args: argparse.Namespace) -> dict[str, An
     """
     from sqlalchemy import func, select
 
-    from cocourse import migrate, synthetic
-    from cocourse.accounts import create_user
+    from cocourse import migrate
+    from cocourse.accounts.services import create_user
     from cocourse.db import get_session, make_engine
+    from cocourse.devtools import synthetic
     from cocourse.models import Role, User
 
     engine = make_engine(url)

@@ -93,7 +93,7 @@ def prepare_database(url: str) -> None:
     from sqlalchemy.orm import Session
 
     from cocourse import migrate
-    from cocourse.accounts import create_user
+    from cocourse.accounts.services import create_user
     from cocourse.db import make_engine
 
     engine = make_engine(url)

@@ -8,28 +8,41 @@ from typing import Any
 
 from flask import Flask
 
-from . import config, db, errors, security
-from .content.markdown import make_markdown
-from .course_state import CourseState
-from .extensions import csrf, limiter, login_manager
-from .plugins import make_plugin_manager, question_types
+from cocourse import config, db, web
+from cocourse.content.markdown import make_markdown
+from cocourse.course_state import CourseState
+from cocourse.extensions import csrf, limiter, login_manager
+from cocourse.plugins import (
+    PLUGIN_API_VERSION,
+    load_settings,
+    make_plugin_manager,
+    question_types,
+)
+from cocourse.web import extend
 
-__all__ = ["create_app"]
+__all__ = ["PLUGIN_API_VERSION", "create_app"]
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app: config, database, login, plugins, content, blueprints."""
     instance = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("COCOURSE_INSTANCE_PATH")
-    app = Flask(__name__, instance_path=instance, instance_relative_config=True)
+    app = Flask(
+        __name__,
+        instance_path=instance,
+        instance_relative_config=True,
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
     config.load_config(app, test_config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-    pm = make_plugin_manager(app.config["PLUGINS"])
+    pm = make_plugin_manager(app.config["PLUGINS"], app.config["DISABLED_PLUGINS"])
     app.extensions["cocourse.plugins"] = pm
-    app.extensions["cocourse.question_types"] = question_types(pm)
+    app.extensions["cocourse.plugin_settings"] = load_settings(pm, app.config["PLUGIN_SETTINGS"])
+    app.extensions["cocourse.question_types"] = question_types(pm, app)
     md = make_markdown([lambda md: pm.hook.configure_markdown(md=md)])
     state = CourseState(
         root=app.config["CONTENT_DIR"],
@@ -42,9 +55,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     app.extensions["cocourse.course"] = state
     app.before_request(state.check)
-    for blueprints in pm.hook.register_blueprints():
+    for blueprints in reversed(pm.hook.register_blueprints(app=app)):
         for blueprint in blueprints or ():
             app.register_blueprint(blueprint)
-    security.init_app(app)
-    errors.init_app(app)
+    extend.init_app(app, pm)
+    web.init_app(app)
     return app

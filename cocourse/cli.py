@@ -14,14 +14,14 @@ from flask import Flask
 from flask.cli import FlaskGroup
 from sqlalchemy import Engine
 
-from . import config, create_app, migrate
-from .content.lint import lint_path
-from .content.markdown import make_markdown
-from .db import make_engine
-from .plugins import make_plugin_manager, question_types
+from cocourse import config, create_app, migrate
+from cocourse.content.lint import lint_path
+from cocourse.content.markdown import make_markdown
+from cocourse.db import make_engine
+from cocourse.plugins import make_plugin_manager, question_types
 
 
-def _config_app() -> Flask:
+def config_app() -> Flask:
     """An app with settings only: for commands that must work even when content is broken."""
     instance = os.environ.get("COCOURSE_INSTANCE_PATH")
     app = Flask("cocourse", instance_path=instance, instance_relative_config=True)
@@ -32,7 +32,7 @@ def _config_app() -> Flask:
 @contextmanager
 def _engine() -> Iterator[Engine]:
     """The configured database's engine, closed when the command is done."""
-    app = _config_app()
+    app = config_app()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     engine = make_engine(app.config["DATABASE_URL"])
     try:
@@ -41,7 +41,32 @@ def _engine() -> Iterator[Engine]:
         engine.dispose()
 
 
-cli = FlaskGroup(
+class CommandGroup(FlaskGroup):
+    """Flask's command group, plus the commands of the configured plugins."""
+
+    def _plugin_commands(self) -> dict[str, click.Command]:
+        app = config_app()
+        key = (tuple(app.config["PLUGINS"]), tuple(app.config["DISABLED_PLUGINS"]))
+        if key not in _PLUGIN_COMMANDS:
+            collector = click.Group()
+            pm = make_plugin_manager(*key)
+            pm.hook.register_commands(cli=collector)
+            _PLUGIN_COMMANDS[key] = collector.commands
+        return _PLUGIN_COMMANDS[key]
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Our own and Flask's commands, and the plugins'."""
+        return sorted({*super().list_commands(ctx), *self._plugin_commands()})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """A command by name: our own and Flask's first, then the plugins'."""
+        return super().get_command(ctx, name) or self._plugin_commands().get(name)
+
+
+# Plugin commands per (PLUGINS, DISABLED_PLUGINS): a command line asks once.
+_PLUGIN_COMMANDS: dict[tuple[tuple[str, ...], tuple[str, ...]], dict[str, click.Command]] = {}
+
+cli = CommandGroup(
     name="cocourse",
     create_app=create_app,
     help="Serve and manage a cocourse installation.",
@@ -50,16 +75,16 @@ cli = FlaskGroup(
 )
 
 
-def _content_tools(app: Flask) -> tuple[Any, dict[str, Any]]:
+def content_tools(app: Flask) -> tuple[Any, dict[str, Any]]:
     """The Markdown parser and question types the configured plugins give."""
-    pm = make_plugin_manager(app.config["PLUGINS"])
+    pm = make_plugin_manager(app.config["PLUGINS"], app.config["DISABLED_PLUGINS"])
     md = make_markdown([lambda md: pm.hook.configure_markdown(md=md)])
-    return md, question_types(pm)
+    return md, question_types(pm, app)
 
 
-def _lint(app: Flask, root: str | Path, strict: bool = False) -> int:
+def lint_and_report(app: Flask, root: str | Path, strict: bool = False) -> int:
     """Lint `root` with the configured plugins, print the problems; the exit status."""
-    problems = lint_path(root, *_content_tools(app))
+    problems = lint_path(root, *content_tools(app))
     for problem in problems:
         click.echo(str(problem))
     errors = [p for p in problems if p.severity == "error" or strict]
@@ -73,15 +98,15 @@ def _lint(app: Flask, root: str | Path, strict: bool = False) -> int:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def lint_command(path: str | None, strict: bool) -> None:
     """Check the course content; print file:line: CODE message for each problem."""
-    app = _config_app()
-    sys.exit(_lint(app, path or app.config["CONTENT_DIR"], strict))
+    app = config_app()
+    sys.exit(lint_and_report(app, path or app.config["CONTENT_DIR"], strict))
 
 
 @cli.command("reload", with_appcontext=False)
 def reload_command() -> None:
     """Check the content and, if it is clean, tell running servers to reload it."""
-    app = _config_app()
-    found = lint_path(app.config["CONTENT_DIR"], *_content_tools(app))
+    app = config_app()
+    found = lint_path(app.config["CONTENT_DIR"], *content_tools(app))
     problems = [p for p in found if p.severity == "error"]
     for problem in problems:
         click.echo(str(problem))
@@ -130,8 +155,14 @@ def create_admin(email: str, name: str, password: str) -> None:
     from sqlalchemy import select
     from sqlalchemy.orm import Session
 
-    from .accounts import MIN_PASSWORD, AccountError, create_user, normalize_email, set_role
-    from .models import Role, User
+    from cocourse.accounts.services import (
+        MIN_PASSWORD,
+        AccountError,
+        create_user,
+        normalize_email,
+        set_role,
+    )
+    from cocourse.models import Role, User
 
     with _engine() as engine, Session(engine, expire_on_commit=False) as session:
         user = session.scalar(select(User).where(User.email == normalize_email(email)))
@@ -150,28 +181,6 @@ def create_admin(email: str, name: str, password: str) -> None:
         click.echo(f"Admin {user.email} created. Log in at /login.")
 
 
-@cli.command("regrade")
-@click.argument("quiz_id")
-def regrade_command(quiz_id: str) -> None:
-    """Rescore stored attempts of QUIZ_ID whose questions changed, and record each change."""
-    from flask import current_app
-
-    from .db import get_session
-    from .quizzes import regrade
-
-    found = current_app.extensions["cocourse.course"].course.quiz(quiz_id)
-    if found is None:
-        raise click.ClickException(f"no quiz with id {quiz_id!r} in the course")
-    types = current_app.extensions["cocourse.question_types"]
-    changes = regrade(get_session(), found[1], types)
-    for change in changes:
-        click.echo(
-            f"attempt {change.attempt_id} (user {change.user_id}) question {change.question_id}: "
-            f"{change.old_score} -> {change.new_score}"
-        )
-    click.echo(f"{len(changes)} answer(s) regraded.")
-
-
 @cli.command("synthetic")
 @click.option("--learners", default=10_000, show_default=True, type=click.IntRange(1))
 @click.option("--cohorts", default=20, show_default=True, type=click.IntRange(1))
@@ -188,9 +197,9 @@ def synthetic_command(
 
     from flask import current_app
 
-    from .accounts import MIN_PASSWORD
-    from .db import get_session
-    from .synthetic import Options, SyntheticError, generate
+    from cocourse.accounts.services import MIN_PASSWORD
+    from cocourse.db import get_session
+    from cocourse.devtools.synthetic import Options, SyntheticError, generate
 
     if password is not None and len(password) < MIN_PASSWORD:
         raise click.BadParameter(f"use at least {MIN_PASSWORD} characters", param_hint="password")
@@ -211,72 +220,6 @@ def synthetic_command(
     )
     login = "log in with --password" if password else "nobody can log in as them"
     click.echo(f"Their emails end in @seed{seed}.example.org; {login}.")
-
-
-@cli.command("import-gift", with_appcontext=False)
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--module", "module_slug", help="Write the quiz lesson into this module folder.")
-@click.option("--id", "quiz_id", help="The quiz id (default: from the file name).")
-@click.option("--title", help="The lesson title (default: from the file name).")
-def import_gift_command(
-    file: Path, module_slug: str | None, quiz_id: str | None, title: str | None
-) -> None:
-    """Convert a Moodle GIFT file into a quiz lesson: print it, or write it into a module."""
-    from .gift import gift_to_markdown, lesson_file, question_ids, slugify
-
-    app = _config_app()
-    root = Path(app.config["CONTENT_DIR"])
-    slug = slugify(file.stem) or "imported-quiz"
-    try:
-        text = file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{file} is not UTF-8 text: save it as UTF-8") from exc
-    try:
-        markdown, warnings = gift_to_markdown(
-            text,
-            quiz_id=quiz_id or slug,
-            title=title or file.stem.replace("-", " ").replace("_", " ").strip().capitalize(),
-            reserved_ids=question_ids(root) if root.is_dir() else (),
-        )
-    except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--id") from exc
-    for warning in warnings:
-        click.echo(f"{file}:{warning.line}: {warning.message}", err=True)
-    if module_slug is None:
-        click.echo(markdown, nl=False)
-        return
-    folder = root / module_slug
-    if not (folder / "module.md").is_file():
-        raise click.ClickException(f"no module {module_slug!r} in {root}")
-    try:
-        target = lesson_file(folder, slug)
-    except FileExistsError as exc:
-        raise click.ClickException(f"{exc}; rename the GIFT file to choose another slug") from exc
-    target.write_text(markdown, encoding="utf-8")
-    click.echo(f"Wrote {target} ({len(warnings)} warning(s) above)", err=True)
-    sys.exit(_lint(app, root))
-
-
-@cli.command("export-gift", with_appcontext=False)
-@click.argument("quiz_id")
-def export_gift_command(quiz_id: str) -> None:
-    """Print the questions of quiz QUIZ_ID in Moodle GIFT format (warnings go to stderr)."""
-    from .content.loader import load_course
-    from .gift import markdown_to_gift
-
-    app = _config_app()
-    result = load_course(app.config["CONTENT_DIR"], *_content_tools(app))
-    if result.course is None:
-        for problem in result.errors:
-            click.echo(str(problem), err=True)
-        raise click.ClickException("the course has errors: fix them first (see cocourse lint)")
-    found = result.course.quiz(quiz_id)
-    if found is None:
-        raise click.ClickException(f"no quiz with id {quiz_id!r} in the course")
-    gift, warnings = markdown_to_gift(found[1].questions)
-    for warning in warnings:
-        click.echo(str(warning), err=True)
-    click.echo(gift, nl=False)
 
 
 def main() -> None:

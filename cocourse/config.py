@@ -22,6 +22,8 @@ class Defaults:
     CONTENT_WATCH = False  # re-check content files on requests (development)
     CONTENT_WATCH_INTERVAL = 1.0  # seconds between checks of the reload stamp/content files
     PLUGINS: list[str] = []
+    DISABLED_PLUGINS: list[str] = []  # built-in features or installed plugins, by name
+    PLUGIN_SETTINGS: dict[str, dict[str, Any]] = {}  # {plugin: {setting: value}}
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
@@ -56,7 +58,7 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
         app.config["DATABASE_URL"] = os.environ["DATABASE_URL"]
     if test_config:
         app.config.update(test_config)
-    for name in ("PLUGINS", "CERTIFICATE_FONT_DIRS"):
+    for name in ("PLUGINS", "DISABLED_PLUGINS", "CERTIFICATE_FONT_DIRS"):
         if isinstance(app.config[name], str):
             app.config[name] = [p.strip() for p in app.config[name].split(",") if p.strip()]
     if not app.config["DATABASE_URL"]:

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from markdown_it import MarkdownIt
 
-from .content.loader import load_course
-from .content.model import Course, Problem
-from .questions.base import QuestionType
+from cocourse.content.loader import load_course
+from cocourse.content.model import Course, Problem
+from cocourse.questions.base import QuestionType
 
 log = logging.getLogger("cocourse.content")
 

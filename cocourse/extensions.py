@@ -14,7 +14,7 @@ from flask_wtf import CSRFProtect
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
-login_manager.login_view = "auth.login"
+login_manager.login_view = "accounts.login"
 login_manager.login_message = "Please log in to open that page."
 login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
@@ -47,7 +47,7 @@ def submitted_email() -> str:
 @login_manager.user_loader
 def load_user(user_id: str) -> object | None:
     """The logged-in person, looked up by the id in the session cookie."""
-    from .accounts import get_user
-    from .db import get_session
+    from cocourse.accounts.services import get_user
+    from cocourse.db import get_session
 
     return get_user(get_session(), user_id)

@@ -1,25 +1,55 @@
-"""The plugin manager: built-ins first, then `cocourse` entry points, then configured plugins."""
+"""The plugin manager: built-in features, then `cocourse` entry points, then `PLUGINS`.
+
+Each feature package (`cocourse/<feature>/plugin.py`) is a built-in plugin registered
+under its feature name; `DISABLED_PLUGINS` leaves out built-ins and entry points by name.
+"""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Iterable
+import logging
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pluggy
 
-from . import builtin, hookspecs
+from cocourse import hookspecs
+
+# The hooks and their arguments; see docs/plugins.md for what may change between versions.
+PLUGIN_API_VERSION = "1.1"
+
+# The built-in features in registration order, and the features each one needs.
+BUILTIN_FEATURES: dict[str, tuple[str, ...]] = {
+    "accounts": (),
+    "learning": ("accounts",),
+    "quiz": ("learning",),
+    "cohorts": ("accounts", "learning"),
+    "reports": ("cohorts", "quiz"),
+    "certification": ("cohorts", "quiz"),
+}
+# The course cannot be served without these.
+REQUIRED_FEATURES = frozenset({"accounts", "learning", "quiz"})
+
+log = logging.getLogger("cocourse.plugins")
 
 
 class PluginError(RuntimeError):
-    """A configured plugin could not be loaded or implements an unknown hook."""
+    """A plugin could not be loaded, implements an unknown hook, or is misconfigured."""
 
 
-def make_plugin_manager(extra: Iterable[str | object] = ()) -> pluggy.PluginManager:
-    """A new plugin manager with the built-in, installed and configured plugins registered."""
+def make_plugin_manager(
+    extra: Iterable[str | object] = (), disabled: Iterable[str] = ()
+) -> pluggy.PluginManager:
+    """A new plugin manager with the enabled built-in, installed and configured plugins."""
+    off = {name.strip() for name in disabled if name.strip()}
+    _check_disabled(off)
     pm = pluggy.PluginManager("cocourse")
     pm.add_hookspecs(hookspecs)
-    pm.register(builtin, name="cocourse.builtin")
+    for feature in BUILTIN_FEATURES:
+        if feature not in off:
+            pm.register(importlib.import_module(f"cocourse.{feature}.plugin"), name=feature)
+    for name in off - set(BUILTIN_FEATURES):
+        pm.set_blocked(name)  # an installed plugin's entry-point name
     pm.load_setuptools_entrypoints("cocourse")
     for plugin in extra:
         module = _import(plugin) if isinstance(plugin, str) else plugin
@@ -32,6 +62,19 @@ def make_plugin_manager(extra: Iterable[str | object] = ()) -> pluggy.PluginMana
     return pm
 
 
+def _check_disabled(off: set[str]) -> None:
+    """Refuse to switch off a required feature, or one that an enabled feature needs."""
+    for name in sorted(off & REQUIRED_FEATURES):
+        raise PluginError(f"the {name!r} feature cannot be disabled: the course needs it")
+    for feature, needs in BUILTIN_FEATURES.items():
+        missing = [need for need in needs if need in off]
+        if feature not in off and missing:
+            raise PluginError(
+                f"the {feature!r} feature needs {', '.join(map(repr, missing))}: "
+                f"disable {feature!r} too, or keep {', '.join(map(repr, missing))}"
+            )
+
+
 def _import(name: str) -> Any:
     """Import a plugin module named in the PLUGINS setting."""
     try:
@@ -40,12 +83,59 @@ def _import(name: str) -> Any:
         raise PluginError(f"cannot import plugin {name!r} from PLUGINS: {exc}") from exc
 
 
-def question_types(pm: pluggy.PluginManager) -> dict[str, Any]:
+def enabled(pm: pluggy.PluginManager, feature: str) -> bool:
+    """Whether a built-in feature is switched on."""
+    return pm.get_plugin(feature) is not None
+
+
+def question_types(pm: pluggy.PluginManager, app: Any = None) -> dict[str, Any]:
     """All registered question types by name; two types with one name are an error."""
     found: dict[str, Any] = {}
-    for batch in pm.hook.register_question_types():
+    for batch in pm.hook.register_question_types(app=app):
         for qtype in batch or ():
             if qtype.name in found:
                 raise PluginError(f"question type {qtype.name!r} is registered twice")
             found[qtype.name] = qtype
     return found
+
+
+def load_settings(
+    pm: pluggy.PluginManager, configured: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
+    """Each plugin's settings: its declared defaults, overridden by `PLUGIN_SETTINGS`.
+
+    A setting a plugin does not declare is refused (a typo would otherwise be ignored).
+    """
+    settings: dict[str, dict[str, Any]] = {}
+    for declared in pm.hook.register_settings():
+        for name, defaults in (declared or {}).items():
+            if name in settings:
+                raise PluginError(f"plugin settings {name!r} are declared twice")
+            settings[name] = dict(defaults)
+    for name, values in configured.items():
+        if name not in settings:
+            if pm.is_blocked(name) or name in BUILTIN_FEATURES:
+                continue  # settings of a disabled plugin may stay in the config
+            raise PluginError(f"PLUGIN_SETTINGS names {name!r}, which no plugin declares")
+        unknown = sorted(set(values) - set(settings[name]))
+        if unknown:
+            raise PluginError(
+                f"PLUGIN_SETTINGS[{name!r}] has unknown settings: {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(settings[name])) or 'none'})"
+            )
+        settings[name].update(values)
+    return settings
+
+
+def plugin_settings(app: Any, name: str) -> dict[str, Any]:
+    """One plugin's settings (its defaults, overridden by `PLUGIN_SETTINGS[name]`)."""
+    return dict(app.extensions["cocourse.plugin_settings"][name])
+
+
+def fire(pm: pluggy.PluginManager, event: str, **kwargs: Any) -> None:
+    """Call an event hook after commit; a plugin that raises is logged, never propagated."""
+    for impl in reversed(getattr(pm.hook, event).get_hookimpls()):
+        try:
+            impl.function(*[kwargs[arg] for arg in impl.argnames])
+        except Exception:
+            log.exception("plugin %r failed in %s", impl.plugin_name, event)

@@ -17,7 +17,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session
 
 from cocourse import create_app, migrate
-from cocourse.accounts import create_user
+from cocourse.accounts.services import create_user
 from cocourse.db import make_engine
 from cocourse.models import Base, Role
 

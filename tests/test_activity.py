@@ -13,8 +13,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from cocourse import activity, quizzes
+from cocourse.learning import activity
 from cocourse.models import ActivityEvent, Role
+from cocourse.quiz import engine as quizzes
 
 from .conftest import FIXTURES, AuthActions, csrf_token, make_app, run_concurrently
 from .test_quizzes import ALL_RIGHT

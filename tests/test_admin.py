@@ -76,7 +76,7 @@ def test_anonymous_people_are_sent_to_log_in(client):
 
 
 def test_people_are_paged(client, admin, auth, monkeypatch):
-    from cocourse import admin as admin_pages
+    from cocourse.accounts import views as admin_pages
 
     monkeypatch.setattr(admin_pages, "PER_PAGE", 1)
     auth.create("rita@example.org")

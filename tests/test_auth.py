@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from cocourse.models import User
-from cocourse.security import is_safe_next
+from cocourse.web.security import is_safe_next
 
 from .conftest import PASSWORD, csrf_token, make_app
 

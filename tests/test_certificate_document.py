@@ -18,9 +18,9 @@ from defusedxml import ElementTree as ET
 from PIL import Image
 from pypdf import PdfReader
 
-from cocourse import certificate_document as cd
-from cocourse import certificate_fonts as cf
-from cocourse import open_badges as ob
+from cocourse.certification import document as cd
+from cocourse.certification import fonts as cf
+from cocourse.certification import open_badges as ob
 
 URL = "https://learn.example.org/verify/4kJx9QeT2mN7bVz1LpRs8w"
 FACTS = cd.CertificateFacts(

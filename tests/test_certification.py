@@ -16,8 +16,9 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from cocourse import certificates, portfolios, practicum_rules, progress, quizzes, requirements
+from cocourse.certification import certificates, portfolios, practicum_rules, requirements
 from cocourse.db import get_session
+from cocourse.learning import progress
 from cocourse.models import (
     AuditEntry,
     Certificate,
@@ -31,6 +32,7 @@ from cocourse.models import (
     User,
     utcnow,
 )
+from cocourse.quiz import engine as quizzes
 
 from .conftest import FIXTURES, AuthActions, csrf_token, make_app, run_concurrently
 
@@ -1036,7 +1038,7 @@ def test_a_revoked_badge_assertion_says_so_with_410(app, auth, session, client):
 
 
 def test_a_pdf_the_server_cannot_draw_gets_a_clear_503(app, auth, session, client, monkeypatch):
-    from cocourse import certificate_document
+    from cocourse.certification import document as certificate_document
 
     _user, cert = certified(app, auth, session)
 

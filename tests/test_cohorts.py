@@ -10,8 +10,9 @@ from sqlalchemy import event, func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from cocourse import cohorts, people
-from cocourse.accounts import authenticate, create_user
+from cocourse.accounts.services import authenticate, create_user
+from cocourse.cohorts import people
+from cocourse.cohorts import services as cohorts
 from cocourse.db import get_session
 from cocourse.models import Cohort, CohortAssessor, CohortMember, Role, User
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import pytest
 
-from cocourse import quizzes
 from cocourse.config import Defaults
 from cocourse.content.loader import load_course
 from cocourse.db import get_session
 from cocourse.models import Role
 from cocourse.questions.base import Question
 from cocourse.questions.text import word_count
+from cocourse.quiz import engine as quizzes
 
 from .conftest import AuthActions, make_app
 

@@ -8,7 +8,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import func, select, text
 
 from cocourse import migrate
-from cocourse.accounts import create_user
+from cocourse.accounts.services import create_user
 from cocourse.db import make_engine
 from cocourse.models import Base, LessonCompletion, Role, User
 
@@ -51,8 +51,8 @@ def test_foreign_keys_are_enforced(session):
 
 def test_concurrent_writers_do_not_fail_with_database_locked(app, session):
     """Twenty threads each create an account and complete lessons at the same moment."""
-    from cocourse import progress
     from cocourse.db import get_session
+    from cocourse.learning import progress
 
     hook = app.extensions["cocourse.plugins"].hook
     module = app.extensions["cocourse.course"].course.module("intro")
@@ -70,7 +70,7 @@ def test_concurrent_writers_do_not_fail_with_database_locked(app, session):
 
 
 def test_the_last_admin_cannot_be_demoted(session):
-    from cocourse.accounts import AccountError, set_role
+    from cocourse.accounts.services import AccountError, set_role
 
     admin = create_user(session, "a@example.org", "A", "a long enough password", Role.ADMIN)
     with pytest.raises(AccountError, match="only admin"):

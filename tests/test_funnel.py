@@ -11,9 +11,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from cocourse import activity, cohorts, funnel, progress, quizzes
+from cocourse.cohorts import services as cohorts
+from cocourse.learning import activity, progress
 from cocourse.models import CohortMember, LessonCompletion, Role
-from cocourse.reports import duration
+from cocourse.quiz import engine as quizzes
+from cocourse.reports import funnel
+from cocourse.reports.views import duration
 
 from .conftest import FIXTURES, AuthActions, make_app
 

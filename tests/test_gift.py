@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from cocourse.content.loader import load_course
-from cocourse.gift import (
+from cocourse.questions import builtin_types
+from cocourse.questions.base import Answer, Question
+from cocourse.quiz.gift import (
     GiftWarning,
     category_tag,
     gift_to_markdown,
@@ -19,9 +21,7 @@ from cocourse.gift import (
     read_gift,
     slugify,
 )
-from cocourse.gift.text import escape_markdown, gift_escape
-from cocourse.questions import builtin_types
-from cocourse.questions.base import Answer, Question
+from cocourse.quiz.gift.text import escape_markdown, gift_escape
 
 FIXTURE = Path(__file__).parent / "fixtures" / "gift" / "co-creation.gift"
 

@@ -6,7 +6,7 @@ from statistics import pvariance
 
 import pytest
 
-from cocourse.item_analysis import AttemptRecord, Response, analyse
+from cocourse.reports.item_analysis import AttemptRecord, Response, analyse
 
 # Five attempts at three 0/1 items; rows are attempts, columns items q1..q3.
 MATRIX = [

@@ -203,10 +203,10 @@ def test_content_paths_match_the_routes(app):
     """Templates and rendered content build lesson and module paths without url_for."""
     from flask import url_for
 
-    from cocourse.learn import lesson_href, module_href
+    from cocourse.web.course import lesson_href, module_href
 
     with app.test_request_context():
         assert lesson_href("intro", "first") == url_for(
-            "learn.lesson_page", slug="intro", lesson_slug="first"
+            "learning.lesson_page", slug="intro", lesson_slug="first"
         )
-        assert module_href("intro") == url_for("learn.module_page", slug="intro")
+        assert module_href("intro") == url_for("learning.module_page", slug="intro")

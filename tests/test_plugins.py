@@ -7,11 +7,12 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from cocourse import hookspecs
-from cocourse.plugins import PluginError, make_plugin_manager
+from cocourse.plugins import PluginError, make_plugin_manager, plugin_settings
 
-from .conftest import csrf_token, make_app, run_concurrently
+from .conftest import FIXTURES, csrf_token, make_app, run_concurrently
 from .plugins import recorder
 
 ROOT = Path(__file__).parent.parent
@@ -79,8 +80,8 @@ def test_completion_events_fire_once(plugged, session):
 
 def test_completion_events_fire_once_under_concurrency(plugged, session):
     """Ten threads complete both lessons of a module at once: one event each."""
-    from cocourse import progress
     from cocourse.db import get_session
+    from cocourse.learning import progress
 
     from .conftest import AuthActions
 
@@ -98,8 +99,8 @@ def test_completion_events_fire_once_under_concurrency(plugged, session):
 
 
 def test_quiz_graded_fires_once_per_attempt(engine, database_url, tmp_path, session):
-    from cocourse import quizzes
     from cocourse.db import get_session
+    from cocourse.quiz import engine as quizzes
 
     from .conftest import FIXTURES, AuthActions
 
@@ -158,7 +159,7 @@ def test_plugins_setting_from_environment(engine, database_url, tmp_path, monkey
 def test_builtins_come_in_through_the_same_hooks():
     pm = make_plugin_manager()
     names = {impl.plugin_name for impl in pm.hook.register_blueprints.get_hookimpls()}
-    assert names == {"cocourse.builtin"}
+    assert names == {"accounts", "learning", "quiz", "cohorts", "reports", "certification"}
 
 
 def test_every_hook_is_implemented_by_the_test_plugin():
@@ -176,3 +177,163 @@ def test_every_hook_is_documented():
     doc = (ROOT / "docs" / "plugins.md").read_text()
     documented = set(re.findall(r"^### `(\w+)", doc, re.MULTILINE))
     assert documented == hook_names()
+
+
+# Hooks added in plugin API 1.1
+
+
+def _logged_in(app, session, email="learner@example.org"):
+    from .conftest import AuthActions
+
+    client = app.test_client()
+    auth = AuthActions(client, session)
+    user = auth.create(email)
+    auth.login(email)
+    return client, user
+
+
+def test_register_hooks_receive_the_app(plugged):
+    assert called("register_blueprints")[0]["app"] is plugged
+    assert called("register_question_types")[0]["app"] is plugged
+    assert called("register_template_folders")[0]["app"] is plugged
+
+
+def test_plugin_settings_have_defaults_and_come_from_config(engine, database_url, tmp_path):
+    recorder.calls.clear()
+    app = make_app(database_url, tmp_path, PLUGINS=["tests.plugins.recorder"])
+    assert len(called("register_settings")) == 1
+    assert plugin_settings(app, "recorder") == {"greeting": "hello", "retries": 3}
+    configured = make_app(
+        database_url,
+        tmp_path,
+        PLUGINS=["tests.plugins.recorder"],
+        PLUGIN_SETTINGS={"recorder": {"retries": 5}},
+    )
+    assert plugin_settings(configured, "recorder") == {"greeting": "hello", "retries": 5}
+
+
+@pytest.mark.parametrize(
+    ("configured", "message"),
+    [
+        ({"recorder": {"retry": 5}}, "unknown settings: retry (known: greeting, retries)"),
+        ({"recordr": {"retries": 5}}, "names 'recordr', which no plugin declares"),
+    ],
+)
+def test_misspelled_plugin_settings_stop_the_app(
+    engine, database_url, tmp_path, configured, message
+):
+    with pytest.raises(PluginError, match=re.escape(message)):
+        make_app(
+            database_url, tmp_path, PLUGINS=["tests.plugins.recorder"], PLUGIN_SETTINGS=configured
+        )
+
+
+def test_a_plugin_template_folder_overrides_a_built_in_template(plugged, session):
+    client, _ = _logged_in(plugged, session)
+    page = client.get("/modules/second/only")
+    assert page.status_code == 403
+    html = page.get_data(as_text=True)
+    assert "The recorder's own locked page: noted by the recorder." in html
+    assert "is not open yet" not in html
+
+
+def test_template_variables_are_asked_per_template(plugged, session):
+    client, _ = _logged_in(plugged, session)
+    recorder.calls.clear()
+    client.get("/modules/second/only")
+    assert {"template": "learning/locked.html"} in called("register_template_variables")
+
+
+def test_menu_links_come_from_plugins_in_weight_order(plugged, session):
+    anonymous = plugged.test_client().get("/").get_data(as_text=True)
+    assert "Recorder" not in anonymous
+    client, _ = _logged_in(plugged, session)
+    html = client.get("/").get_data(as_text=True)
+    nav = html[html.index('aria-label="Account"') : html.index("</nav>")]
+    labels = re.findall(r'<li><a href="[^"]*">([^<]+)</a></li>', nav)
+    assert labels[:4] == ["Courses", "My progress", "Recorder", "Certification"]
+    assert called("register_menu_links")[-1] == {"logged_in": True}
+
+
+def test_page_panels_show_markup_and_escape_plain_text(engine, database_url, tmp_path, session):
+    from cocourse.models import QuizAttempt
+
+    plugged = make_app(
+        database_url,
+        tmp_path,
+        PLUGINS=["tests.plugins.recorder"],
+        CONTENT_DIR=str(FIXTURES / "quiz_course"),
+    )
+    client, user = _logged_in(plugged, session)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert '<p class="recorder-panel">A panel from the recorder</p>' in dashboard
+    assert {"slot": "dashboard"} in called("page_panels")
+    page = client.get("/modules/check/quiz").get_data(as_text=True)
+    started = client.post("/quiz/every-kind/start", data={"csrf_token": csrf_token(page)})
+    attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
+    page = client.get(f"/quiz/attempts/{attempt_id}").get_data(as_text=True)
+    client.post(f"/quiz/attempts/{attempt_id}", data={"csrf_token": csrf_token(page)})
+    assert session.get(QuizAttempt, attempt_id).submitted_at is not None
+    result = client.get(f"/quiz/attempts/{attempt_id}/result").get_data(as_text=True)
+    assert {"slot": "quiz_result"} in called("page_panels")
+    assert "&lt;b&gt;plain text is escaped&lt;/b&gt;" in result
+
+
+def test_plugin_commands_join_the_cocourse_command(monkeypatch, database_url, tmp_path):
+    from click.testing import CliRunner
+
+    from cocourse.cli import cli
+
+    monkeypatch.setenv("COCOURSE_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("COCOURSE_PLUGINS", "tests.plugins.recorder")
+    recorder.calls.clear()
+    result = CliRunner().invoke(cli, ["recorded"])
+    assert result.exit_code == 0, result.output
+    assert result.output == "recorded command\n"
+    assert len(called("register_commands")) == 1
+    listed = CliRunner().invoke(cli, ["--help"]).output
+    assert "recorded" in listed and "regrade" in listed
+
+
+# Switching built-in features off
+
+
+@pytest.fixture
+def without_certification(engine, database_url, tmp_path):
+    return make_app(database_url, tmp_path, DISABLED_PLUGINS=["certification"])
+
+
+def test_a_disabled_feature_leaves_no_route_link_or_panel(without_certification, session, tmp_path):
+    app = without_certification
+    assert app.extensions["cocourse.plugins"].get_plugin("certification") is None
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    assert not any(r.startswith(("/certification", "/reviews", "/verify")) for r in rules)
+    assert not any("certificate" in rule.endpoint for rule in app.url_map.iter_rules())
+    client, _ = _logged_in(app, session, "admin@example.org")
+    from cocourse.accounts import services as accounts
+    from cocourse.models import Role, User
+
+    accounts.set_role(session, session.scalar(select(User.id)), Role.ADMIN)
+    for path in ("/", "/dashboard", "/admin/users", "/reports/modules"):
+        html = client.get(path).get_data(as_text=True)
+        assert "Certification" not in html and "Reviews" not in html, path
+        assert "Certificates" not in html and "Your certification" not in html, path
+    assert client.get("/certification").status_code == 404
+    assert client.get("/reviews").status_code == 404
+
+
+def test_a_disabled_entry_point_plugin_is_blocked():
+    pm = make_plugin_manager(disabled=["some-installed-plugin"])
+    assert pm.is_blocked("some-installed-plugin")
+
+
+@pytest.mark.parametrize(
+    ("disabled", "message"),
+    [
+        (["quiz"], "the 'quiz' feature cannot be disabled"),
+        (["cohorts"], "the 'reports' feature needs 'cohorts'"),
+    ],
+)
+def test_features_that_others_need_cannot_be_disabled_alone(disabled, message):
+    with pytest.raises(PluginError, match=re.escape(message)):
+        make_plugin_manager(disabled=disabled)

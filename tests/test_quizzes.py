@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from cocourse import quizzes
 from cocourse.cli import cli
 from cocourse.content.quiz import parse_quiz_settings
 from cocourse.db import get_session
 from cocourse.models import LessonCompletion, QuizAttempt, QuizRegrade, utcnow
+from cocourse.quiz import engine as quizzes
 
 from .conftest import FIXTURES, AuthActions, csrf_token, make_app, run_concurrently
 

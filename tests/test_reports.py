@@ -9,9 +9,9 @@ import io
 import pytest
 from sqlalchemy import select
 
-from cocourse import quizzes
 from cocourse.db import get_session
 from cocourse.models import Role, User
+from cocourse.quiz import engine as quizzes
 
 from .conftest import FIXTURES, AuthActions, make_app
 
@@ -72,7 +72,7 @@ def test_learners_get_no_quiz_reports(client, session):
 @pytest.fixture
 def assessed(graded, session):
     """A cohort of l0 (right) and l2 (wrong) with an assessor; l1 and l3 in another cohort."""
-    from cocourse import cohorts
+    from cocourse.cohorts import services as cohorts
 
     mine = cohorts.create_cohort(session, "Mine")
     theirs = cohorts.create_cohort(session, "Theirs")
@@ -137,7 +137,8 @@ def test_unknown_quiz_is_404(client, session):
 @pytest.fixture
 def cohort_setup(engine, database_url, tmp_path, session):
     """The fixture course, a cohort of three learners with some progress, and an assessor."""
-    from cocourse import cohorts, progress
+    from cocourse.cohorts import services as cohorts
+    from cocourse.learning import progress
 
     app = make_app(database_url, tmp_path / "c")
     course = app.extensions["cocourse.course"].course

@@ -12,12 +12,13 @@ from click.testing import CliRunner
 from flask.cli import ScriptInfo
 from sqlalchemy import delete, func, select
 
-from cocourse import cohort_report, create_app, quizzes
-from cocourse.accounts import authenticate
+from cocourse import create_app
+from cocourse.accounts.services import authenticate
 from cocourse.cli import cli
 from cocourse.config import Defaults
 from cocourse.db import get_session
-from cocourse.item_analysis import AttemptRecord, Response, analyse
+from cocourse.devtools.synthetic import Options, SimulatedQuiz, SyntheticError, domain, generate
+from cocourse.learning.progress import Standing
 from cocourse.models import (
     ActivityEvent,
     Base,
@@ -29,8 +30,9 @@ from cocourse.models import (
     Role,
     User,
 )
-from cocourse.progress import Standing
-from cocourse.synthetic import Options, SimulatedQuiz, SyntheticError, domain, generate
+from cocourse.quiz import engine as quizzes
+from cocourse.reports import cohort_matrix as cohort_report
+from cocourse.reports.item_analysis import AttemptRecord, Response, analyse
 
 from .conftest import PASSWORD, AuthActions, make_app, track
 
@@ -414,7 +416,7 @@ def tie_shared_mean(pairs, size):
 def test_learners_who_passed_the_exam_get_portfolios_and_certificates(
     engine, database_url, tmp_path, session
 ):
-    from cocourse import certificates, requirements
+    from cocourse.certification import certificates, requirements
     from cocourse.models import Certificate, Portfolio, PracticumSession
 
     from .test_certification import CERT_COURSE

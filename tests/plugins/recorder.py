@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import click
 from flask import Blueprint
+from markupsafe import Markup
 
 from cocourse.hookspecs import hookimpl
 
@@ -43,15 +46,63 @@ def configure_markdown(md: Any) -> None:
 
 
 @hookimpl
-def register_question_types() -> Any:
-    _record("register_question_types")
+def register_question_types(app: Any) -> Any:
+    _record("register_question_types", app=app)
     return [EchoQuestion()]
 
 
 @hookimpl
-def register_blueprints() -> Any:
-    _record("register_blueprints")
+def register_blueprints(app: Any) -> Any:
+    _record("register_blueprints", app=app)
     return [bp]
+
+
+@hookimpl
+def register_settings() -> Any:
+    _record("register_settings")
+    return {"recorder": {"greeting": "hello", "retries": 3}}
+
+
+@hookimpl
+def register_template_folders(app: Any) -> Any:
+    _record("register_template_folders", app=app)
+    return [Path(__file__).parent / "recorder_templates"]
+
+
+@click.command("recorded")
+def recorded_command() -> None:
+    """A command added by the plugin."""
+    click.echo("recorded command")
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    _record("register_commands", cli=cli)
+    cli.add_command(recorded_command)
+
+
+@hookimpl
+def register_menu_links(app: Any, user: Any) -> Any:
+    _record("register_menu_links", logged_in=user.is_authenticated)
+    if user.is_authenticated:
+        return [{"label": "Recorder", "href": "/recorder", "weight": 15}]
+    return []
+
+
+@hookimpl
+def register_template_variables(app: Any, template: str | None, user: Any) -> Any:
+    _record("register_template_variables", template=template)
+    return {"recorder_note": "noted by the recorder"}
+
+
+@hookimpl
+def page_panels(slot: str, user: Any, context: Any) -> Any:
+    _record("page_panels", slot=slot)
+    if slot == "dashboard":
+        return Markup('<p class="recorder-panel">A panel from the recorder</p>')
+    if slot == "quiz_result":
+        return "<b>plain text is escaped</b>"
+    return None
 
 
 @hookimpl

@@ -1,0 +1,71 @@
+"""Certification as a built-in plugin: portfolios, reviews, certificates and their pages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import render_template, url_for
+from markupsafe import Markup
+
+from cocourse.hookspecs import hookimpl
+
+
+@hookimpl
+def register_blueprints(app: Any) -> Any:
+    """Trainee pages, the review queue, certificates and verification, their administration."""
+    from cocourse.certification.views import admin, certificates, reviews, trainee
+
+    return [trainee.bp, reviews.bp, certificates.bp, admin.bp]
+
+
+@hookimpl
+def register_template_folders(app: Any) -> Any:
+    """certification/*.html."""
+    return [Path(__file__).parent / "templates"]
+
+
+@hookimpl
+def register_menu_links(app: Any, user: Any) -> Any:
+    """Certification for everyone logged in, Reviews for assessors, Certificates for admins."""
+    if not user.is_authenticated:
+        return []
+    links = [{"label": "Certification", "href": url_for("certification.programs"), "weight": 20}]
+    if user.can_bypass_locks:
+        links.append({"label": "Reviews", "href": url_for("reviews.queue"), "weight": 31})
+    if user.is_admin:
+        links.append(
+            {
+                "label": "Certificates",
+                "href": url_for("certificate_admin.certificate_list"),
+                "weight": 42,
+            }
+        )
+    return links
+
+
+@hookimpl
+def page_panels(slot: str, user: Any, context: Any) -> Any:
+    """The trainee's programmes on the dashboard; domain results on an exam's result page."""
+    from cocourse.certification import portfolios, requirements
+    from cocourse.db import get_session
+    from cocourse.models import utcnow
+
+    course = context["course"]
+    if slot == "dashboard" and user.is_authenticated:
+        standings = portfolios.standings(get_session(), user.id, course.programs, utcnow().date())
+        if standings:
+            # Rendered by Jinja with autoescaping: safe to pass on as HTML.
+            return Markup(  # noqa: S704
+                render_template(
+                    "certification/_dashboard_panel.html",
+                    standings=standings,
+                    labels=portfolios.LABELS,
+                )
+            )
+    if slot == "quiz_result" and not context["attempt"].expired:
+        domains = requirements.domain_results(course, context["attempt"])
+        if domains:
+            html = render_template("certification/_domains_panel.html", domains=domains)
+            return Markup(html)  # noqa: S704 (autoescaped template output)
+    return None

@@ -1,0 +1,208 @@
+"""Blueprint: public verification, the holder's certificate (HTML and PDF), Open Badges."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, time
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+
+from cocourse.certification import certificates, open_badges
+from cocourse.certification import document as certificate_document
+from cocourse.db import get_session
+from cocourse.extensions import limited
+from cocourse.models import Certificate, User, utcnow
+from cocourse.web.course import course
+
+bp = Blueprint("certificates", __name__)
+PDF_UNAVAILABLE = (
+    "The PDF of this certificate cannot be drawn on this server (a font is missing). "
+    "Print the certificate page instead, and tell your administrator."
+)
+
+
+def _verify_limit() -> str:
+    return str(current_app.config["VERIFY_RATE_LIMIT"])
+
+
+def _external(endpoint: str, **values: Any) -> str:
+    """An absolute URL, on PUBLIC_URL when it is set (so exports do not depend on the host)."""
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        return public.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+@bp.get("/verify/<code>")
+@limited(_verify_limit)
+def verify(code: str) -> tuple[str, int] | str:
+    """Holder, programme, dates and status; nothing else. Unknown codes: one uniform 404."""
+    certificate = certificates.by_code(get_session(), code)
+    if certificate is None:
+        return render_template("certification/verify_unknown.html"), 404
+    program = course().program(certificate.program)
+    state = certificates.status(certificate, program, utcnow().date())
+    return render_template(
+        "certification/verify.html",
+        certificate=certificate,
+        program_title=program.title if program else certificate.program,
+        status=state,
+        label=certificates.LABELS[state],
+    )
+
+
+def _own_or_404(certificate_id: int) -> Certificate:
+    """The certificate, for its holder and admins; 404 for everyone else."""
+    found = get_session().get(Certificate, certificate_id)
+    if found is None or (found.user_id != current_user.id and not current_user.is_admin):
+        abort(404)
+    return found
+
+
+def _facts(certificate: Certificate) -> certificate_document.CertificateFacts:
+    program = course().program(certificate.program)
+    return certificate_document.CertificateFacts(
+        holder_name=certificate.holder_name,
+        program_title=program.title if program else certificate.program,
+        issued_on=certificate.valid_from,
+        expires_on=certificate.expires_on,
+        verification_url=_external("certificates.verify", code=certificate.code),
+        code=certificate.code,
+        issuer_name=current_app.config["ISSUER_NAME"],
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>")
+@login_required
+def certificate_page(certificate_id: int) -> str:
+    """The print-friendly certificate with its QR code."""
+    certificate = _own_or_404(certificate_id)
+    facts = _facts(certificate)
+    state = certificates.status(certificate, course().program(certificate.program), utcnow().date())
+    return render_template(
+        "certification/certificate.html",
+        certificate=certificate,
+        facts=facts,
+        qr=certificate_document.qr_svg(facts.verification_url),
+        status=state,
+        label=certificates.LABELS[state],
+    )
+
+
+@bp.get("/certificates/<int:certificate_id>.pdf")
+@login_required
+def certificate_pdf(certificate_id: int) -> Response:
+    """The certificate as a PDF, with the QR code linking to its verification page."""
+    certificate = _own_or_404(certificate_id)
+    name = f"certificate-{certificate.program}-{certificate.valid_from.isoformat()}.pdf"
+    try:
+        document = certificate_document.certificate_pdf(
+            _facts(certificate), font_dirs=current_app.config["CERTIFICATE_FONT_DIRS"]
+        )
+    except certificate_document.CertificateFontError as exc:
+        # A server without the fonts for this name: say so, and point to the print page.
+        current_app.logger.error("certificate PDF not drawn: %s", exc)
+        abort(503, description=PDF_UNAVAILABLE)
+    return Response(
+        document,
+        mimetype="application/pdf",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _json(
+    data: dict[str, Any], status: int = 200, media_type: str = "application/json"
+) -> Response:
+    return Response(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        status=status,
+        mimetype=media_type,
+        headers={"Access-Control-Allow-Origin": "*"},
+    )
+
+
+def _badge_json(data: dict[str, Any], status: int = 200) -> Response:
+    return _json(data, status, open_badges.MEDIA_TYPE)
+
+
+@bp.get("/badges/issuer.json")
+def badge_issuer() -> Response:
+    """The Open Badges issuer profile of this installation."""
+    return _badge_json(
+        open_badges.issuer_profile(
+            issuer_id_url=_external("certificates.badge_issuer"),
+            name=current_app.config["ISSUER_NAME"],
+            url=_external("learning.catalog"),
+            email=current_app.config.get("ISSUER_EMAIL") or None,
+        )
+    )
+
+
+@bp.get("/badges/programs/<slug>.json")
+def badge_class(slug: str) -> Response:
+    """The Open Badges BadgeClass of a programme."""
+    program = course().program(slug)
+    if program is None:
+        abort(404)
+    return _badge_json(
+        open_badges.badge_class(
+            badge_id_url=_external("certificates.badge_class", slug=slug),
+            issuer_id_url=_external("certificates.badge_issuer"),
+            name=program.title,
+            description=program.summary,
+            image_url=_external("certificates.badge_image", slug=slug),
+            criteria_url=_external("certification.program_page", slug=slug),
+        )
+    )
+
+
+@bp.get("/badges/programs/<slug>.svg")
+def badge_image(slug: str) -> Response:
+    """The badge image of a programme."""
+    program = course().program(slug)
+    if program is None:
+        abort(404)
+    return Response(open_badges.badge_image_svg(program.title), mimetype="image/svg+xml")
+
+
+@bp.get("/badges/assertions/<code>.json")
+@limited(_verify_limit)
+def badge_assertion(code: str) -> Response:
+    """The hosted Open Badges assertion of a certificate (revoked ones say so)."""
+    session = get_session()
+    certificate = certificates.by_code(session, code)
+    if certificate is None:
+        return _json({"error": "not found"}, 404)
+    holder = session.get(User, certificate.user_id)
+    assert holder is not None  # certificates are deleted with their holder
+    revoked = certificate.revoked_at is not None
+    return _badge_json(
+        open_badges.assertion(
+            assertion_id_url=_external("certificates.badge_assertion", code=code),
+            badge_id_url=_external("certificates.badge_class", slug=certificate.program),
+            recipient_email=holder.email,
+            salt=certificate.badge_salt,
+            issued_on=certificate.issued_at,
+            expires=_end_of(certificate),
+            revoked=revoked,
+            evidence_url=_external("certificates.verify", code=code),
+        ),
+        open_badges.REVOKED_STATUS if revoked else 200,
+    )
+
+
+def _end_of(certificate: Certificate) -> datetime:
+    """The expiry as a timestamp: the start of the expiry day, in UTC."""
+    return datetime.combine(certificate.expires_on, time.min, tzinfo=UTC)
+
+
+@bp.get("/verify")
+def verify_form() -> Response | str:
+    """Type a verification code (for a certificate read on paper)."""
+    code = (request.args.get("code") or "").strip()
+    if code:
+        return redirect(url_for("certificates.verify", code=code))
+    return render_template("certification/verify_form.html")

@@ -1,0 +1,73 @@
+"""Cohort forms: create and edit a cohort, members, assessors, join codes, people files."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from wtforms import (
+    EmailField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Length,
+)
+
+from cocourse.cohorts.people import MAX_BYTES as MAX_PEOPLE_FILE
+from cocourse.cohorts.services import MAX_DESCRIPTION
+from cocourse.cohorts.services import MAX_NAME as MAX_COHORT_NAME
+from cocourse.web.forms import strip_filter
+
+
+class CohortForm(FlaskForm):
+    """An admin creates a cohort or changes its name and description."""
+
+    name = StringField(
+        "Name", validators=[DataRequired(), Length(max=MAX_COHORT_NAME)], filters=[strip_filter]
+    )
+    description = TextAreaField(
+        "Description (optional)",
+        validators=[Length(max=MAX_DESCRIPTION)],
+        filters=[strip_filter],
+        render_kw={"rows": 3},
+    )
+
+
+class AddMemberForm(FlaskForm):
+    """An admin puts a person with an account into a cohort."""
+
+    email = EmailField(
+        "Email of the person", validators=[DataRequired(), Length(max=254)], filters=[strip_filter]
+    )
+
+
+class AssessorForm(FlaskForm):
+    """An admin assigns an assessor (or admin) to a cohort; choices are set by the view."""
+
+    user_id = SelectField("Assessor", coerce=int, choices=[])
+
+
+class JoinCodeForm(FlaskForm):
+    """A learner types or pastes a join code (or a whole join link)."""
+
+    code = StringField(
+        "Join code", validators=[DataRequired(), Length(max=500)], filters=[strip_filter]
+    )
+
+
+class PeopleFileForm(FlaskForm):
+    """An admin uploads a CSV file of people."""
+
+    file = FileField(
+        "CSV file",
+        validators=[
+            FileRequired("Choose a CSV file to upload."),
+            FileAllowed(["csv"], "Upload a file ending in .csv."),
+            FileSize(
+                MAX_PEOPLE_FILE,
+                message=f"The file is larger than {MAX_PEOPLE_FILE // 1024} KB; split it.",
+            ),
+        ],
+    )

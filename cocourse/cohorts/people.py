@@ -1,0 +1,336 @@
+"""Adding people from a CSV file (name, email, cohort, role), with a report for every row.
+
+The file is read and checked first; then every row is applied in one write transaction, so an
+unexpected failure leaves nothing half-written, while a row that is rejected does not stop the
+valid ones. Nobody is emailed: new accounts get an unusable password and set their own once
+password resets exist.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from email_validator import EmailNotValidError, validate_email
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from cocourse.accounts.services import normalize_email
+from cocourse.cohorts import services as cohorts
+from cocourse.db import write
+from cocourse.models import Cohort, Role, User, utcnow
+
+MAX_ROWS = 5000
+MAX_BYTES = 1024 * 1024  # well under MAX_CONTENT_LENGTH, and far more than 5,000 rows need
+MAX_NAME = 120
+MAX_EMAIL = 254
+COLUMNS = ("name", "email", "cohort", "role")
+REQUIRED_COLUMNS = ("name", "email")
+CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
+OUTCOMES = (CREATED, UPDATED, UNCHANGED, REJECTED)
+# Werkzeug's check_password_hash() is False for any value without "$" (the method, salt and
+# hash separator), so no password matches this.
+UNUSABLE_PREFIX = "!"
+
+
+class PeopleFileError(ValueError):
+    """The file as a whole cannot be imported (encoding, header, size); nothing was changed."""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row of the file as written, with its row number (the header is row 1)."""
+
+    line: int
+    name: str
+    email: str
+    cohort: str
+    role: str
+    extra: bool = False  # text in cells beyond the header's columns
+
+
+@dataclass(frozen=True)
+class RowReport:
+    """What happened to one row."""
+
+    line: int
+    email: str
+    outcome: str  # one of OUTCOMES
+    detail: str = ""  # what changed, or why the row was rejected
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What happened to every row, in file order, and the cohorts the import created."""
+
+    rows: tuple[RowReport, ...]
+    new_cohorts: tuple[str, ...]
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many rows had each outcome (every outcome present, zero or not)."""
+        found = Counter(row.outcome for row in self.rows)
+        return {outcome: found[outcome] for outcome in OUTCOMES}
+
+
+def unusable_password() -> str:
+    """A password hash that no password matches, different for everyone."""
+    return UNUSABLE_PREFIX + secrets.token_urlsafe(32)
+
+
+def has_usable_password(user: User) -> bool:
+    """Whether the person has ever set a password (imported accounts have not)."""
+    return not user.password_hash.startswith(UNUSABLE_PREFIX)
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-8 with or without a byte order mark (as spreadsheets save it)."""
+    if len(data) > MAX_BYTES:
+        raise PeopleFileError(
+            f"The file is larger than {MAX_BYTES // 1024} KB. Split it into smaller files."
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise PeopleFileError(
+            "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” "
+            "and upload it again."
+        ) from None
+
+
+def _header(cells: Sequence[str]) -> list[str]:
+    """The column names, checked: name and email needed, cohort and role optional."""
+    columns = [cell.strip().lower() for cell in cells]
+    while columns and not columns[-1]:  # spreadsheets add empty columns at the end
+        columns.pop()
+    unknown = [c for c in columns if c not in COLUMNS]
+    if unknown:
+        raise PeopleFileError(
+            f"The first line has an unknown column “{unknown[0]}”. "
+            "Use the columns name, email, cohort and role."
+        )
+    repeated = [c for c, n in Counter(columns).items() if n > 1]
+    if repeated:
+        raise PeopleFileError(f"The column “{repeated[0]}” appears twice in the first line.")
+    missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+    if missing:
+        raise PeopleFileError(
+            f"The first line has no “{missing[0]}” column. "
+            "It should be: name,email,cohort,role (cohort and role may be left out)."
+        )
+    return columns
+
+
+def read_rows(text: str) -> list[Row]:
+    """The data rows of a CSV text with a header line; blank lines are skipped."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[Row] = []
+    try:
+        header = next(reader, None)
+        if header is None or not any(cell.strip() for cell in header):
+            raise PeopleFileError(
+                "The file is empty. The first line should be: name,email,cohort,role"
+            )
+        columns = _header(header)
+        # Rows are numbered as a spreadsheet shows them: the header is row 1, blank rows count.
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(rows) == MAX_ROWS:
+                raise PeopleFileError(
+                    f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files."
+                )
+            values = dict(zip(columns, cells, strict=False))
+            rows.append(
+                Row(
+                    line=number,
+                    name=values.get("name", ""),
+                    email=values.get("email", ""),
+                    cohort=values.get("cohort", ""),
+                    role=values.get("role", ""),
+                    extra=any(cell.strip() for cell in cells[len(columns) :]),
+                )
+            )
+    except csv.Error as exc:
+        raise PeopleFileError(f"Line {reader.line_num} is not valid CSV: {exc}.") from None
+    if not rows:
+        raise PeopleFileError("The file has a header line but no people in it.")
+    return rows
+
+
+@dataclass(frozen=True)
+class _Valid:
+    """A row that passed the checks, normalized."""
+
+    line: int
+    name: str
+    email: str
+    cohort: str  # "" for none
+    role: Role | None  # None: learner for new people, unchanged for existing ones
+
+
+def _check(row: Row) -> _Valid | RowReport:
+    """The row normalized, or its rejection."""
+    email = normalize_email(row.email)
+
+    def reject(reason: str) -> RowReport:
+        return RowReport(row.line, email, REJECTED, reason)
+
+    if row.extra:
+        return reject("more cells than the header has columns")
+    name = " ".join(row.name.split())
+    if not name:
+        return reject("missing name")
+    if len(name) > MAX_NAME:
+        return reject(f"name longer than {MAX_NAME} characters")
+    if not email:
+        return reject("missing email")
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return reject("bad email address")
+    if len(email) > MAX_EMAIL:
+        return reject("bad email address")
+    role_text = row.role.strip().lower()
+    if role_text and role_text not in {r.value for r in Role}:
+        return reject(f"unknown role “{row.role.strip()}” (use learner, assessor or admin)")
+    cohort = " ".join(row.cohort.split())
+    if len(cohort) > cohorts.MAX_NAME:
+        return reject(f"cohort name longer than {cohorts.MAX_NAME} characters")
+    return _Valid(row.line, name, email, cohort, Role(role_text) if role_text else None)
+
+
+def _checked(rows: Sequence[Row]) -> Iterator[_Valid | RowReport]:
+    """Every row checked; a row repeating an earlier row's email and cohort is a duplicate."""
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        checked = _check(row)
+        if isinstance(checked, _Valid):
+            key = (checked.email, checked.cohort.lower())
+            if key in seen:
+                checked = RowReport(
+                    row.line, checked.email, REJECTED, f"duplicate of row {seen[key]}"
+                )
+            else:
+                seen[key] = row.line
+        yield checked
+
+
+class _Import:
+    """The state of one import inside its write transaction."""
+
+    def __init__(self, session: Session, valid: Sequence[_Valid]) -> None:
+        self.session = session
+        emails = sorted({row.email for row in valid})
+        self.users: dict[str, User] = {}
+        for start in range(0, len(emails), 1000):
+            chunk = emails[start : start + 1000]
+            for user in session.scalars(select(User).where(User.email.in_(chunk))):
+                self.users[user.email] = user
+        names = sorted({row.cohort.lower() for row in valid if row.cohort})
+        self.cohorts: dict[str, Cohort] = {}
+        for start in range(0, len(names), 1000):
+            query = select(Cohort).where(func.lower(Cohort.name).in_(names[start : start + 1000]))
+            for cohort in session.scalars(query):
+                self.cohorts[cohort.name.lower()] = cohort
+        # Locked, as on the People page, so the last admin cannot be demoted.
+        self.admins = set(
+            session.scalars(select(User.id).where(User.role == Role.ADMIN.value).with_for_update())
+        )
+        self.new_cohorts: list[str] = []
+
+    def cohort(self, name: str) -> tuple[Cohort, bool]:
+        """The cohort of this name, created if missing; whether it was created now."""
+        found = self.cohorts.get(name.lower())
+        if found is not None:
+            return found, False
+        cohort = Cohort(name=name, description="", join_code=cohorts.new_join_code())
+        cohort.created_at = utcnow()
+        self.session.add(cohort)
+        self.session.flush()
+        self.cohorts[name.lower()] = cohort
+        self.new_cohorts.append(name)
+        return cohort, True
+
+    def apply(self, row: _Valid) -> RowReport:
+        """Create or update the person of one row."""
+        user = self.users.get(row.email)
+        changes: list[str] = []
+        if user is None:
+            role = row.role or Role.LEARNER
+            user = User(
+                email=row.email,
+                name=row.name,
+                password_hash=unusable_password(),
+                role=role.value,
+                created_at=utcnow(),
+            )
+            self.session.add(user)
+            self.session.flush()
+            self.users[row.email] = user
+            if role == Role.ADMIN:
+                self.admins.add(user.id)
+            changes.append(role.value)
+            outcome = CREATED
+        else:
+            outcome = UNCHANGED
+            if row.name != user.name:
+                changes.append(f"name kept as {user.name}")
+            if row.role is not None and row.role.value == user.role:
+                changes.append(f"already {user.role}")
+            elif row.role is not None:
+                if user.id in self.admins and len(self.admins) == 1:
+                    return RowReport(
+                        row.line, row.email, REJECTED, "the only admin cannot get another role"
+                    )
+                changes.append(f"role {user.role} → {row.role.value}")
+                user.role = row.role.value
+                if row.role == Role.ADMIN:
+                    self.admins.add(user.id)
+                else:
+                    self.admins.discard(user.id)
+                outcome = UPDATED
+        if row.cohort:
+            cohort, new = self.cohort(row.cohort)
+            if cohorts.insert_member(self.session, cohort.id, user.id):
+                changes.append(f"added to {cohort.name}" + (" (new cohort)" if new else ""))
+                if outcome == UNCHANGED:
+                    outcome = UPDATED
+            else:
+                changes.append(f"already in {cohort.name}")
+        if not changes:
+            changes.append("has an account already; nothing to change")
+        return RowReport(row.line, row.email, outcome, "; ".join(changes))
+
+
+def import_rows(session: Session, rows: Sequence[Row]) -> ImportReport:
+    """Check every row, then apply the valid ones in one write transaction."""
+    checked = list(_checked(rows))
+    valid = [row for row in checked if isinstance(row, _Valid)]
+    reports: dict[int, RowReport] = {r.line: r for r in checked if isinstance(r, RowReport)}
+    new_cohorts: list[str] = []
+    if valid:
+        try:
+            with write(session):
+                state = _Import(session, valid)
+                for row in valid:
+                    reports[row.line] = state.apply(row)
+                new_cohorts = state.new_cohorts
+        except IntegrityError:  # an account or cohort was created elsewhere meanwhile
+            raise PeopleFileError(
+                "Someone added an account or a cohort from this file at the same moment, so "
+                "nothing was saved. Upload the file again."
+            ) from None
+    return ImportReport(
+        rows=tuple(reports[row.line] for row in rows), new_cohorts=tuple(new_cohorts)
+    )
+
+
+def import_csv(session: Session, data: bytes) -> ImportReport:
+    """Read a CSV file's bytes and import its rows; raises PeopleFileError for the file."""
+    return import_rows(session, read_rows(decode(data)))

@@ -1,0 +1,349 @@
+"""Blueprint: cohorts and people imports (admins), joining (learners), learners (assessors)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from cocourse.accounts import services as accounts
+from cocourse.cohorts import people
+from cocourse.cohorts import services as cohorts
+from cocourse.cohorts.forms import (
+    AddMemberForm,
+    AssessorForm,
+    CohortForm,
+    JoinCodeForm,
+    PeopleFileForm,
+)
+from cocourse.db import get_session
+from cocourse.learning import progress
+from cocourse.models import Cohort, Role
+from cocourse.web.course import course
+from cocourse.web.forms import ActionForm
+from cocourse.web.paging import page_count, requested_page
+from cocourse.web.roles import role_required
+
+bp = Blueprint("cohorts", __name__)
+
+PER_PAGE = 50
+
+
+def _cohort_or_404(cohort_id: int) -> Cohort:
+    cohort = cohorts.get_cohort(get_session(), cohort_id)
+    if cohort is None:
+        abort(404)
+    return cohort
+
+
+def join_link(cohort: Cohort) -> str:
+    """The full invite link of a cohort, to copy into an email or a chat."""
+    return url_for("cohorts.join_page", code=cohort.join_code, _external=True)
+
+
+def _checked(form: ActionForm) -> None:
+    """Refuse a state-changing POST whose form (and CSRF token) does not validate."""
+    if not form.validate_on_submit():
+        abort(400)
+
+
+def _to_cohort(cohort_id: int) -> Response:
+    return redirect(url_for("cohorts.cohort", cohort_id=cohort_id))
+
+
+def _cohort_list_page(form: CohortForm) -> str:
+    summaries = cohorts.list_cohorts(get_session())
+    return render_template(
+        "cohorts/cohorts.html",
+        summaries=summaries,
+        links={s.cohort.id: join_link(s.cohort) for s in summaries},
+        form=form,
+    )
+
+
+@bp.get("/admin/cohorts")
+@role_required(Role.ADMIN)
+def cohort_list() -> str:
+    """Every cohort with its member count, assessors and join link; a form to add one."""
+    return _cohort_list_page(CohortForm(formdata=None))
+
+
+@bp.post("/admin/cohorts")
+@role_required(Role.ADMIN)
+def create_cohort() -> str | Response:
+    """Create a cohort."""
+    form = CohortForm()
+    if form.validate_on_submit():
+        try:
+            cohort = cohorts.create_cohort(
+                get_session(), form.name.data, form.description.data or ""
+            )
+        except cohorts.CohortError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash(f"Cohort {cohort.name} created. Share its join link to let people in.")
+            return _to_cohort(cohort.id)
+    return _cohort_list_page(form)
+
+
+def _staff_choices(form: AssessorForm, leave_out: set[int]) -> AssessorForm:
+    """Offer the assessors and admins not assigned yet."""
+    form.user_id.choices = [
+        SelectChoice(person.id, f"{person.name} ({person.email}, {person.role})")
+        for person in cohorts.staff(get_session())
+        if person.id not in leave_out
+    ]
+    return form
+
+
+def _cohort_page(found: Cohort, edit: CohortForm) -> str:
+    session = get_session()
+    page = requested_page()
+    members, total = cohorts.members(session, found.id, page, PER_PAGE)
+    assigned = cohorts.assessors(session, found.id)
+    assign = _staff_choices(AssessorForm(formdata=None), {person.id for person in assigned})
+    return render_template(
+        "cohorts/cohort.html",
+        cohort=found,
+        link=join_link(found),
+        members=members,
+        total=total,
+        page=page,
+        pages=page_count(total, PER_PAGE),
+        assessors=assigned,
+        edit=edit,
+        add=AddMemberForm(formdata=None),
+        assign=assign,
+        action=ActionForm(),
+    )
+
+
+@bp.get("/admin/cohorts/<int:cohort_id>")
+@role_required(Role.ADMIN)
+def cohort(cohort_id: int) -> str:
+    """A cohort: its members a page at a time, its assessors, and every change."""
+    found = _cohort_or_404(cohort_id)
+    return _cohort_page(found, CohortForm(obj=found, formdata=None))
+
+
+@bp.post("/admin/cohorts/<int:cohort_id>")
+@role_required(Role.ADMIN)
+def edit_cohort(cohort_id: int) -> str | Response:
+    """Rename a cohort or change its description."""
+    found = _cohort_or_404(cohort_id)
+    form = CohortForm()
+    if form.validate_on_submit():
+        try:
+            saved = cohorts.update_cohort(
+                get_session(), cohort_id, form.name.data, form.description.data or ""
+            )
+        except cohorts.CohortError as exc:
+            form.name.errors.append(str(exc))
+        else:
+            flash(f"Cohort {saved.name} saved.")
+            return _to_cohort(cohort_id)
+    return _cohort_page(found, form)
+
+
+@bp.post("/admin/cohorts/<int:cohort_id>/members")
+@role_required(Role.ADMIN)
+def add_member(cohort_id: int) -> Response:
+    """Put a person who has an account into the cohort, by email."""
+    found = _cohort_or_404(cohort_id)
+    form = AddMemberForm()
+    if not form.validate_on_submit():
+        flash("Type the email of a person who has an account.", "error")
+        return _to_cohort(cohort_id)
+    try:
+        person, new = cohorts.add_member_by_email(get_session(), cohort_id, form.email.data)
+    except cohorts.CohortError as exc:
+        flash(str(exc), "error")
+    else:
+        if new:
+            flash(f"{person.name} is now in {found.name}.")
+        else:
+            flash(f"{person.name} was already in {found.name}.")
+    return _to_cohort(cohort_id)
+
+
+@bp.post("/admin/cohorts/<int:cohort_id>/members/<int:user_id>/remove")
+@role_required(Role.ADMIN)
+def remove_member(cohort_id: int, user_id: int) -> Response:
+    """Take a person out of the cohort (their account and progress stay)."""
+    found = _cohort_or_404(cohort_id)
+    _checked(ActionForm())
+    person = accounts.get_user(get_session(), user_id)
+    if person is None or not cohorts.remove_member(get_session(), cohort_id, user_id):
+        abort(404)
+    flash(f"{person.name} is no longer in {found.name}.")
+    page = requested_page()
+    return redirect(url_for("cohorts.cohort", cohort_id=cohort_id, page=page))
+
+
+@bp.post("/admin/cohorts/<int:cohort_id>/assessors")
+@role_required(Role.ADMIN)
+def assign_assessor(cohort_id: int) -> Response:
+    """Let an assessor or admin see this cohort's learners."""
+    found = _cohort_or_404(cohort_id)
+    form = _staff_choices(AssessorForm(), set())
+    if not form.validate_on_submit():
+        abort(400, "Choose an assessor from the list and submit the form again.")
+    try:
+        cohorts.assign_assessor(get_session(), cohort_id, form.user_id.data)
+    except cohorts.CohortError as exc:
+        flash(str(exc), "error")
+    else:
+        person = accounts.get_user(get_session(), form.user_id.data)
+        flash(f"{person.name if person else 'The assessor'} now assesses {found.name}.")
+    return _to_cohort(cohort_id)
+
+
+@bp.post("/admin/cohorts/<int:cohort_id>/assessors/<int:user_id>/remove")
+@role_required(Role.ADMIN)
+def unassign_assessor(cohort_id: int, user_id: int) -> Response:
+    """Stop an assessor seeing this cohort's learners."""
+    found = _cohort_or_404(cohort_id)
+    _checked(ActionForm())
+    person = accounts.get_user(get_session(), user_id)
+    if person is None or not cohorts.unassign_assessor(get_session(), cohort_id, user_id):
+        abort(404)
+    flash(f"{person.name} no longer assesses {found.name}.")
+    return _to_cohort(cohort_id)
+
+
+@bp.post("/admin/cohorts/<int:cohort_id>/code")
+@role_required(Role.ADMIN)
+def regenerate_code(cohort_id: int) -> Response:
+    """Give the cohort a new join code; the old link stops working."""
+    _cohort_or_404(cohort_id)
+    _checked(ActionForm())
+    found = cohorts.regenerate_code(get_session(), cohort_id)
+    flash(f"{found.name} has a new join link; the old one no longer works.")
+    return _to_cohort(cohort_id)
+
+
+@bp.route("/admin/cohorts/<int:cohort_id>/delete", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def delete_cohort(cohort_id: int) -> str | Response:
+    """Ask for confirmation, then delete the cohort (never the accounts in it)."""
+    found = _cohort_or_404(cohort_id)
+    form = ActionForm()
+    if request.method == "POST":
+        _checked(form)
+        name = found.name
+        cohorts.delete_cohort(get_session(), cohort_id)
+        flash(f"Cohort {name} deleted. The people in it keep their accounts.")
+        return redirect(url_for("cohorts.cohort_list"))
+    _, total = cohorts.members(get_session(), cohort_id, 1, 1)
+    return render_template("cohorts/cohort_delete.html", cohort=found, total=total, form=form)
+
+
+# Adding people from a CSV file
+
+
+@bp.route("/admin/people/import", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def import_people() -> str:
+    """Upload a CSV file of people; the page then reports on every row."""
+    form = PeopleFileForm()
+    report = None
+    if form.validate_on_submit():
+        data = form.file.data.read(people.MAX_BYTES + 1)
+        try:
+            report = people.import_csv(get_session(), data)
+        except people.PeopleFileError as exc:
+            form.file.errors.append(str(exc))
+    return render_template(
+        "cohorts/cohorts_import.html",
+        form=form,
+        report=report,
+        max_rows=people.MAX_ROWS,
+        max_kb=people.MAX_BYTES // 1024,
+    )
+
+
+def _joined(cohort: Cohort, new: bool) -> Response:
+    if new:
+        flash(f"You joined {cohort.name}.")
+    else:
+        flash(f"You are already in {cohort.name}.")
+    return redirect(url_for("learning.catalog"))
+
+
+@bp.route("/join", methods=["GET", "POST"])
+@login_required
+def join_form() -> str | Response:
+    """Type or paste a join code (or the whole link) to join its cohort."""
+    form = JoinCodeForm()
+    if form.validate_on_submit():
+        try:
+            cohort, new = cohorts.join_by_code(get_session(), current_user.id, form.code.data)
+        except cohorts.CohortError as exc:
+            form.code.errors.append(str(exc))
+        else:
+            return _joined(cohort, new)
+    return render_template("cohorts/join.html", cohort=None, form=form, action=None)
+
+
+@bp.route("/join/<code>", methods=["GET", "POST"])
+@login_required
+def join_page(code: str) -> str | Response | tuple[str, int]:
+    """An invite link: the cohort's name and a Join button (POST, with a CSRF token)."""
+    session = get_session()
+    cohort = cohorts.find_by_code(session, code)
+    form = JoinCodeForm(formdata=None)
+    if cohort is None:
+        form.code.errors = [cohorts.UNKNOWN_CODE]
+        return render_template("cohorts/join.html", cohort=None, form=form, action=None), 404
+    action = ActionForm()
+    if action.validate_on_submit():
+        try:
+            joined, new = cohorts.join_by_code(session, current_user.id, code)
+        except cohorts.CohortError as exc:  # deleted or given a new code a moment ago
+            form.code.errors = [str(exc)]
+            return render_template("cohorts/join.html", cohort=None, form=form, action=None), 404
+        return _joined(joined, new)
+    member = cohorts.is_member(session, cohort.id, current_user.id)
+    return render_template(
+        "cohorts/join.html", cohort=cohort, member=member, form=form, action=action
+    )
+
+
+@bp.get("/assessor/learners")
+@role_required(Role.ASSESSOR, Role.ADMIN)
+def learners() -> str:
+    """The learners of the viewer's cohorts (everyone, for admins), a page at a time."""
+    viewer = current_user._get_current_object()
+    page = requested_page()
+    rows, total = cohorts.list_learners(get_session(), viewer, page, PER_PAGE)
+    return render_template(
+        "cohorts/learners.html",
+        rows=rows,
+        total=total,
+        page=page,
+        pages=page_count(total, PER_PAGE),
+    )
+
+
+@bp.get("/assessor/learners/<int:user_id>")
+@role_required(Role.ASSESSOR, Role.ADMIN)
+def learner(user_id: int) -> str:
+    """One learner's module statuses; 404 for anyone outside the viewer's cohorts."""
+    session = get_session()
+    viewer = current_user._get_current_object()
+    # The same answer for "no such person" and "not yours to see": ids reveal nothing.
+    if not cohorts.can_view_learner(session, viewer, user_id):
+        abort(404)
+    person = accounts.get_user(session, user_id)
+    if person is None:
+        abort(404)
+    current = course()
+    standing = progress.Standing(current, progress.completed(session, person.id))
+    return render_template(
+        "cohorts/learner.html",
+        person=person,
+        course=current,
+        status=standing.statuses(),
+        cohorts=cohorts.cohort_names(session, viewer, [person.id]).get(person.id, ()),
+    )

@@ -1,0 +1,257 @@
+"""Progress services: lesson completion, module status and locks. Queries take a Session."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from cocourse.content.model import Course, Lesson, Module, Track
+from cocourse.db import write
+from cocourse.learning import activity
+from cocourse.models import LessonCompletion, User, utcnow
+
+Done = Mapping[str, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    """How far a learner is in a module's required lessons and what, if anything, locks it."""
+
+    done: int
+    total: int
+    locked_by: tuple[str, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Every required lesson is complete."""
+        return self.total > 0 and self.done >= self.total
+
+    @property
+    def started(self) -> bool:
+        """At least one lesson is complete."""
+        return self.done > 0
+
+    @property
+    def percent(self) -> int:
+        """Share of lessons complete, 0 to 100."""
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def completed(session: Session, user_id: int | None) -> Done:
+    """The lessons a learner completed, by module slug (one query)."""
+    if user_id is None:
+        return {}
+    # A Core query on the session's connection: this runs on every page, and the ORM's
+    # per-query work is not needed for two plain columns.
+    rows = session.connection().execute(
+        select(LessonCompletion.module_slug, LessonCompletion.lesson_slug).where(
+            LessonCompletion.user_id == user_id
+        )
+    )
+    found: dict[str, set[str]] = {}
+    for module_slug, lesson_slug in rows:
+        found.setdefault(module_slug, set()).add(lesson_slug)
+    return {slug: frozenset(lessons) for slug, lessons in found.items()}
+
+
+class Standing:
+    """A learner's standing in the course: module statuses and locks, computed on demand."""
+
+    def __init__(self, course: Course, done: Done, *, bypass_locks: bool = False) -> None:
+        self.course, self.done, self.bypass_locks = course, done, bypass_locks
+        self._finished: dict[str, bool] = {}
+
+    def finished(self, module: Module) -> bool:
+        """Every required lesson of the module is complete (quiz lessons: quiz passed)."""
+        if module.slug not in self._finished:
+            status = self.count(module)
+            self._finished[module.slug] = status[0] == status[1]
+        return self._finished[module.slug]
+
+    def count(self, module: Module) -> tuple[int, int]:
+        """Required lessons complete, and required lessons in all."""
+        mine = self.done.get(module.slug, frozenset())
+        required = module.required_lessons
+        return sum(1 for lesson in required if lesson.slug in mine), len(required)
+
+    def track_locked_by(self, track: Track | None) -> tuple[str, ...]:
+        """Titles of the unfinished tracks this track needs first (empty: open)."""
+        if self.bypass_locks or track is None:
+            return ()
+        needed = [self.course.track(name) for name in track.prerequisites]
+        return tuple(t.title for t in needed if t and not all(map(self.finished, t.modules)))
+
+    def locked_by(self, module: Module) -> tuple[str, ...]:
+        """Titles of the unfinished prerequisite tracks and modules (empty: open)."""
+        if self.bypass_locks:
+            return ()
+        modules = [self.course.module(name) for name in module.prerequisites]
+        missing = [m.title for m in modules if m and not self.finished(m)]
+        return self.track_locked_by(self.course.track(module.track)) + tuple(missing)
+
+    def status(self, module: Module) -> ModuleStatus:
+        """One module's status; the lesson pages need only this."""
+        done, total = self.count(module)
+        return ModuleStatus(done, total, self.locked_by(module))
+
+    def next_step(self, modules: Sequence[Module]) -> tuple[Module, Lesson] | None:
+        """Where to continue: the first open, unfinished lesson among these modules."""
+        for module in modules:
+            if self.locked_by(module) or self.finished(module):
+                continue
+            lesson = next_lesson(module, self.done)
+            if lesson is not None:
+                return module, lesson
+        return None
+
+    def statuses(self) -> dict[str, ModuleStatus]:
+        """Every module's status, for the catalog."""
+        return {module.slug: self.status(module) for module in self.course.modules}
+
+
+def next_lesson(module: Module, done: Done) -> Lesson | None:
+    """The first required lesson of the module that is not complete yet."""
+    finished = done.get(module.slug, frozenset())
+    return next((lesson for lesson in module.required_lessons if lesson.slug not in finished), None)
+
+
+def complete_lesson(
+    session: Session,
+    hook: Any,
+    user_id: int,
+    module: Module,
+    lesson: Lesson,
+    *,
+    track: Track | None = None,
+) -> bool:
+    """Record a lesson as complete; idempotent. Fires the completion events exactly once.
+
+    The activity log gets the lesson, and the module and `track` (the module's track) when
+    this completion finished them, in the same transaction as the completion itself.
+    """
+    table = LessonCompletion.__table__
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    with write(session):
+        # Serialize one learner's completions so "last lesson of the module" is seen once.
+        session.execute(select(User.id).where(User.id == user_id).with_for_update())
+        result = session.execute(
+            insert(table)
+            .values(
+                user_id=user_id,
+                module_slug=module.slug,
+                lesson_slug=lesson.slug,
+                content_hash=lesson.content_hash,
+                completed_at=utcnow(),
+            )
+            .on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"])
+            .returning(table.c.id)
+        )
+        newly = result.first() is not None
+        # An optional lesson never finishes a module: it would finish it a second time.
+        module_done = newly and not lesson.optional and _module_finished(session, user_id, module)
+        track_done = module_done and track is not None and _track_finished(session, user_id, track)
+        if newly:
+            activity.record_completion(
+                session,
+                user_id,
+                module.slug,
+                lesson.slug,
+                module_done=module_done,
+                track_slug=track.slug if track_done and track is not None else None,
+            )
+    if newly:
+        hook.lesson_completed(user_id=user_id, module_slug=module.slug, lesson_slug=lesson.slug)
+    if module_done:
+        hook.module_completed(user_id=user_id, module_slug=module.slug)
+    return newly
+
+
+def _module_finished(session: Session, user_id: int, module: Module) -> bool:
+    """Whether every required lesson of the module is complete for the learner."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(LessonCompletion)
+        .where(
+            LessonCompletion.user_id == user_id,
+            LessonCompletion.module_slug == module.slug,
+            LessonCompletion.lesson_slug.in_([lesson.slug for lesson in module.required_lessons]),
+        )
+    )
+    return count == len(module.required_lessons)
+
+
+def _track_finished(session: Session, user_id: int, track: Track) -> bool:
+    """Whether every module of the track is finished for the learner (one query)."""
+    done = completed(session, user_id)
+    return all(
+        {lesson.slug for lesson in module.required_lessons} <= done.get(module.slug, frozenset())
+        for module in track.modules
+    )
+
+
+def completion_dates(session: Session, user_id: int) -> dict[tuple[str, str], datetime]:
+    """When each lesson was completed, by (module slug, lesson slug)."""
+    rows = session.execute(
+        select(
+            LessonCompletion.module_slug,
+            LessonCompletion.lesson_slug,
+            LessonCompletion.completed_at,
+        ).where(LessonCompletion.user_id == user_id)
+    )
+    return {(module, lesson): at for module, lesson, at in rows}
+
+
+@dataclass(frozen=True)
+class TrackProgress:
+    """One track on a learner's dashboard."""
+
+    track: Track
+    done: int
+    total: int
+    minutes_left: int
+    next_step: tuple[Module, Lesson] | None
+    finished: tuple[tuple[Module, datetime | None], ...]
+    locked_by: tuple[str, ...]
+
+    @property
+    def percent(self) -> int:
+        """Required lessons complete in the track, 0 to 100."""
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+def track_progress(
+    standing: Standing, dates: Mapping[tuple[str, str], datetime]
+) -> list[TrackProgress]:
+    """Per track: lessons done, time left, where to continue, finished modules with dates."""
+    tracks = []
+    for track in standing.course.tracks:
+        done = total = 0
+        minutes_left = 0
+        finished = []
+        for module in track.modules:
+            count, required = standing.count(module)
+            done, total = done + count, total + required
+            if required:
+                minutes_left += round(module.estimated_minutes * (required - count) / required)
+            if standing.finished(module):
+                when = [dates.get((module.slug, lesson.slug)) for lesson in module.required_lessons]
+                finished.append((module, max((d for d in when if d), default=None)))
+        tracks.append(
+            TrackProgress(
+                track=track,
+                done=done,
+                total=total,
+                minutes_left=minutes_left,
+                next_step=standing.next_step(track.modules),
+                finished=tuple(finished),
+                locked_by=standing.track_locked_by(track),
+            )
+        )
+    return tracks

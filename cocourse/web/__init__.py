@@ -1,0 +1,14 @@
+"""What every blueprint shares: the current course, role checks, errors, headers, paging."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from cocourse.web import course, errors, security
+
+
+def init_app(app: Flask) -> None:
+    """Install the template helpers, security headers and error pages."""
+    course.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)

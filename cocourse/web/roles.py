@@ -1,0 +1,31 @@
+"""Role checks for views: one decorator for every role-restricted page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import abort
+from flask_login import current_user, login_required
+
+from cocourse.models import Role
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def role_required(*roles: Role) -> Callable[[View], View]:
+    """Only people with one of `roles` pass; others get 403, anonymous people log in first."""
+    allowed = frozenset(role.value for role in roles)
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        @login_required
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if current_user.role not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorate
