@@ -1,7 +1,7 @@
 """Benchmark the reports on 10,000 synthetic learners: dashboard, cohort matrix, item analysis,
 module funnel, and the streamed CSV exports (time and peak memory).
 
-`cocourse.synthetic` fills a throwaway SQLite database (and PostgreSQL: DATABASE_URL naming an
+`cocourse.devtools.synthetic` fills a throwaway SQLite database (and PostgreSQL: DATABASE_URL naming an
 empty database, or a throwaway cluster as bench/quiz.py starts one) with 10,000 learners in 20
 cohorts across the bundled course. Then, in one process, Flask's test client with logged-in
 sessions requests each page many times (server time: median and p95), and downloads each CSV

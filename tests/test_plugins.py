@@ -268,8 +268,8 @@ def test_page_panels_show_markup_and_escape_plain_text(engine, database_url, tmp
     dashboard = client.get("/dashboard").get_data(as_text=True)
     assert '<p class="recorder-panel">A panel from the recorder</p>' in dashboard
     assert {"slot": "dashboard"} in called("page_panels")
-    page = client.get("/modules/check/quiz").get_data(as_text=True)
-    started = client.post("/quiz/every-kind/start", data={"csrf_token": csrf_token(page)})
+    page = client.get("/modules/check/once").get_data(as_text=True)
+    started = client.post("/quiz/one-chance/start", data={"csrf_token": csrf_token(page)})
     attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
     page = client.get(f"/quiz/attempts/{attempt_id}").get_data(as_text=True)
     client.post(f"/quiz/attempts/{attempt_id}", data={"csrf_token": csrf_token(page)})

@@ -65,11 +65,6 @@ def status(certificate: Certificate, program: Program | None, today: date) -> st
     return EXPIRED
 
 
-def grace_ends(certificate: Certificate, program: Program) -> date:
-    """The last day on which a lapsed certificate can still be renewed."""
-    return certificate.expires_on + timedelta(days=program.grace_days)
-
-
 def by_code(session: Session, code: str) -> Certificate | None:
     """The certificate with this verification code; None for anything else (malformed too)."""
     if not _CODE.fullmatch(code):

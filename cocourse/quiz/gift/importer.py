@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from markdown_it import MarkdownIt
 
 from cocourse.content.quiz import QUESTION_ID
+from cocourse.questions.common import normalize_text
 
 from .reader import BLANK, GiftAnswer, GiftItem, GiftWarning, Text, read_gift
 from .text import escape_line_start, escape_markdown, to_markdown
@@ -25,11 +26,6 @@ MAX_ID = 48
 TOLERANCE = 0.5  # percent points a GIFT weight may differ from cocourse's rule and still fit
 CONTEXTS = re.compile(r"^\$[a-z0-9]+\$$")  # $course$, $system$, $module$, $cat1$ ...
 _LISTS = MarkdownIt("commonmark")  # only to find lists in Markdown written by authors
-
-
-def normalize_text(text: str) -> str:
-    """Text as cocourse compares answers: NFKC, single spaces, no case."""
-    return " ".join(unicodedata.normalize("NFKC", text).split()).casefold()
 
 
 def slugify(text: str, limit: int = MAX_ID) -> str:
