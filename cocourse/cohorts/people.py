@@ -83,11 +83,6 @@ def unusable_password() -> str:
     return UNUSABLE_PREFIX + secrets.token_urlsafe(32)
 
 
-def has_usable_password(user: User) -> bool:
-    """Whether the person has ever set a password (imported accounts have not)."""
-    return not user.password_hash.startswith(UNUSABLE_PREFIX)
-
-
 def decode(data: bytes) -> str:
     """The file's text: UTF-8 with or without a byte order mark (as spreadsheets save it)."""
     if len(data) > MAX_BYTES:

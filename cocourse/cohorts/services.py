@@ -93,12 +93,6 @@ def get_cohort(session: Session, cohort_id: int) -> Cohort | None:
     return session.get(Cohort, cohort_id)
 
 
-def find_by_name(session: Session, name: str) -> Cohort | None:
-    """The cohort with this name, compared without case and extra spaces, or None."""
-    cleaned = " ".join(name.split())
-    return session.scalar(select(Cohort).where(func.lower(Cohort.name) == cleaned.lower()))
-
-
 def create_cohort(session: Session, name: str, description: str = "") -> Cohort:
     """A new cohort with a fresh join code; raises CohortError for a bad or taken name."""
     name, description = clean_name(name), _clean_description(description)
@@ -335,22 +329,6 @@ def is_member(session: Session, cohort_id: int, user_id: int) -> bool:
         )
     )
     return found is not None
-
-
-def cohorts_of(session: Session, user_id: int) -> list[Cohort]:
-    """The cohorts a person belongs to, by name."""
-    return list(
-        session.scalars(
-            select(Cohort)
-            .join(CohortMember, CohortMember.cohort_id == Cohort.id)
-            .where(CohortMember.user_id == user_id)
-            .order_by(func.lower(Cohort.name), Cohort.id)
-        )
-    )
-
-
-# Who may see whose data. Admins see everyone, assessors the members of the cohorts they
-# are assigned to, learners only themselves, and anonymous visitors nobody.
 
 
 def _role(viewer: User | None) -> str | None:
