@@ -51,7 +51,7 @@ class CommandGroup(FlaskGroup):
             collector = click.Group()
             pm = make_plugin_manager(*key)
             pm.hook.register_commands(cli=collector)
-            _PLUGIN_COMMANDS[key] = collector.commands
+            _PLUGIN_COMMANDS[key] = dict(collector.commands)
         return _PLUGIN_COMMANDS[key]
 
     def list_commands(self, ctx: click.Context) -> list[str]:

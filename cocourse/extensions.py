@@ -44,7 +44,8 @@ def submitted_email() -> str:
     return "email:" + (request.form.get("email") or "").strip().lower()
 
 
-@login_manager.user_loader
+# Flask-Login is untyped; the loader keeps its signature.
+@login_manager.user_loader  # type: ignore[untyped-decorator]
 def load_user(user_id: str) -> object | None:
     """The logged-in person, looked up by the id in the session cookie."""
     from cocourse.accounts.services import get_user

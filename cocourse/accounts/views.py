@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from werkzeug.wrappers import Response
 
 from cocourse.accounts import services as accounts
@@ -13,7 +13,7 @@ from cocourse.extensions import limited, submitted_email
 from cocourse.models import Role
 from cocourse.web.forms import ActionForm
 from cocourse.web.paging import page_count, requested_page
-from cocourse.web.roles import role_required
+from cocourse.web.roles import login_required, role_required
 from cocourse.web.security import is_safe_next
 
 bp = Blueprint("accounts", __name__)

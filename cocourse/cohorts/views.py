@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -23,7 +23,7 @@ from cocourse.models import Cohort, Role
 from cocourse.web.course import course
 from cocourse.web.forms import ActionForm
 from cocourse.web.paging import page_count, requested_page
-from cocourse.web.roles import role_required
+from cocourse.web.roles import login_required, role_required
 
 bp = Blueprint("cohorts", __name__)
 

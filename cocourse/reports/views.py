@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request
-from flask_login import current_user, login_required
+from flask_login import current_user
 from sqlalchemy import Select, func, select
 
 from cocourse.cohorts import services as cohorts
@@ -26,6 +26,7 @@ from cocourse.reports.item_analysis import ItemStats, QuizStats, analyse
 from cocourse.web import csv_export
 from cocourse.web.course import course
 from cocourse.web.paging import page_count, requested_page
+from cocourse.web.roles import login_required
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
 PER_PAGE = 50

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
+import flask_login
 from flask import abort
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from cocourse.models import Role
 
 View = TypeVar("View", bound=Callable[..., Any])
+
+# Flask-Login is untyped; its decorator keeps the view's signature, so say so once, here.
+login_required = cast(Callable[[View], View], flask_login.login_required)
 
 
 def role_required(*roles: Role) -> Callable[[View], View]:
@@ -26,6 +30,6 @@ def role_required(*roles: Role) -> Callable[[View], View]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return cast(View, wrapped)
 
     return decorate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from flask import Flask, Response
@@ -12,7 +13,7 @@ CSP = (
 )
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """True for same-site paths like /modules/x; false for //host, /\\host, schemes, junk."""
     if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
         return False

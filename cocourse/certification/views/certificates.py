@@ -7,7 +7,7 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from cocourse.certification import certificates, open_badges
@@ -16,6 +16,7 @@ from cocourse.db import get_session
 from cocourse.extensions import limited
 from cocourse.models import Certificate, User, utcnow
 from cocourse.web.course import course
+from cocourse.web.roles import login_required
 
 bp = Blueprint("certificates", __name__)
 PDF_UNAVAILABLE = (
@@ -32,7 +33,7 @@ def _external(endpoint: str, **values: Any) -> str:
     """An absolute URL, on PUBLIC_URL when it is set (so exports do not depend on the host)."""
     public = current_app.config.get("PUBLIC_URL")
     if public:
-        return public.rstrip("/") + url_for(endpoint, **values)
+        return str(public).rstrip("/") + url_for(endpoint, **values)
     return url_for(endpoint, _external=True, **values)
 
 

@@ -15,7 +15,7 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from cocourse.certification import attachments, certificates, portfolios, requirements
@@ -26,6 +26,7 @@ from cocourse.db import get_session
 from cocourse.models import Portfolio, PracticumSession, utcnow
 from cocourse.web.course import course
 from cocourse.web.forms import ActionForm
+from cocourse.web.roles import login_required
 
 bp = Blueprint("certification", __name__, url_prefix="/certification")
 
