@@ -48,9 +48,15 @@ def content_dir() -> Path:
 
 
 @pytest.fixture
-def live_server(engine, database_url, tmp_path, content_dir) -> Iterator[str]:
+def app_settings() -> dict[str, object]:
+    """Extra settings for the served app (tests override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def live_server(engine, database_url, tmp_path, content_dir, app_settings) -> Iterator[str]:
     """The app served by a real HTTP server on a free loopback port."""
-    app = make_app(database_url, tmp_path, CONTENT_DIR=str(content_dir))
+    app = make_app(database_url, tmp_path, CONTENT_DIR=str(content_dir), **app_settings)
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
