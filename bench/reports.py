@@ -1,12 +1,12 @@
 """Benchmark the reports on 10,000 synthetic learners: dashboard, cohort matrix, item analysis,
 module funnel, and the streamed CSV exports (time and peak memory).
 
-`cocourse.devtools.synthetic` fills a throwaway SQLite database (and PostgreSQL: DATABASE_URL naming an
-empty database, or a throwaway cluster as bench/quiz.py starts one) with 10,000 learners in 20
-cohorts across the bundled course. Then, in one process, Flask's test client with logged-in
-sessions requests each page many times (server time: median and p95), and downloads each CSV
-at two sizes, consuming the streamed body while tracemalloc records the peak of Python
-allocations. The figures are printed and written to docs/benchmarks.md between the
+`cocourse.devtools.synthetic` fills a throwaway SQLite database (and PostgreSQL: DATABASE_URL
+naming an empty database, or a throwaway cluster as bench/quiz.py starts one) with 10,000
+learners in 20 cohorts across the bundled course. Then, in one process, Flask's test client
+with logged-in sessions requests each page many times (server time: median and p95), and
+downloads each CSV at two sizes, consuming the streamed body while tracemalloc records the
+peak of Python allocations. The figures are printed and written to docs/benchmarks.md between the
 reports-bench markers.
 Usage: python bench/reports.py [--skip-postgres] [--no-doc] [--profile] (see --help).
 """

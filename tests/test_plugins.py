@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from cocourse import hookspecs
-from cocourse.plugins import PluginError, make_plugin_manager, plugin_settings
+from cocourse.plugins import BUILTIN_FEATURES, PluginError, make_plugin_manager, plugin_settings
 
 from .conftest import FIXTURES, csrf_token, make_app, run_concurrently
 from .plugins import recorder
@@ -158,8 +158,13 @@ def test_plugins_setting_from_environment(engine, database_url, tmp_path, monkey
 
 def test_builtins_come_in_through_the_same_hooks():
     pm = make_plugin_manager()
-    names = {impl.plugin_name for impl in pm.hook.register_blueprints.get_hookimpls()}
-    assert names == {"accounts", "learning", "quiz", "cohorts", "reports", "certification"}
+    impls = pm.hook.register_blueprints.get_hookimpls()
+    builtin = {
+        impl.plugin_name: impl.plugin.__name__
+        for impl in impls
+        if impl.plugin_name in BUILTIN_FEATURES
+    }
+    assert builtin == {name: f"cocourse.{name}.plugin" for name in BUILTIN_FEATURES}
 
 
 def test_every_hook_is_implemented_by_the_test_plugin():
