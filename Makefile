@@ -18,18 +18,27 @@ $(VENV)/.installed-test: $(BIN)/python setup.cfg pyproject.toml
 	$(BIN)/pip install -qq -e '.[test]'
 	touch $@ $(VENV)/.installed
 
+EXAMPLES = $(wildcard examples/cocourse-*)
+
+# The example plugins, installed like any third-party plugin (found through entry points).
+$(VENV)/.installed-examples: $(VENV)/.installed-test $(shell find $(EXAMPLES) -name '*.py' -o -name '*.toml' -o -name '*.html' -o -name '*.css' 2>/dev/null)
+	$(BIN)/pip install -qq $(addprefix ./,$(EXAMPLES))
+	touch $@
+
 ## Serve the bundled course on http://127.0.0.1:$(PORT) from the embedded SQLite database.
 run: $(VENV)/.installed
 	$(BIN)/cocourse db upgrade
 	COCOURSE_CONTENT_WATCH=1 $(BIN)/cocourse run --host 127.0.0.1 --port $(PORT)
 
-## Lint the code and run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
-test: $(VENV)/.installed-test
+## Lint the code and run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set),
+## then the example plugins' own tests.
+test: $(VENV)/.installed-examples
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/cocourse lint content/modules
 	$(BIN)/pytest
+	for example in $(EXAMPLES); do $(BIN)/pytest -q -p no:cacheprovider $$example/tests || exit 1; done
 
 ## Check the bundled course.
 lint: $(VENV)/.installed

@@ -375,7 +375,7 @@ def time_service(url: str, content: Path, specs: list[Spec], args: argparse.Name
         course = app.extensions["cocourse.course"].course
         module, lesson = course.quiz(QUIZ_ID)
         assert len(lesson.questions) == len(specs), "the generated quiz did not load fully"
-        hook = app.extensions["cocourse.plugins"].hook
+        pm = app.extensions["cocourse.plugins"]
         types = app.extensions["cocourse.question_types"]
         responses = {s.qid: s.response for s in specs}
         want = expected_percent(specs)
@@ -390,9 +390,7 @@ def time_service(url: str, content: Path, specs: list[Spec], args: argparse.Name
                 session = get_session()
                 session.get(QuizAttempt, attempt_id)  # the route loads the attempt first
                 t0 = time.perf_counter()
-                attempt, graded = quizzes.submit(
-                    session, hook, attempt_id, user_id, responses, types
-                )
+                attempt, graded = quizzes.submit(session, pm, attempt_id, user_id, responses, types)
                 t1 = time.perf_counter()
                 if not graded or attempt.percent != want:
                     raise RuntimeError(f"attempt {attempt_id}: {attempt.percent}% != {want}%")
@@ -400,7 +398,7 @@ def time_service(url: str, content: Path, specs: list[Spec], args: argparse.Name
                 session = get_session()
                 session.get(QuizAttempt, attempt_id)
                 t2 = time.perf_counter()
-                _, graded = quizzes.submit(session, hook, attempt_id, user_id, responses, types)
+                _, graded = quizzes.submit(session, pm, attempt_id, user_id, responses, types)
                 t3 = time.perf_counter()
                 if graded:
                     raise RuntimeError(f"attempt {attempt_id} was graded twice")
@@ -483,7 +481,7 @@ def profile_submit(content: Path, specs: list[Spec], n: int, top: int) -> str:
         user_id = prepare(url, 1, "profile")[0][0]
         app = make_app(url, content, Path(tmp) / "instance")
         module, lesson = app.extensions["cocourse.course"].course.quiz(QUIZ_ID)
-        hook = app.extensions["cocourse.plugins"].hook
+        pm = app.extensions["cocourse.plugins"]
         types = app.extensions["cocourse.question_types"]
         responses = {s.qid: s.response for s in specs}
         profiler = cProfile.Profile()
@@ -495,7 +493,7 @@ def profile_submit(content: Path, specs: list[Spec], n: int, top: int) -> str:
                 session.get(QuizAttempt, attempt_id)
                 if i >= 10:
                     profiler.enable()
-                quizzes.submit(session, hook, attempt_id, user_id, responses, types)
+                quizzes.submit(session, pm, attempt_id, user_id, responses, types)
                 profiler.disable()
         app.extensions["cocourse.engine"].dispose()
     out = io.StringIO()

@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 IMMEDIATE = "cocourse_immediate"
+# Set in `Session.info` while `write` has a transaction open on that session.
+WRITING = "cocourse.writing"
 
 
 def make_engine(url: str, busy_timeout_ms: int = 15000) -> Engine:
@@ -50,11 +52,6 @@ def init_app(app: Flask) -> None:
     app.teardown_appcontext(close_session)
 
 
-def get_engine() -> Engine:
-    """The current app's engine."""
-    return current_app.extensions["cocourse.engine"]  # type: ignore[no-any-return]
-
-
 def get_session() -> Session:
     """The session of the current app context, created on first use."""
     if "db_session" not in g:
@@ -75,13 +72,26 @@ def write(session: Session) -> Iterator[Session]:
 
     A read transaction already open on the session is ended first, so that SQLite's
     write lock is taken when the transaction begins rather than by upgrading later.
+
+    Writes do not nest: `write` inside another `write` on the same session raises
+    RuntimeError (and the outer block then rolls back) rather than committing the outer
+    transaction half-way. A service whose work must also run inside a caller's transaction
+    offers that work as a function that opens none (such as `progress.record_completion`).
     """
+    if session.info.get(WRITING):
+        raise RuntimeError(
+            "db.write() is already open on this session: write transactions do not nest; "
+            "call code that works inside the caller's transaction instead"
+        )
     if session.in_transaction():
         session.commit()
-    session.connection(execution_options={IMMEDIATE: True})
+    session.info[WRITING] = True
     try:
+        session.connection(execution_options={IMMEDIATE: True})
         yield session
+        session.commit()
     except BaseException:
         session.rollback()
         raise
-    session.commit()
+    finally:
+        session.info.pop(WRITING, None)

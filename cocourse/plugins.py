@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import logging
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import pluggy
@@ -130,6 +131,20 @@ def load_settings(
 def plugin_settings(app: Any, name: str) -> dict[str, Any]:
     """One plugin's settings (its defaults, overridden by `PLUGIN_SETTINGS[name]`)."""
     return dict(app.extensions["cocourse.plugin_settings"][name])
+
+
+@dataclass(frozen=True)
+class Event:
+    """A plugin event (a hook name and its arguments) to fire once its change is committed."""
+
+    name: str
+    args: Mapping[str, Any]
+
+
+def fire_events(pm: pluggy.PluginManager, events: Iterable[Event]) -> None:
+    """Fire committed events in order (see `fire`)."""
+    for event in events:
+        fire(pm, event.name, **event.args)
 
 
 def fire(pm: pluggy.PluginManager, event: str, **kwargs: Any) -> None:

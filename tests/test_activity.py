@@ -222,7 +222,7 @@ def test_expired_attempts_are_recorded_as_attempted(quiz_client, session, tmp_pa
     once.write_text(once.read_text().replace("attempts: 1", "attempts: 3"))
     assert app.extensions["cocourse.course"].reload() == ()
     module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
-    hook = app.extensions["cocourse.plugins"].hook
+    pm = app.extensions["cocourse.plugins"]
     types = app.extensions["cocourse.question_types"]
     user_id = quiz_client.user.id
     from cocourse.db import get_session
@@ -230,7 +230,7 @@ def test_expired_attempts_are_recorded_as_attempted(quiz_client, session, tmp_pa
     with app.app_context():
         first = quizzes.start(get_session(), user_id, module, lesson)
         late = first.deadline + quizzes.GRACE + timedelta(seconds=1)
-        quizzes.submit(get_session(), hook, first.id, user_id, {"q-once": "b"}, types, late)
+        quizzes.submit(get_session(), pm, first.id, user_id, {"q-once": "b"}, types, late)
         second = quizzes.start(get_session(), user_id, module, lesson, late)
         # Left open past its deadline: starting again closes it, and the log says so.
         quizzes.start(get_session(), user_id, module, lesson, late + timedelta(hours=1))

@@ -55,15 +55,15 @@ def program_of(app: Flask) -> Any:
     return course_of(app).program(PROGRAM)
 
 
-def hook_of(app: Flask) -> Any:
-    return app.extensions["cocourse.plugins"].hook
+def plugins_of(app: Flask) -> Any:
+    return app.extensions["cocourse.plugins"]
 
 
 def finish_basics(app: Flask, user_id: int) -> None:
     course = course_of(app)
     module = course.module("basics")
     with app.app_context():
-        progress.complete_lesson(get_session(), hook_of(app), user_id, module, module.lessons[0])
+        progress.complete_lesson(get_session(), plugins_of(app), user_id, module, module.lessons[0])
 
 
 def take_exam(app: Flask, user_id: int, answers: dict[str, str], *, complete: bool = True) -> Any:
@@ -74,9 +74,10 @@ def take_exam(app: Flask, user_id: int, answers: dict[str, str], *, complete: bo
     with app.app_context():
         db = get_session()
         attempt = quizzes.start(db, user_id, module, lesson)
-        attempt, _ = quizzes.submit(db, hook_of(app), attempt.id, user_id, answers, types)
-        if attempt.passed and complete:
-            progress.complete_lesson(db, hook_of(app), user_id, module, lesson)
+        completing = course if complete else None  # with the course, a pass completes it
+        attempt, _ = quizzes.submit(
+            db, plugins_of(app), attempt.id, user_id, answers, types, course=completing
+        )
     return attempt
 
 
@@ -145,7 +146,7 @@ def decide(app: Flask, assessor: User, portfolio_id: int, decision: portfolios.D
     with app.app_context():
         return portfolios.decide(
             get_session(),
-            hook_of(app),
+            plugins_of(app),
             course_of(app),
             program_of(app),
             portfolio_id,
@@ -638,7 +639,7 @@ def test_concurrent_approvals_issue_exactly_one_certificate(app, auth, session):
     def work(i: int) -> None:
         portfolios.decide(
             get_session(),
-            hook_of(app),
+            plugins_of(app),
             course_of(app),
             program_of(app),
             portfolio.id,
@@ -695,7 +696,7 @@ def test_renewal_issues_a_new_certificate_and_keeps_the_history(app, auth, sessi
     with app.app_context():
         db = get_session()
         attempt = quizzes.start(db, user.id, module, lesson)
-        quizzes.submit(db, hook_of(app), attempt.id, user.id, {"r-1": "a"}, types)
+        quizzes.submit(db, plugins_of(app), attempt.id, user.id, {"r-1": "a"}, types)
         portfolios.save_statement(db, program_of(app), renewal.id, user, {"since": REFLECTION}, 6)
     submit(app, user, renewal.id)
     admin = fresh(session, select(User).where(User.role == Role.ADMIN.value))

@@ -54,14 +54,14 @@ def test_concurrent_writers_do_not_fail_with_database_locked(app, session):
     from cocourse.db import get_session
     from cocourse.learning import progress
 
-    hook = app.extensions["cocourse.plugins"].hook
+    pm = app.extensions["cocourse.plugins"]
     module = app.extensions["cocourse.course"].course.module("intro")
 
     def work(i: int) -> None:
         db = get_session()
         user = create_user(db, f"u{i}@example.org", f"U{i}", "a long enough password")
         for lesson in module.lessons:
-            progress.complete_lesson(db, hook, user.id, module, lesson)
+            progress.complete_lesson(db, pm, user.id, module, lesson)
 
     errors = run_concurrently(app, 20, work)
     assert errors == []

@@ -37,7 +37,7 @@ class Learner:
     def __init__(self, app, session, user):
         self.app, self.session, self.user = app, session, user
         self.course = app.extensions["cocourse.course"].course
-        self.hook = app.extensions["cocourse.plugins"].hook
+        self.pm = app.extensions["cocourse.plugins"]
 
     def view(self, module, lesson, minute):
         activity.record_view(self.session, self.user.id, module, lesson, START + _min(minute))
@@ -46,7 +46,7 @@ class Learner:
     def complete(self, module_slug, lesson_slug, minute):
         module = self.course.module(module_slug)
         lesson = module.lessons[module.lesson_index(lesson_slug)]
-        progress.complete_lesson(self.session, self.hook, self.user.id, module, lesson)
+        progress.complete_lesson(self.session, self.pm, self.user.id, module, lesson)
         # The service stamps the present; the funnel's times need a chosen moment.
         self.session.execute(
             update(LessonCompletion)
@@ -70,7 +70,7 @@ class Learner:
         answers = (RIGHT if right else WRONG)[quiz_id]
         attempt, _ = quizzes.submit(
             self.session,
-            self.hook,
+            self.pm,
             attempt.id,
             self.user.id,
             answers,

@@ -8,6 +8,8 @@ import pytest
 
 from cocourse.reports.item_analysis import AttemptRecord, Response, analyse
 
+from .plugins.yes_no import YesNo
+
 # Five attempts at three 0/1 items; rows are attempts, columns items q1..q3.
 MATRIX = [
     (1, 1, 1),
@@ -74,6 +76,26 @@ def test_option_frequencies_count_what_was_chosen():
     answers = {(0, 0): "b", (1, 0): "b", (2, 0): "c", (3, 0): ["a", "c"], (4, 0): None}
     stats = analyse(records(MATRIX, answers=answers))
     assert stats.items[0].options == {"a": 1, "b": 2, "c": 2}
+
+
+def test_each_question_type_says_what_its_option_frequencies_count():
+    class Counts:
+        """A plugin type that counts the words of a response; yes-no counts nothing."""
+
+        name = "words"
+
+        def tally(self, response):
+            return response.split()
+
+    counted = [
+        AttemptRecord(1.0, {("w", "v"): Response(1.0, "so so", "words")}),
+        AttemptRecord(0.0, {("w", "v"): Response(0.0, "no", "words")}),
+    ]
+    types = {"words": Counts(), "yes-no": YesNo()}
+    assert analyse(counted, types).items[0].options == {"no": 1, "so": 2}
+    assert analyse(counted).items[0].options == {}  # the built-in types do not know it
+    plain = [AttemptRecord(1.0, {("y", "v"): Response(1.0, "yes", "yes-no")})]
+    assert analyse(plain, types).items[0].options == {}
 
 
 def test_versions_are_kept_apart_and_pools_use_the_common_item_set():

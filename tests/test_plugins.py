@@ -86,11 +86,11 @@ def test_completion_events_fire_once_under_concurrency(plugged, session):
     from .conftest import AuthActions
 
     user = AuthActions(None, session).create()
-    hook = plugged.extensions["cocourse.plugins"].hook
+    pm = plugged.extensions["cocourse.plugins"]
     module = plugged.extensions["cocourse.course"].course.module("intro")
 
     def work(i: int) -> None:
-        progress.complete_lesson(get_session(), hook, user.id, module, module.lessons[i % 2])
+        progress.complete_lesson(get_session(), pm, user.id, module, module.lessons[i % 2])
 
     errors = run_concurrently(plugged, 10, work)
     assert errors == []
@@ -113,12 +113,12 @@ def test_quiz_graded_fires_once_per_attempt(engine, database_url, tmp_path, sess
     )
     user = AuthActions(None, session).create()
     module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
-    hook = app.extensions["cocourse.plugins"].hook
+    pm = app.extensions["cocourse.plugins"]
     types = app.extensions["cocourse.question_types"]
     with app.app_context():
         attempt = quizzes.start(get_session(), user.id, module, lesson)
         for _ in range(2):
-            quizzes.submit(get_session(), hook, attempt.id, user.id, {"q-once": "b"}, types)
+            quizzes.submit(get_session(), pm, attempt.id, user.id, {"q-once": "b"}, types)
     assert called("quiz_graded") == [{"user_id": user.id, "quiz_id": "one-chance"}]
 
 

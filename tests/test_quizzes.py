@@ -118,7 +118,7 @@ def test_twenty_concurrent_submissions_on_a_one_attempt_quiz_record_one(app, lea
     from cocourse.db import get_session
 
     module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
-    hook = app.extensions["cocourse.plugins"].hook
+    pm = app.extensions["cocourse.plugins"]
     types = app.extensions["cocourse.question_types"]
 
     def work(_i):
@@ -127,7 +127,7 @@ def test_twenty_concurrent_submissions_on_a_one_attempt_quiz_record_one(app, lea
             attempt = quizzes.start(db, learner.id, module, lesson)
         except quizzes.QuizError:
             return
-        quizzes.submit(db, hook, attempt.id, learner.id, {"q-once": "b"}, types)
+        quizzes.submit(db, pm, attempt.id, learner.id, {"q-once": "b"}, types)
 
     assert run_concurrently(app, 20, work) == []
     rows = session.scalars(select(QuizAttempt)).all()
@@ -196,14 +196,14 @@ def test_time_limit_is_enforced_on_the_server(app, learner, session):
     from cocourse.db import get_session
 
     module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
-    hook = app.extensions["cocourse.plugins"].hook
+    pm = app.extensions["cocourse.plugins"]
     types = app.extensions["cocourse.question_types"]
     with app.app_context():
         db = get_session()
         attempt = quizzes.start(db, learner.id, module, lesson)
         late = attempt.deadline + quizzes.GRACE + timedelta(seconds=1)
         attempt, graded = quizzes.submit(
-            db, hook, attempt.id, learner.id, {"q-once": "b"}, types, late
+            db, pm, attempt.id, learner.id, {"q-once": "b"}, types, late
         )
     assert graded and attempt.expired and attempt.percent == 0 and not attempt.passed
 
@@ -326,12 +326,10 @@ def test_a_question_whose_type_is_gone_scores_zero(app, learner, session):
     from cocourse.db import get_session
 
     module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
-    hook = app.extensions["cocourse.plugins"].hook
+    pm = app.extensions["cocourse.plugins"]
     with app.app_context():
         attempt = quizzes.start(get_session(), learner.id, module, lesson)
-        attempt, _ = quizzes.submit(
-            get_session(), hook, attempt.id, learner.id, {"q-once": "b"}, {}
-        )
+        attempt, _ = quizzes.submit(get_session(), pm, attempt.id, learner.id, {"q-once": "b"}, {})
     assert attempt.percent == 0 and "not installed" in attempt.results[0]["feedback"][0]
 
 
@@ -343,24 +341,24 @@ def test_a_failed_attempt_waits_as_the_quiz_says(engine, database_url, tmp_path,
     app = make_app(database_url, tmp_path, CONTENT_DIR=str(FIXTURES / "quiz_course"))
     module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
     lesson = dataclasses.replace(lesson, quiz=settings)
-    hook = app.extensions["cocourse.plugins"].hook
+    pm = app.extensions["cocourse.plugins"]
     types = app.extensions["cocourse.question_types"]
     user = AuthActions(None, session).create()
     now = utcnow()
     with app.app_context():
         db = get_session()
         first = quizzes.start(db, user.id, module, lesson, now)
-        quizzes.submit(db, hook, first.id, user.id, {"q-once": "a"}, types, now)
+        quizzes.submit(db, pm, first.id, user.id, {"q-once": "a"}, types, now)
         with pytest.raises(quizzes.QuizError, match="again from"):
             quizzes.start(db, user.id, module, lesson, now + timedelta(hours=47))
         second = quizzes.start(db, user.id, module, lesson, now + timedelta(hours=48))
         later = now + timedelta(hours=49)
-        quizzes.submit(db, hook, second.id, user.id, {"q-once": "a"}, types, later)
+        quizzes.submit(db, pm, second.id, user.id, {"q-once": "a"}, types, later)
         with pytest.raises(quizzes.QuizError, match="again from"):
             quizzes.start(db, user.id, module, lesson, later + timedelta(days=13))
         third = quizzes.start(db, user.id, module, lesson, later + timedelta(days=14))
         quizzes.submit(
-            db, hook, third.id, user.id, {"q-once": "b"}, types, later + timedelta(days=14)
+            db, pm, third.id, user.id, {"q-once": "b"}, types, later + timedelta(days=14)
         )
         # Passed: a further attempt needs no wait.
         quizzes.start(db, user.id, module, lesson, later + timedelta(days=14, minutes=1))

@@ -25,13 +25,13 @@ def app(engine, database_url, tmp_path):
 def graded(app, session):
     """Four learners take the one-chance quiz: two right, two wrong."""
     module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
-    hook = app.extensions["cocourse.plugins"].hook
+    pm = app.extensions["cocourse.plugins"]
     types = app.extensions["cocourse.question_types"]
     with app.app_context():
         for number, answer in enumerate(["b", "b", "a", None]):
             user = AuthActions(None, session).create(f"l{number}@example.org")
             attempt = quizzes.start(get_session(), user.id, module, lesson)
-            quizzes.submit(get_session(), hook, attempt.id, user.id, {"q-once": answer}, types)
+            quizzes.submit(get_session(), pm, attempt.id, user.id, {"q-once": answer}, types)
 
 
 def login(client, session, role):
@@ -142,7 +142,7 @@ def cohort_setup(engine, database_url, tmp_path, session):
 
     app = make_app(database_url, tmp_path / "c")
     course = app.extensions["cocourse.course"].course
-    hook = app.extensions["cocourse.plugins"].hook
+    pm = app.extensions["cocourse.plugins"]
     auth = AuthActions(None, session)
     cohort = cohorts.create_cohort(session, "Intake 2027")
     other = cohorts.create_cohort(session, "Elsewhere")
@@ -150,9 +150,9 @@ def cohort_setup(engine, database_url, tmp_path, session):
     for learner in learners:
         cohorts.add_member(session, cohort.id, learner.id)
     intro = course.module("intro")
-    progress.complete_lesson(session, hook, learners[1].id, intro, intro.lessons[0])
-    progress.complete_lesson(session, hook, learners[1].id, intro, intro.lessons[1])
-    progress.complete_lesson(session, hook, learners[2].id, intro, intro.lessons[0])
+    progress.complete_lesson(session, pm, learners[1].id, intro, intro.lessons[0])
+    progress.complete_lesson(session, pm, learners[1].id, intro, intro.lessons[1])
+    progress.complete_lesson(session, pm, learners[2].id, intro, intro.lessons[0])
     assessor = auth.create("assessor@example.org", Role.ASSESSOR)
     cohorts.assign_assessor(session, cohort.id, assessor.id)
     return app, cohort, other

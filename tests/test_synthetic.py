@@ -137,7 +137,7 @@ def test_attempts_and_events_match_what_the_services_record(app, session):
 def test_a_simulated_attempt_is_what_quizzes_draw_and_submit_make(app, session):
     course = app.extensions["cocourse.course"].course
     types = app.extensions["cocourse.question_types"]
-    hook = app.extensions["cocourse.plugins"].hook
+    pm = app.extensions["cocourse.plugins"]
     user = AuthActions(None, session).create()
     rng = random.Random(5)
     for quiz_id in (FIRST_QUIZ, "final-exam"):  # every question type, and a pool
@@ -163,7 +163,7 @@ def test_a_simulated_attempt_is_what_quizzes_draw_and_submit_make(app, session):
             session.commit()
             with app.app_context():
                 stored, graded = quizzes.submit(
-                    get_session(), hook, attempt.id, user.id, taken.responses, types, now=NOW
+                    get_session(), pm, attempt.id, user.id, taken.responses, types, now=NOW
                 )
                 assert graded
                 assert stored.answers == taken.answers

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
+import pluggy
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,6 +23,7 @@ from cocourse.content.model import Course
 from cocourse.content.program import Program
 from cocourse.db import write
 from cocourse.models import Certificate, Portfolio, PracticumSession, Review, Role, User, utcnow
+from cocourse.plugins import Event, fire_events
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -61,14 +62,6 @@ def open_portfolio(session: Session, user_id: int, program: str) -> Portfolio | 
             Portfolio.status != APPROVED,
         )
     )
-
-
-def owned(session: Session, user_id: int, program: str, portfolio_id: int) -> Portfolio | None:
-    """A portfolio of this person and programme by id; None for anyone else's."""
-    found = session.get(Portfolio, portfolio_id)
-    if found is None or found.user_id != user_id or found.program != program:
-        return None
-    return found
 
 
 def latest(session: Session, user_id: int, program: str) -> Portfolio | None:
@@ -448,7 +441,7 @@ def _check_decision(program: Program, decision: Decision) -> None:
 
 def decide(
     session: Session,
-    hook: Any,
+    pm: pluggy.PluginManager,
     course: Course,
     program: Program,
     portfolio_id: int,
@@ -456,7 +449,10 @@ def decide(
     decision: Decision,
     today: date,
 ) -> tuple[Review, Certificate | None]:
-    """Record a review; an approval re-checks every requirement and issues the certificate."""
+    """Record a review; an approval re-checks every requirement and issues the certificate.
+
+    `certificate_issued` fires after the commit (a plugin that raises is only logged).
+    """
     _check_decision(program, decision)
     try:
         with write(session):
@@ -509,5 +505,6 @@ def decide(
             "Another decision was recorded at the same moment; reload the page."
         ) from None
     if issued is not None:
-        hook.certificate_issued(user_id=holder.id, program=program.slug, certificate_id=issued.id)
+        args = {"user_id": holder.id, "program": program.slug, "certificate_id": issued.id}
+        fire_events(pm, [Event("certificate_issued", args)])
     return review, issued

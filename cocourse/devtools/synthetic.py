@@ -43,9 +43,8 @@ from cocourse.models import (
     User,
     utcnow,
 )
-from cocourse.questions.base import Question, QuestionType
+from cocourse.questions.base import Question, QuestionType, resolve
 from cocourse.questions.snapshot import to_snapshot
-from cocourse.questions.text import DEFAULT_MIN_WORDS
 from cocourse.quiz.engine import arrange, totals
 
 BATCH = 500  # learners simulated and inserted at a time, so memory stays flat
@@ -154,10 +153,6 @@ LAST_NAMES = (
     "Visser",
     "Wagner",
     "Yilmaz",
-)
-REFLECTION = (
-    "Next week I will open our team meeting with a short check-in round, so that everyone "
-    "speaks once before we decide anything, and I will ask the quietest colleague first."
 )
 
 
@@ -432,6 +427,7 @@ class SimulatedQuiz:
         missing = sorted({q.type for q in self.questions} - set(types))
         if missing:
             raise SyntheticError(f"question type(s) not installed: {', '.join(missing)}")
+        self._types = {name: resolve(types, name) for name in {q.type for q in self.questions}}
         # Snapshots without the answer order, made once: to_snapshot is the slow part of a draw.
         self._snapshots = [to_snapshot(q, []) for q in self.questions]
         # Per question: slope, difficulty, guessing floor, and how tempting each wrong option is.
@@ -439,8 +435,8 @@ class SimulatedQuiz:
         for q in self.questions:
             rng = random.Random(f"{seed}/question/{self.settings.id}/{q.id}")  # noqa: S311
             weights = {a.id: rng.uniform(0.2, 1.0) for a in q.answers if not a.correct}
-            # Choice questions can be guessed: a floor of half the chance of a blind pick.
-            floor = 0.5 / len(q.answers) if q.type in ("single-choice", "true-false") else 0.0
+            # Questions that can be guessed: a floor of half the chance of a blind guess.
+            floor = 0.5 * self._types[q.type].guess_chance(q)
             self._params[q.id] = (rng.uniform(0.5, 1.3), rng.uniform(-2.0, 0.5), floor, weights)
 
     def draw(self, seed: int) -> list[tuple[Question, dict[str, Any]]]:
@@ -448,7 +444,7 @@ class SimulatedQuiz:
         them, from snapshots made once (a test checks that the two agree)."""
         return [
             (self.questions[i], {**self._snapshots[i], "order": order})
-            for i, order in arrange(self.questions, self.settings, seed)
+            for i, order in arrange(self.questions, self.settings, seed, self.types)
         ]
 
     def take(self, ability: float, rng: random.Random) -> Taken:
@@ -461,8 +457,9 @@ class SimulatedQuiz:
             slope, difficulty, floor, weights = self._params[question.id]
             logistic = 1 / (1 + math.exp(-1.7 * slope * (ability - difficulty)))
             right = rng.random() < floor + (1 - floor) * logistic
-            response = respond(question, right, rng, weights)
-            grade = self.types[question.type].grade(question, response)
+            qtype = self._types[question.type]
+            response = qtype.simulate(question, right, rng, weights)
+            grade = qtype.grade(question, response)
             responses[question.id] = response
             answers[question.id] = grade.response
             scores[question.id] = grade.score
@@ -481,74 +478,6 @@ class SimulatedQuiz:
             percent=percent,
             passed=percent >= self.settings.pass_mark,
         )
-
-
-def respond(
-    question: Question, right: bool, rng: random.Random, weights: Mapping[str, float]
-) -> Any:
-    """A response to a question, as a form would submit it: right, or a typical mistake
-    (`weights` say how tempting each wrong option is)."""
-    ids = [answer.id for answer in question.answers]
-    correct = [answer.id for answer in question.answers if answer.correct]
-    wrong = [answer.id for answer in question.answers if not answer.correct]
-
-    def tempting() -> str:
-        return rng.choices(wrong, [weights[i] for i in wrong])[0]
-
-    kind = question.type
-    if kind in ("single-choice", "true-false"):
-        return correct[0] if right or not wrong else tempting()
-    if kind == "multiple-choice":
-        if right:
-            return correct
-        picked = list(correct)
-        picked.remove(rng.choice(picked))  # forgot a right one
-        if wrong:
-            picked.append(tempting())  # and fell for a wrong one
-        return sorted(picked)
-    if kind == "ordering":
-        order = list(ids)
-        if not right and len(order) > 1:  # two steps swapped, or the whole order mixed up
-            i = rng.randrange(len(order) - 1)
-            order[i], order[i + 1] = order[i + 1], order[i]
-            if rng.random() < 0.5:
-                order = order[1:] + order[:1]
-        return order
-    if kind == "matching":
-        chosen = {i: i for i in ids}
-        if not right and len(ids) > 1:  # two pairs swapped, or every pair wrong
-            if rng.random() < 0.5:
-                return dict(zip(ids, ids[1:] + ids[:1], strict=True))
-            a, b = rng.sample(ids, 2)
-            chosen[a], chosen[b] = b, a
-        return chosen
-    if kind == "short-text":
-        texts = [a.text for a in question.answers if a.correct == right]
-        if texts:
-            return rng.choice(texts)
-        return "I am not sure"
-    if kind == "numeric":
-        return _number(question, correct, wrong, right, rng)
-    if kind == "reflection":
-        minimum = int(question.options.get("min_words", DEFAULT_MIN_WORDS))
-        count = minimum + rng.randrange(0, 25)
-        words = REFLECTION.split()
-        return " ".join(words[i % len(words)] for i in range(count))
-    return None  # a plugin's type: grading decides what that is worth
-
-
-def _number(
-    question: Question, correct: list[str], wrong: list[str], right: bool, rng: random.Random
-) -> str:
-    """A typed number inside an accepted range, or inside an anticipated wrong one, or off."""
-    ranges = question.options.get("ranges", {})
-    if right or wrong:
-        low, high = ranges[rng.choice(correct if right else wrong)]
-        value = (low + high) / 2
-    else:
-        high = max(ranges[i][1] for i in correct)
-        value = high + max(1.0, abs(high) / 2)
-    return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
 # -- learners --------------------------------------------------------------------------------

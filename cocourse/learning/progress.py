@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import cast
 
-from sqlalchemy import func, select
+import pluggy
+from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -15,6 +16,7 @@ from cocourse.content.model import Course, Lesson, Module, Track
 from cocourse.db import write
 from cocourse.learning import activity
 from cocourse.models import LessonCompletion, User, utcnow
+from cocourse.plugins import Event, fire_events
 
 Done = Mapping[str, frozenset[str]]
 
@@ -123,54 +125,79 @@ def next_lesson(module: Module, done: Done) -> Lesson | None:
 
 def complete_lesson(
     session: Session,
-    hook: Any,
+    pm: pluggy.PluginManager,
     user_id: int,
     module: Module,
     lesson: Lesson,
     *,
     track: Track | None = None,
 ) -> bool:
-    """Record a lesson as complete; idempotent. Fires the completion events exactly once.
+    """Record a lesson as complete in its own transaction; idempotent.
+
+    The completion events fire once, after the commit (a failing plugin is only logged).
+    Returns whether this call recorded the completion.
+    """
+    with write(session):
+        events = record_completion(session, user_id, module, lesson, track=track)
+    fire_events(pm, events)
+    return bool(events)
+
+
+def record_completion(
+    session: Session,
+    user_id: int,
+    module: Module,
+    lesson: Lesson,
+    *,
+    track: Track | None = None,
+) -> list[Event]:
+    """Record a lesson as complete inside the caller's write transaction; idempotent.
 
     The activity log gets the lesson, and the module and `track` (the module's track) when
-    this completion finished them, in the same transaction as the completion itself.
+    this completion finished them, in the same transaction. Returns the events for the
+    caller to fire after its commit: `lesson_completed` when this call recorded the lesson
+    (nothing if it was complete already), then `module_completed` when that finished the
+    module.
     """
-    table = LessonCompletion.__table__
+    table = cast(Table, LessonCompletion.__table__)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    with write(session):
-        # Serialize one learner's completions so "last lesson of the module" is seen once.
-        session.execute(select(User.id).where(User.id == user_id).with_for_update())
-        result = session.execute(
-            insert(table)
-            .values(
-                user_id=user_id,
-                module_slug=module.slug,
-                lesson_slug=lesson.slug,
-                content_hash=lesson.content_hash,
-                completed_at=utcnow(),
-            )
-            .on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"])
-            .returning(table.c.id)
+    # Serialize one learner's completions so "last lesson of the module" is seen once.
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    result = session.execute(
+        insert(table)
+        .values(
+            user_id=user_id,
+            module_slug=module.slug,
+            lesson_slug=lesson.slug,
+            content_hash=lesson.content_hash,
+            completed_at=utcnow(),
         )
-        newly = result.first() is not None
-        # An optional lesson never finishes a module: it would finish it a second time.
-        module_done = newly and not lesson.optional and _module_finished(session, user_id, module)
-        track_done = module_done and track is not None and _track_finished(session, user_id, track)
-        if newly:
-            activity.record_completion(
-                session,
-                user_id,
-                module.slug,
-                lesson.slug,
-                module_done=module_done,
-                track_slug=track.slug if track_done and track is not None else None,
-            )
-    if newly:
-        hook.lesson_completed(user_id=user_id, module_slug=module.slug, lesson_slug=lesson.slug)
+        .on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"])
+        .returning(table.c.id)
+    )
+    if result.first() is None:
+        return []
+    # An optional lesson never finishes a module: it would finish it a second time.
+    module_done = not lesson.optional and _module_finished(session, user_id, module)
+    track_done = module_done and track is not None and _track_finished(session, user_id, track)
+    activity.record_completion(
+        session,
+        user_id,
+        module.slug,
+        lesson.slug,
+        module_done=module_done,
+        track_slug=track.slug if track_done and track is not None else None,
+    )
+    events = [
+        Event(
+            "lesson_completed",
+            {"user_id": user_id, "module_slug": module.slug, "lesson_slug": lesson.slug},
+        )
+    ]
     if module_done:
-        hook.module_completed(user_id=user_id, module_slug=module.slug)
-    return newly
+        events.append(Event("module_completed", {"user_id": user_id, "module_slug": module.slug}))
+    return events
 
 
 def _module_finished(session: Session, user_id: int, module: Module) -> bool:

@@ -23,7 +23,8 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_login import current_user, login_required
+from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from cocourse.accounts.services import has_admin
 from cocourse.content.loader import ASSET_TYPES, lesson_url, module_url
@@ -36,7 +37,7 @@ from cocourse.quiz import engine as quizzes
 from cocourse.web.course import course
 from cocourse.web.forms import ActionForm
 from cocourse.web.paging import requested_page
-from cocourse.web.roles import role_required
+from cocourse.web.roles import login_required, role_required
 
 bp = Blueprint("learning", __name__)
 
@@ -154,7 +155,7 @@ def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
 
 @bp.post("/modules/<slug>/<lesson_slug>/complete")
 @login_required
-def complete(slug: str, lesson_slug: str) -> Response:
+def complete(slug: str, lesson_slug: str) -> BaseResponse:
     """Mark a lesson complete and go on to the next one."""
     module = _module_or_404(slug)
     index, lesson = _lesson_or_404(module, lesson_slug)
@@ -165,9 +166,9 @@ def complete(slug: str, lesson_slug: str) -> Response:
     locked_by = _standing().locked_by(module)
     if locked_by:
         abort(403, f"This module is locked: complete {', '.join(locked_by)} first.")
-    hook = current_app.extensions["cocourse.plugins"].hook
+    pm = current_app.extensions["cocourse.plugins"]
     track = course().track(module.track)
-    progress.complete_lesson(get_session(), hook, current_user.id, module, lesson, track=track)
+    progress.complete_lesson(get_session(), pm, current_user.id, module, lesson, track=track)
     if index + 1 < len(module.lessons):
         following = module.lessons[index + 1]
         return redirect(url_for("learning.lesson_page", slug=slug, lesson_slug=following.slug))

@@ -1,4 +1,8 @@
-"""Question types. Each is a plugin; the built-in ones are registered like any other."""
+"""Question types. Each is a plugin; the built-in ones are registered like any other.
+
+Every type implements `base.QuestionType` (most members through `base.QuestionTypeBase`);
+code outside this package finds a type with `base.resolve` and never names a built-in one.
+"""
 
 from __future__ import annotations
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Mapping
 from typing import Any
 
+from markupsafe import Markup
+
 from ..content.model import Problem
-from .base import Answer, DraftItem, Grade, Question, QuestionDraft
+from .base import Answer, DraftItem, Grade, Question, QuestionDraft, QuestionTypeBase, html_of
 from .common import (
     NO_SETTINGS,
     answer_id,
@@ -23,13 +26,17 @@ from .common import (
     ratio,
 )
 
+ARROW = Markup(" → ")
 
-class Ordering:
-    """Items written in the right order; the learner puts them back in sequence."""
+
+class Ordering(QuestionTypeBase):
+    """Items written in the right order; the learner puts them back in sequence. The items
+    are always shown shuffled: the written order is the answer."""
 
     name = "ordering"
-    widget = "order"  # the form field the quiz pages show
+    widget = "order"
     settings: Mapping[str, str] = NO_SETTINGS
+    shuffle_answers = True
 
     def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
         """A numbered list of at least two plain items, none written twice."""
@@ -70,13 +77,39 @@ class Ordering:
         ]
         return Grade(ratio(placed, len(ids)), feedback_for(question, misplaced), list(response))
 
+    def response_html(self, question: Question, response: Any) -> str:
+        """The items in the learner's order."""
+        by_id = answers_by_id(question)
+        if not isinstance(response, list):
+            return super().response_html(question, response)
+        return ARROW.join(html_of(by_id[r]) for r in response if isinstance(r, str) and r in by_id)
 
-class Matching:
-    """Pairs written 'left -> right'; the learner matches each left side to a right side."""
+    def key_html(self, question: Question) -> str:
+        """The items in their written order."""
+        return ARROW.join(html_of(answer) for answer in question.answers)
+
+    def simulate(
+        self, question: Question, right: bool, rng: random.Random, weights: Mapping[str, float]
+    ) -> Any:
+        """The right order; or two neighbouring steps swapped, and half the time the whole
+        order moved along by one."""
+        order = [answer.id for answer in question.answers]
+        if not right and len(order) > 1:
+            i = rng.randrange(len(order) - 1)
+            order[i], order[i + 1] = order[i + 1], order[i]
+            if rng.random() < 0.5:
+                order = order[1:] + order[:1]
+        return order
+
+
+class Matching(QuestionTypeBase):
+    """Pairs written 'left -> right'; the learner matches each left side to a right side. The
+    right sides are always shown shuffled: the written order is the answer."""
 
     name = "matching"
-    widget = "match"  # the form field the quiz pages show
+    widget = "match"
     settings: Mapping[str, str] = NO_SETTINGS
+    shuffle_answers = True
 
     def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
         """At least two 'left -> right' items with different left sides."""
@@ -134,6 +167,26 @@ class Matching:
                 wrong.append(answer)
         score = ratio(len(question.answers) - len(wrong), len(question.answers))
         return Grade(score, feedback_for(question, wrong), chosen)
+
+    def key_html(self, question: Question) -> str:
+        """Each left side with its right side."""
+        return Markup("; ").join(
+            Markup("{} → {}").format(html_of(answer), html_of(answer, right_side=True))
+            for answer in question.answers
+        )
+
+    def simulate(
+        self, question: Question, right: bool, rng: random.Random, weights: Mapping[str, float]
+    ) -> Any:
+        """Every pair right; or every pair wrong (half the time), or two pairs swapped."""
+        ids = [answer.id for answer in question.answers]
+        chosen = {i: i for i in ids}
+        if not right and len(ids) > 1:
+            if rng.random() < 0.5:
+                return dict(zip(ids, ids[1:] + ids[:1], strict=True))
+            a, b = rng.sample(ids, 2)
+            chosen[a], chosen[b] = b, a
+        return chosen
 
 
 def _pair(item: DraftItem) -> tuple[str, str, str, str]:

@@ -6,11 +6,12 @@ response is the id of the chosen option (a, b, c ... in source order), or a list
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import random
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..content.model import Problem
-from .base import Grade, Question, QuestionDraft
+from .base import Grade, Question, QuestionDraft, QuestionTypeBase
 from .common import (
     NO_SETTINGS,
     answers_by_id,
@@ -25,6 +26,7 @@ from .common import (
     make_question,
     normalize_text,
     ratio,
+    tempting,
 )
 
 TRUE_FALSE = ("true", "false")
@@ -60,12 +62,40 @@ def grade_one(question: Question, response: Any) -> Grade:
     return Grade(1.0 if answer.correct else 0.0, feedback_for(question, [answer]), answer.id)
 
 
-class SingleChoice:
+class _Choice(QuestionTypeBase):
+    """What the choice types share: item analysis counts the options chosen."""
+
+    settings: Mapping[str, str] = NO_SETTINGS
+
+    def tally(self, response: Any) -> Sequence[str] | None:
+        """The chosen option ids (the stored response is one id or a list of them)."""
+        chosen = response if isinstance(response, list) else [response]
+        return [answer for answer in chosen if isinstance(answer, str)]
+
+
+class _PickOne(_Choice):
+    """One option is chosen, with radio buttons; a blind guess is right 1 time in n."""
+
+    widget = "radio"
+
+    def simulate(
+        self, question: Question, right: bool, rng: random.Random, weights: Mapping[str, float]
+    ) -> Any:
+        """The right option, or a tempting wrong one."""
+        correct = [answer.id for answer in question.answers if answer.correct]
+        if right or all(answer.correct for answer in question.answers):
+            return correct[0]
+        return tempting(question, rng, weights)
+
+    def guess_chance(self, question: Question) -> float:
+        """One of the options."""
+        return 1 / len(question.answers) if question.answers else 0.0
+
+
+class SingleChoice(_PickOne):
     """Exactly one right option among at least two."""
 
     name = "single-choice"
-    widget = "radio"  # the form field the quiz pages show
-    settings: Mapping[str, str] = NO_SETTINGS
 
     def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
         """At least two options, exactly one marked [x], no option twice."""
@@ -76,12 +106,11 @@ class SingleChoice:
         return grade_one(question, response)
 
 
-class MultipleChoice:
+class MultipleChoice(_Choice):
     """One or more right options; partial credit, with a penalty for wrong choices."""
 
     name = "multiple-choice"
-    widget = "checkbox"  # the form field the quiz pages show
-    settings: Mapping[str, str] = NO_SETTINGS
+    widget = "checkbox"
 
     def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
         """At least two options, at least one marked [x], no option twice."""
@@ -104,13 +133,25 @@ class MultipleChoice:
         score = ratio(right - wrong, total)
         return Grade(score, feedback_for(question, chosen), [answer.id for answer in chosen])
 
+    def simulate(
+        self, question: Question, right: bool, rng: random.Random, weights: Mapping[str, float]
+    ) -> Any:
+        """Every right option; or one right option forgotten and a wrong one chosen."""
+        correct = [answer.id for answer in question.answers if answer.correct]
+        if right:
+            return correct
+        picked = list(correct)
+        picked.remove(rng.choice(picked))  # forgot a right one
+        if not all(answer.correct for answer in question.answers):
+            picked.append(tempting(question, rng, weights))  # and fell for a wrong one
+        return sorted(picked)
 
-class TrueFalse:
-    """A statement that is either true or false."""
+
+class TrueFalse(_PickOne):
+    """A statement that is either true or false; True and False keep their written order."""
 
     name = "true-false"
-    widget = "radio"  # the form field the quiz pages show
-    settings: Mapping[str, str] = NO_SETTINGS
+    shuffle_answers = False
 
     def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
         """Exactly the two answers True and False (any case, either order), one marked [x]."""

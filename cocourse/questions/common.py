@@ -7,6 +7,7 @@ Pure: no Flask, no database.
 from __future__ import annotations
 
 import math
+import random
 import string
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -235,3 +236,12 @@ def ratio(part: int, whole: int) -> float:
     if whole <= 0:
         return 0.0
     return min(1.0, max(0.0, part / whole))
+
+
+# Simulated responses (for synthetic data).
+
+
+def tempting(question: Question, rng: random.Random, weights: Mapping[str, float]) -> str:
+    """A wrong answer's id, picked as often as its weight says (the question has one)."""
+    wrong = [answer.id for answer in question.answers if not answer.correct]
+    return rng.choices(wrong, [weights[i] for i in wrong])[0]

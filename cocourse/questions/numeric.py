@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -11,7 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..content.model import Problem
-from .base import Answer, Grade, Question, QuestionDraft
+from .base import Answer, Grade, Question, QuestionDraft, QuestionTypeBase
 from .common import (
     answer_id,
     check_correct_count,
@@ -99,11 +100,11 @@ def _inside(value: float, bounds: Any) -> bool:
     return isinstance(low, int | float) and isinstance(high, int | float) and low <= value <= high
 
 
-class Numeric:
+class Numeric(QuestionTypeBase):
     """A typed number; [x] items are accepted values, [ ] items anticipated wrong values."""
 
     name = "numeric"
-    widget = "number"  # the form field the quiz pages show
+    widget = "number"
     settings: Mapping[str, str] = MappingProxyType(
         {"tolerance": "how far a response may be from a plain accepted number (default 0)"}
     )
@@ -151,3 +152,19 @@ class Numeric:
         if answer is None:
             return Grade(0.0, feedback_for(question), value)
         return Grade(1.0 if answer.correct else 0.0, feedback_for(question, [answer]), value)
+
+    def simulate(
+        self, question: Question, right: bool, rng: random.Random, weights: Mapping[str, float]
+    ) -> Any:
+        """The middle of an accepted range, or of an anticipated wrong one, or a number off
+        every range (when no wrong value is anticipated)."""
+        correct = [answer.id for answer in question.answers if answer.correct]
+        wrong = [answer.id for answer in question.answers if not answer.correct]
+        ranges = question.options.get("ranges", {})
+        if right or wrong:
+            low, high = ranges[rng.choice(correct if right else wrong)]
+            value = (low + high) / 2
+        else:
+            high = max(ranges[i][1] for i in correct)
+            value = high + max(1.0, abs(high) / 2)
+        return f"{value:.4f}".rstrip("0").rstrip(".")

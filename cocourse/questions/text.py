@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import random
 import re
 from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from markupsafe import escape
+
 from ..content.model import Problem
-from .base import Answer, Grade, Question, QuestionDraft
+from .base import Answer, Grade, Question, QuestionDraft, QuestionTypeBase
 from .common import (
     bool_setting,
     check_correct_count,
@@ -32,6 +35,11 @@ MAX_REFLECTION_CHARS = 10_000  # a longer reflection is cut to this length
 DEFAULT_MIN_WORDS = 20
 TOO_LONG = (
     f"<p>Your answer is longer than {MAX_ANSWER_CHARS} characters, so it is not accepted.</p>"
+)
+# What a synthetic learner writes, repeated to the length wanted.
+SAMPLE_REFLECTION = (
+    "Next week I will open our team meeting with a short check-in round, so that everyone "
+    "speaks once before we decide anything, and I will ask the quietest colleague first."
 )
 
 
@@ -112,11 +120,11 @@ def _compile(pattern: str, case_sensitive: bool) -> re.Pattern[str] | None:
         return None
 
 
-class ShortText:
+class ShortText(QuestionTypeBase):
     """A short typed answer, compared with the accepted answers after normalization."""
 
     name = "short-text"
-    widget = "text"  # the form field the quiz pages show
+    widget = "text"
     settings: Mapping[str, str] = MappingProxyType(
         {
             "case_sensitive": "true: upper and lower case must match the answer (default false)",
@@ -166,6 +174,17 @@ class ShortText:
         right = bool(typed) and compiled is not None and compiled.fullmatch(typed) is not None
         return Grade(1.0 if right else 0.0, feedback_for(question), typed)
 
+    def response_html(self, question: Question, response: Any) -> str:
+        """The typed text (even when it looks like an answer id)."""
+        return escape(str(response))
+
+    def simulate(
+        self, question: Question, right: bool, rng: random.Random, weights: Mapping[str, float]
+    ) -> Any:
+        """An accepted answer, or an anticipated wrong one, or a wrong guess."""
+        texts = [answer.text for answer in question.answers if answer.correct == right]
+        return rng.choice(texts) if texts else "I am not sure"
+
 
 def _listed(answers: tuple[Answer, ...], typed: str, case_sensitive: bool) -> Answer | None:
     """The listed answer (accepted or anticipated wrong) that the typed text is, if any."""
@@ -191,11 +210,11 @@ def _words(count: int) -> str:
     return f"{count} word" if count == 1 else f"{count} words"
 
 
-class Reflection:
+class Reflection(QuestionTypeBase):
     """A written reflection: no answer list, not scored, with a minimum length."""
 
     name = "reflection"
-    widget = "textarea"  # the form field the quiz pages show
+    widget = "textarea"
     settings: Mapping[str, str] = MappingProxyType(
         {"min_words": f"the fewest words a learner must write (default {DEFAULT_MIN_WORDS})"}
     )
@@ -231,3 +250,12 @@ class Reflection:
             return None
         minimum = int(question.options.get("min_words", DEFAULT_MIN_WORDS))
         return f"Write at least {_words(minimum)} before you submit."
+
+    def simulate(
+        self, question: Question, right: bool, rng: random.Random, weights: Mapping[str, float]
+    ) -> Any:
+        """Enough words, and up to 24 more."""
+        minimum = int(question.options.get("min_words", DEFAULT_MIN_WORDS))
+        count = minimum + rng.randrange(0, 25)
+        words = SAMPLE_REFLECTION.split()
+        return " ".join(words[i % len(words)] for i in range(count))

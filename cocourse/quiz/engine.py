@@ -13,25 +13,24 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import pluggy
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
-from cocourse.content.model import Lesson, Module
+from cocourse.content.model import Course, Lesson, Module
 from cocourse.content.quiz import QuizSettings
 from cocourse.db import write
-from cocourse.learning import activity
+from cocourse.learning import activity, progress
 from cocourse.models import QuizAttempt, QuizRegrade, User, utcnow
-from cocourse.questions.base import Grade, Question, QuestionType
+from cocourse.plugins import Event, fire_events
+from cocourse.questions import builtin_types
+from cocourse.questions.base import Grade, Question, QuestionType, resolve
 from cocourse.questions.snapshot import from_snapshot, to_snapshot
 from cocourse.reports.item_analysis import AttemptRecord, Response
 
 # Answers may arrive a little after the deadline (a slow network, a click at the last second).
 GRACE = timedelta(seconds=30)
-# Question types whose answers are always shown in a random order: showing them in the
-# written order would give the answer away.
-ALWAYS_SHUFFLED = frozenset({"ordering", "matching"})
-NEVER_SHUFFLED = frozenset({"true-false"})
 
 
 class QuizError(Exception):
@@ -111,16 +110,30 @@ def review_allowed(settings: QuizSettings, taken: list[QuizAttempt]) -> bool:
     return passed or left == 0  # after-last-attempt
 
 
-def draw(lesson: Lesson, settings: QuizSettings, seed: int) -> list[dict[str, Any]]:
-    """The questions of one attempt as snapshots: the pool draw, shuffles and answer order."""
+def draw(
+    lesson: Lesson,
+    settings: QuizSettings,
+    seed: int,
+    types: Mapping[str, QuestionType] | None = None,
+) -> list[dict[str, Any]]:
+    """The questions of one attempt as snapshots: the pool draw, shuffles and answer order.
+
+    `types` order each question's answers (None: the built-in types alone).
+    """
     questions = lesson.questions
-    return [to_snapshot(questions[i], order) for i, order in arrange(questions, settings, seed)]
+    arranged = arrange(questions, settings, seed, types)
+    return [to_snapshot(questions[i], order) for i, order in arranged]
 
 
 def arrange(
-    questions: Sequence[Question], settings: QuizSettings, seed: int
+    questions: Sequence[Question],
+    settings: QuizSettings,
+    seed: int,
+    types: Mapping[str, QuestionType] | None = None,
 ) -> list[tuple[int, list[str]]]:
-    """Which questions an attempt shows, in order, each with the order of its answers."""
+    """Which questions an attempt shows, in order, each with the order of its answers (as
+    its type arranges them; `types` None: the built-in types alone)."""
+    types = builtin_types() if types is None else types
     rng = random.Random(seed)  # noqa: S311 - shuffling questions, not security
     picked = list(range(len(questions)))
     if settings.draw is not None:
@@ -131,11 +144,8 @@ def arrange(
     arranged = []
     for i in picked:
         question = questions[i]
-        order = [answer.id for answer in question.answers]
-        shuffle = settings.shuffle_options or question.type in ALWAYS_SHUFFLED
-        if shuffle and question.type not in NEVER_SHUFFLED:
-            rng.shuffle(order)
-        arranged.append((i, order))
+        qtype = resolve(types, question.type)
+        arranged.append((i, qtype.answer_order(question, settings.shuffle_options, rng)))
     return arranged
 
 
@@ -156,15 +166,24 @@ def pick(questions: Sequence[Question], settings: QuizSettings, rng: random.Rand
 
 
 def start(
-    session: Session, user_id: int, module: Module, lesson: Lesson, now: datetime | None = None
+    session: Session,
+    user_id: int,
+    module: Module,
+    lesson: Lesson,
+    now: datetime | None = None,
+    *,
+    types: Mapping[str, QuestionType] | None = None,
 ) -> QuizAttempt:
-    """The learner's open attempt, or a new one if attempts are left."""
+    """The learner's open attempt, or a new one if attempts are left.
+
+    `types` arrange a new attempt's answers (None: the built-in types alone).
+    """
     settings = _settings(lesson)
     now = now or utcnow()
     for _ in range(2):  # a concurrent start can take our number once: then reuse its attempt
         try:
             with write(session):
-                return _start_locked(session, user_id, module, lesson, settings, now)
+                return _start_locked(session, user_id, module, lesson, settings, now, types)
         except IntegrityError:
             continue
     raise QuizError("Another attempt was being started at the same moment; try again.")
@@ -177,6 +196,7 @@ def _start_locked(
     lesson: Lesson,
     settings: QuizSettings,
     now: datetime,
+    types: Mapping[str, QuestionType] | None,
 ) -> QuizAttempt:
     """Start or resume inside the write transaction (the learner's row is locked)."""
     session.execute(select(User.id).where(User.id == user_id).with_for_update())
@@ -203,7 +223,7 @@ def _start_locked(
         pass_mark=settings.pass_mark,
         content_hash=lesson.content_hash,
         seed=seed,
-        questions=draw(lesson, settings, seed),
+        questions=draw(lesson, settings, seed, types),
         started_at=now,
         deadline=now + timedelta(minutes=settings.time_limit) if settings.time_limit else None,
     )
@@ -219,19 +239,28 @@ def view(attempt: QuizAttempt) -> AttemptView:
 
 def submit(
     session: Session,
-    hook: Any,
+    pm: pluggy.PluginManager,
     attempt_id: int,
     user_id: int,
     responses: Mapping[str, Any],
     types: Mapping[str, QuestionType],
     now: datetime | None = None,
+    *,
+    course: Course | None = None,
 ) -> tuple[QuizAttempt, bool]:
     """Grade and store an attempt once; a repeated submission returns the stored result.
 
-    Returns the attempt and whether this call graded it (the quiz-graded event fires then).
+    A passing attempt completes the quiz's lesson in `course` in the same transaction, so a
+    pass is never stored without its completion (`course` None: grade only). The events
+    (`quiz_graded`, then any completion events) fire after the commit, through
+    `plugins.fire`: a plugin that raises is logged and the learner never sees it.
+
+    Returns the attempt and whether this call graded it.
     """
     now = now or utcnow()
     with write(session):
+        # The learner first, then the attempt: the order `start` and completions lock in.
+        session.execute(select(User.id).where(User.id == user_id).with_for_update())
         attempt = session.get(QuizAttempt, attempt_id, with_for_update=True, populate_existing=True)
         if attempt is None or attempt.user_id != user_id:
             raise LookupError(attempt_id)
@@ -242,14 +271,36 @@ def submit(
         else:
             _grade(attempt, responses, types, now)
         activity.record_attempt(session, attempt)
-    hook.quiz_graded(
-        user_id=user_id,
-        quiz_id=attempt.quiz_id,
-        attempt_id=attempt.id,
-        score=attempt.percent or 0.0,
-        passed=bool(attempt.passed),
-    )
+        events = [_graded_event(attempt)]
+        if attempt.passed and course is not None:
+            events += _complete_quiz_lesson(session, course, attempt)
+    fire_events(pm, events)
     return attempt, True
+
+
+def _complete_quiz_lesson(session: Session, course: Course, attempt: QuizAttempt) -> list[Event]:
+    """Complete the lesson holding a passed attempt's quiz, in the caller's transaction
+    (nothing if the course no longer has the quiz); the completion events to fire."""
+    found = course.quiz(attempt.quiz_id)
+    if found is None:
+        return []
+    module, lesson = found
+    track = course.track(module.track)
+    return progress.record_completion(session, attempt.user_id, module, lesson, track=track)
+
+
+def _graded_event(attempt: QuizAttempt) -> Event:
+    """The `quiz_graded` event of a freshly graded attempt."""
+    return Event(
+        "quiz_graded",
+        {
+            "user_id": attempt.user_id,
+            "quiz_id": attempt.quiz_id,
+            "attempt_id": attempt.id,
+            "score": attempt.percent or 0.0,
+            "passed": bool(attempt.passed),
+        },
+    )
 
 
 def _grade(

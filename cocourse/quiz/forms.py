@@ -1,7 +1,8 @@
-"""WTForms forms built from an attempt's questions: one field per question, by widget.
+"""WTForms forms built from an attempt's questions: one field per question.
 
-A question type names its widget (`widget` attribute, default "text"); the form offers
-nothing but the answers' visible text and opaque ids, so it holds no answer key.
+A question's type gives its field (`field()`), or names one of the standard fields built
+here (`widget`, default "text"). The standard fields offer nothing but the answers' visible
+text and opaque ids, so they hold no answer key.
 """
 
 from __future__ import annotations
@@ -25,16 +26,15 @@ from wtforms import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from cocourse.questions.base import Answer, Question, QuestionType
+from cocourse.questions.base import Answer, Question, QuestionType, resolve
 
 MAX_TEXT = 5000
 WIDGETS = ("radio", "checkbox", "text", "number", "textarea", "order", "match")
 
 
-def widget_of(question: Question, types: Mapping[str, QuestionType]) -> str:
-    """The widget a question's type asks for."""
-    widget = getattr(types.get(question.type), "widget", "text")
-    return widget if widget in WIDGETS else "text"
+def widget_of(qtype: QuestionType) -> str:
+    """The standard widget a type asks for (text when it names none of them)."""
+    return qtype.widget if qtype.widget in WIDGETS else "text"
 
 
 def _in_order(question: Question, order: Sequence[str]) -> list[Answer]:
@@ -51,8 +51,8 @@ def _choices(answers: Sequence[Answer], *, right_side: bool = False) -> list[Sel
     ]
 
 
-def _field(question: Question, order: Sequence[str], widget: str) -> Any:
-    """The unbound field for one question."""
+def standard_field(question: Question, order: Sequence[str], widget: str) -> Any:
+    """The unbound standard field of a widget for one question."""
     label = f"Question {question.id}"
     shown = _in_order(question, order)
     if widget == "radio":
@@ -90,16 +90,22 @@ def _field(question: Question, order: Sequence[str], widget: str) -> Any:
     return StringField(label, render_kw={"maxlength": 500, "autocomplete": "off", **extra})
 
 
+def _field(question: Question, order: Sequence[str], qtype: QuestionType) -> Any:
+    """The type's own field for the question, or else the standard one it names."""
+    own = qtype.field(question, order)
+    return own if own is not None else standard_field(question, order, widget_of(qtype))
+
+
 def attempt_form(
     questions: Sequence[tuple[Question, list[str]]], types: Mapping[str, QuestionType]
 ) -> FlaskForm:
     """A form with one field per question (named q0, q1, ...), bound to the request."""
     fields = {
-        f"q{index}": _field(question, order, widget_of(question, types))
+        f"q{index}": _field(question, order, resolve(types, question.type))
         for index, (question, order) in enumerate(questions)
     }
     form_class = type("AttemptForm", (FlaskForm,), fields)
-    return form_class()  # type: ignore[no-any-return]
+    return form_class()
 
 
 def responses(form: FlaskForm, questions: Sequence[tuple[Question, list[str]]]) -> dict[str, Any]:

@@ -5,26 +5,39 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_required
+from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from cocourse.content.model import Lesson, Module
 from cocourse.db import get_session
 from cocourse.learning import progress
 from cocourse.models import QuizAttempt, utcnow
+from cocourse.questions.base import Question, resolve
+from cocourse.quiz import display
 from cocourse.quiz import engine as quizzes
-from cocourse.quiz.display import answer_text, correct_text
 from cocourse.quiz.forms import attempt_form, responses, widget_of
 from cocourse.web.course import course, lesson_href
 from cocourse.web.forms import ActionForm
+from cocourse.web.roles import login_required
 
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
-bp.add_app_template_global(answer_text)
-bp.add_app_template_global(correct_text)
 
 
 def _types() -> Any:
     return current_app.extensions["cocourse.question_types"]
+
+
+@bp.app_template_global()
+def answer_text(question: Question, response: Any) -> Markup:
+    """A stored response in words, as the question's type reads it."""
+    return display.answer_text(question, response, _types())
+
+
+@bp.app_template_global()
+def correct_text(question: Question) -> Markup:
+    """The question's correct answer in words, as its type reads it."""
+    return display.correct_text(question, _types())
 
 
 def _quiz_or_404(quiz_id: str) -> tuple[Module, Lesson]:
@@ -60,7 +73,7 @@ def start(quiz_id: str) -> Response:
         abort(400)
     _check_open(module)
     try:
-        attempt = quizzes.start(get_session(), current_user.id, module, lesson)
+        attempt = quizzes.start(get_session(), current_user.id, module, lesson, types=_types())
     except quizzes.QuizError as exc:
         flash(str(exc), "error")
         return redirect(lesson_href(module.slug, lesson.slug))
@@ -81,14 +94,18 @@ def attempt_page(attempt_id: int) -> str | Response:
 def _attempt_page(
     attempt: QuizAttempt, view: quizzes.AttemptView, form: Any, missing: dict[str, str]
 ) -> str:
-    """The form of an open attempt, with messages for answers that need more."""
-    types = _types()
+    """The form of an open attempt, with messages for answers that need more.
+
+    Each question shows its type's own template, or else the markup of its standard widget.
+    """
+    shown = [resolve(_types(), question.type) for question, _order in view.questions]
     return render_template(
         "quiz/attempt.html",
         attempt=attempt,
         view=view,
         form=form,
-        widget_names=[widget_of(q, types) for q, _ in view.questions],
+        widget_names=[widget_of(qtype) for qtype in shown],
+        widget_templates=[qtype.template for qtype in shown],
         missing=missing,
         **_context(attempt),
     )
@@ -108,21 +125,8 @@ def submit(attempt_id: int) -> Response | tuple[str, int]:
     missing = _incomplete(view, answers, types) if attempt.submitted_at is None else {}
     if missing:
         return _attempt_page(attempt, view, form, missing), 422
-    hook = current_app.extensions["cocourse.plugins"].hook
-    attempt, graded = quizzes.submit(
-        get_session(), hook, attempt.id, current_user.id, answers, types
-    )
-    context = _context(attempt)
-    if graded and attempt.passed and context["lesson"] is not None:
-        module = context["module"]
-        progress.complete_lesson(
-            get_session(),
-            hook,
-            current_user.id,
-            module,
-            context["lesson"],
-            track=course().track(module.track),
-        )
+    pm = current_app.extensions["cocourse.plugins"]
+    quizzes.submit(get_session(), pm, attempt.id, current_user.id, answers, types, course=course())
     return redirect(url_for("quiz.result", attempt_id=attempt.id))
 
 
@@ -152,11 +156,10 @@ def result(attempt_id: int) -> str | Response:
 
 
 def _incomplete(view: quizzes.AttemptView, answers: dict[str, Any], types: Any) -> dict[str, str]:
-    """Messages for answers a type will not accept yet (a reflection that is too short)."""
+    """Messages for answers their type will not accept yet (such as a text that is too short)."""
     found = {}
     for question, _order in view.questions:
-        check = getattr(types.get(question.type), "incomplete", None)
-        message = check(question, answers.get(question.id)) if check else None
+        message = resolve(types, question.type).incomplete(question, answers.get(question.id))
         if message:
             found[question.id] = message
     return found

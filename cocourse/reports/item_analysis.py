@@ -2,18 +2,21 @@
 
 Pure: it takes plain records of graded attempts and returns numbers; no Flask, no database.
 Items are keyed by question id and content version (the question's source hash), so an
-edited question starts a new row instead of mixing two versions.
+edited question starts a new row instead of mixing two versions. Each question's type says
+what its option frequencies count (`QuestionType.tally`).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from cocourse.questions import builtin_types
+from cocourse.questions.base import QuestionType, resolve
+
 GROUP_SHARE = 0.27  # Kelley's upper and lower groups
-CHOICE_TYPES = frozenset({"single-choice", "multiple-choice", "true-false"})
 
 ItemKey = tuple[str, str]  # (question id, source hash)
 
@@ -45,7 +48,7 @@ class ItemStats:
     attempts: int
     facility: float  # mean score, 0 (nobody right) to 1 (everybody right)
     discrimination: float | None  # upper-group minus lower-group facility, -1 to 1
-    options: Mapping[str, int] = field(default_factory=dict)  # answer id -> times chosen
+    options: Mapping[str, int] = field(default_factory=dict)  # what was tallied -> times
     flags: tuple[str, ...] = ()
 
 
@@ -87,10 +90,10 @@ class _Moments:
         k = len(self.keys)
         if k < 2 or self.n < 2:
             return None
-        total_variance = _variance(*self.total, self.n)
+        total_variance = _variance(self.total[0], self.total[1], self.n)
         if total_variance <= 0:
             return None
-        item_variance = sum(_variance(*sums, self.n) for sums in self.item.values())
+        item_variance = sum(_variance(sums[0], sums[1], self.n) for sums in self.item.values())
         return k / (k - 1) * (1 - item_variance / total_variance)
 
 
@@ -99,8 +102,15 @@ def _variance(total: float, squares: float, n: int) -> float:
     return max(0.0, squares / n - mean * mean)
 
 
-def analyse(records: Iterable[AttemptRecord]) -> QuizStats:
-    """All figures for a quiz from its graded attempts, in one pass over them."""
+def analyse(
+    records: Iterable[AttemptRecord], question_types: Mapping[str, QuestionType] | None = None
+) -> QuizStats:
+    """All figures for a quiz from its graded attempts, in one pass over them.
+
+    `question_types` tally the option frequencies (None: the built-in types alone).
+    """
+    registry = builtin_types() if question_types is None else question_types
+    tallies: dict[str, Callable[[Any], Sequence[str] | None]] = {}
     # Per item: attempts and summed score by attempt total. Totals repeat (a quiz has few
     # possible scores), so memory follows the distinct totals, not the number of attempts.
     by_total: dict[ItemKey, dict[float, list[float]]] = {}
@@ -117,12 +127,11 @@ def analyse(records: Iterable[AttemptRecord]) -> QuizStats:
             group[0] += 1
             group[1] += response.score
             types[key] = response.type
-            if response.type in CHOICE_TYPES:
-                counter = chosen.setdefault(key, Counter())
-                answers = (
-                    response.answer if isinstance(response.answer, list) else [response.answer]
-                )
-                counter.update(a for a in answers if isinstance(a, str))
+            if response.type not in tallies:
+                tallies[response.type] = resolve(registry, response.type).tally
+            counted = tallies[response.type](response.answer)
+            if counted is not None:
+                chosen.setdefault(key, Counter()).update(counted)
     items = tuple(
         _item(key, types[key], by_total[key], chosen.get(key, Counter()))
         for key in sorted(by_total)

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
@@ -99,7 +99,8 @@ def _quiz_or_404(quiz_id: str) -> Any:
 
 
 def _stats(quiz_id: str, scope: Scope) -> QuizStats:
-    return analyse(quizzes.item_records(get_session(), quiz_id, scope.learners))
+    records = quizzes.item_records(get_session(), quiz_id, scope.learners)
+    return analyse(records, current_app.extensions["cocourse.question_types"])
 
 
 def _csv_name(name: str, scope: Scope) -> str:

@@ -48,7 +48,7 @@ def _unexpected(exc: Exception) -> tuple[str, int]:
     if isinstance(exc, HTTPException):
         return _http_error(exc)
     log.exception("unhandled error", exc_info=exc)
-    return _page(500, InternalServerError.name, MESSAGES[500])
+    return _page(500, InternalServerError().name, MESSAGES[500])
 
 
 def init_app(app: Flask) -> None:

@@ -50,12 +50,12 @@ def review(portfolio_id: int) -> str | Response | tuple[str, int]:
     session = get_session()
     form = review_form(program.rubric)
     if form.validate_on_submit():
-        hook = current_app.extensions["cocourse.plugins"].hook
+        pm = current_app.extensions["cocourse.plugins"]
         viewer = current_user._get_current_object()
         try:
             _review, issued = portfolios.decide(
                 session,
-                hook,
+                pm,
                 course(),
                 program,
                 portfolio.id,
