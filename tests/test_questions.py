@@ -83,7 +83,8 @@ def test_the_eight_builtin_types_come_in_through_the_hook():
     }
     assert set(TYPES) == names and len(BUILTIN_TYPES) == 8
     from_hook = question_types(make_plugin_manager())
-    assert set(from_hook) == names
+    # Installed plugins (the examples under make test) may add types of their own.
+    assert names <= set(from_hook)
     assert all(from_hook[name] is TYPES[name] for name in names)
     for qtype in BUILTIN_TYPES:
         assert all(isinstance(v, str) and v for v in qtype.settings.values())
