@@ -18,7 +18,7 @@ from cocourse.plugins import (
     make_plugin_manager,
     question_types,
 )
-from cocourse.web import extend
+from cocourse.web import extend, ids
 
 __all__ = ["PLUGIN_API_VERSION", "create_app"]
 
@@ -34,6 +34,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         static_folder="web/static",
     )
     config.load_config(app, test_config)
+    ids.init_app(app)  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     csrf.init_app(app)

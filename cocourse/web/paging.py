@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import request
+from cocourse.web.ids import query_int
 
 
 def requested_page() -> int:
-    """The `?page=` number: 1 when it is missing, not a number, or below 1."""
-    return max(request.args.get("page", 1, type=int) or 1, 1)
+    """The `?page=` number: 1 when it is missing, not a number, or below 1; 400 when it is
+    too large for the database."""
+    return max(query_int("page", 1), 1)
 
 
 def page_count(total: int, per_page: int) -> int:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TypeGuard
 from urllib.parse import urlsplit
 
-from flask import Flask, Response
+from flask import Flask, Response, current_app, request
+from flask_login import current_user
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 
 
@@ -30,7 +31,22 @@ def _headers(response: Response) -> Response:
     response.headers["X-Frame-Options"] = "DENY"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
+    hsts = current_app.config["HSTS_MAX_AGE"]
+    if current_app.config["PRODUCTION"] and hsts:
+        response.headers["Strict-Transport-Security"] = f"max-age={int(hsts)}"
+    if _signed_in():
+        # Pages for a signed-in person are theirs alone: no browser or proxy keeps them.
+        # Shared assets that a view marked cacheable (course files, code CSS) keep max-age.
+        if "max-age" not in (response.headers.get("Cache-Control") or ""):
+            response.headers["Cache-Control"] = "no-store"
+        response.vary.add("Cookie")
     return response
+
+
+def _signed_in() -> bool:
+    """Whether this request came from a signed-in person (the site's own static files are
+    the same for everyone: no need to look the person up for them)."""
+    return request.endpoint != "static" and bool(current_user.is_authenticated)
 
 
 def init_app(app: Flask) -> None:
