@@ -53,6 +53,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         question_types=app.extensions["cocourse.question_types"],
         watch=app.config["CONTENT_WATCH"],
         interval=app.config["CONTENT_WATCH_INTERVAL"],
+        # Learners never wait for a reload; tests see a reload on the next request.
+        background=not app.testing,
     )
     app.extensions["cocourse.course"] = state
     app.before_request(state.check)

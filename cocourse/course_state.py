@@ -1,4 +1,11 @@
-"""The course being served: loaded at startup, reloaded on request, never half-replaced."""
+"""The course being served: loaded at startup, reloaded when asked, never half-replaced.
+
+A reload reads and renders the whole course, which takes seconds on a large one. With
+`background=True`, `check` (run before every request) only starts a reload in a thread
+and returns at once; requests keep the current course until the new one has loaded
+without errors and is swapped in (one assignment, so a request sees one or the other).
+`reload()` stays synchronous for the CLI and the tests.
+"""
 
 from __future__ import annotations
 
@@ -39,11 +46,15 @@ class CourseState:
         question_types: Mapping[str, QuestionType] | None = None,
         watch: bool = False,
         interval: float = 1.0,
+        background: bool = False,
     ) -> None:
         self.root, self.md, self.stamp = root, md, stamp
         self.question_types = question_types
         self.on_loaded, self.watch, self.interval = on_loaded, watch, interval
-        self._lock = threading.Lock()
+        self.background = background
+        self._lock = threading.Lock()  # one load at a time
+        self._guard = threading.Lock()  # protects _thread
+        self._thread: threading.Thread | None = None
         self._next_check = 0.0
         self._seen = self._fingerprint()
         result = load_course(root, md, question_types)
@@ -63,10 +74,37 @@ class CourseState:
                 for problem in result.errors:
                     log.error("reload refused, still serving the last good course: %s", problem)
                 return result.errors
-            self.course = result.course
+            course = self.course = result.course
             log.info("course reloaded from %s", self.root)
-        self.on_loaded(self.course)
+        self.on_loaded(course)
         return ()
+
+    def start_reload(self) -> threading.Thread | None:
+        """Start a reload in a background thread; None if one is running already."""
+        with self._guard:
+            if self._thread is not None and self._thread.is_alive():
+                return None
+            thread = threading.Thread(target=self._reload_logged, name="cocourse-reload")
+            thread.daemon = True
+            self._thread = thread
+            thread.start()
+            return thread
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a background reload to finish; False if it is still running."""
+        with self._guard:
+            thread = self._thread
+        if thread is None:
+            return True
+        thread.join(timeout)
+        return not thread.is_alive()
+
+    def _reload_logged(self) -> None:
+        """A background reload: errors are logged, never raised into a request."""
+        try:
+            self.reload()
+        except Exception:
+            log.exception("reload failed, still serving the last good course")
 
     def check(self) -> None:
         """Reload if `cocourse reload` touched the stamp or (when watching) a file changed."""
@@ -75,7 +113,10 @@ class CourseState:
             return
         self._next_check = now + self.interval
         if self._fingerprint() != self._seen:
-            self.reload()
+            if self.background:
+                self.start_reload()
+            else:
+                self.reload()
 
     def _fingerprint(self) -> tuple[float, ...]:
         """What tells a change: the stamp's time and, when watching, the content files' times."""
@@ -89,6 +130,9 @@ class CourseState:
         for folder, _dirs, files in os.walk(self.root):
             for name in files:
                 count += 1
-                newest = max(newest, os.stat(os.path.join(folder, name)).st_mtime)
-            newest = max(newest, os.stat(folder).st_mtime)
+                try:  # lstat: a dangling link must not break every request
+                    newest = max(newest, os.lstat(os.path.join(folder, name)).st_mtime)
+                except OSError:
+                    continue
+            newest = max(newest, os.lstat(folder).st_mtime)
         return (stamp, newest, float(count))

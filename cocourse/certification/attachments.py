@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from cocourse.web.files import safe_file
+
 # Extension -> (media type, how the file's first bytes must look; None: UTF-8 text).
 TYPES: dict[str, tuple[str, bytes | None]] = {
     "pdf": ("application/pdf", b"%PDF-"),
@@ -97,6 +99,17 @@ def path(folder: Path, key: str) -> Path:
     if not key or any(c not in "0123456789abcdef" for c in key):
         raise AttachmentError("Unknown attachment.")
     return folder / key
+
+
+def stored_file(folder: Path, key: str) -> Path:
+    """The real path of a stored file, checked to be a plain file inside `folder`.
+
+    A link, a hard link, a FIFO or anything outside the folder is refused as unknown.
+    """
+    found = safe_file(folder, path(folder, key).name)
+    if found is None:
+        raise AttachmentError("Unknown attachment.")
+    return found
 
 
 def remove(folder: Path, key: str | None) -> None:

@@ -5,6 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
+import sys
+import time
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +37,11 @@ from .quiz import parse_quiz_settings
 TRACKS_FILE = "tracks.yml"
 MODULE_FILE = "module.md"
 MAX_FILE_BYTES = 1_000_000
+# A file whose rendering takes longer than this is reported (C106): it would make every
+# reload slow, and it is almost always a pathological document or a slow plugin.
+MAX_RENDER_SECONDS = 2.0
+# Packages whose stack frames are the renderer itself, not a plugin's code.
+_RENDERER_PACKAGES = ("markdown_it", "mdit_py_plugins", "cocourse.content", "pygments")
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ORDER_PREFIX = re.compile(r"^(\d+)[-_]")
 RESERVED_LESSON_SLUGS = frozenset({"files"})  # /modules/<slug>/files/... serves module files
@@ -119,6 +128,7 @@ def load_course(
     problems: list[Problem] = []
     if not base.is_dir():
         return LoadResult(None, (Problem(str(base), 1, "C100", "content folder not found"),))
+    _check_files(base, problems)
     tracks = _read_tracks(base, problems)
     drafts = _read_modules(base, problems)
     lint.check_graph(tracks, drafts, problems)
@@ -149,9 +159,65 @@ def load_course(
     return LoadResult(course, tuple(problems))
 
 
+def _check_files(base: Path, problems: list[Problem]) -> None:
+    """Report links, hard links and special files anywhere under the content folder (C104).
+
+    Such a file could make the course show or serve something from outside the folder
+    (a link to the server's secret key), so the course is refused until they are gone.
+    Nothing is followed: a linked folder is reported, not entered.
+    """
+    for folder, dirs, files in os.walk(base, followlinks=False):
+        dirs[:] = sorted(d for d in dirs if d != ".git")
+        for name in [*dirs, *sorted(files)]:
+            entry = Path(folder) / name
+            try:
+                info = entry.lstat()
+            except OSError:
+                continue
+            what = _unsafe_kind(info)
+            if what is not None:
+                message = f"{what} is not allowed in the content folder: {_fix(what)}"
+                problems.append(Problem(str(entry), 1, "C104", message))
+
+
+def _unsafe_kind(info: os.stat_result) -> str | None:
+    """What is wrong with a file (a symbolic link, hard link, FIFO, ...), if anything."""
+    mode = info.st_mode
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISREG(mode):
+        return "a hard-linked file" if info.st_nlink > 1 else None
+    if stat.S_ISFIFO(mode):
+        return "a FIFO (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a device file"
+
+
+def _fix(what: str) -> str:
+    if what == "a symbolic link":
+        return "copy the file it points to into the folder instead"
+    if what == "a hard-linked file":
+        return "replace it with a copy of the file (cp, not ln)"
+    return "remove it"
+
+
+def _plain_file(file: Path) -> bool:
+    """A regular file that is not a symbolic link (links are never followed)."""
+    try:
+        return stat.S_ISREG(file.lstat().st_mode)
+    except OSError:
+        return False
+
+
 def _read_text(file: Path, shown: str, problems: list[Problem]) -> str | None:
     """Read a UTF-8 file, reporting size and encoding problems with the offending line."""
-    data = file.read_bytes()
+    if not _plain_file(file):  # a link or special file: C104 is reported for it
+        return None
+    with open(file, "rb", opener=_open_no_follow) as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         problems.append(Problem(shown, 1, "C103", f"file is larger than {MAX_FILE_BYTES} bytes"))
         return None
@@ -167,7 +233,7 @@ def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
     """Read tracks.yml: the tracks, in order, with titles, summaries and prerequisites."""
     file = base / TRACKS_FILE
     shown = str(file)
-    if not file.is_file():
+    if not file.is_file() and not file.is_symlink():
         problems.append(Problem(shown, 1, "C150", "tracks.yml is missing: declare the tracks"))
         return []
     text = _read_text(file, shown, problems)
@@ -221,7 +287,7 @@ def _read_programs(
 ) -> tuple[Program, ...]:
     """Read programs.yml, if there is one: the certification programmes and their rules."""
     file = base / PROGRAMS_FILE
-    if not file.is_file():
+    if not _plain_file(file):
         return ()
     shown = str(file)
     text = _read_text(file, shown, problems)
@@ -229,7 +295,11 @@ def _read_programs(
         return ()
     _check_schemes(text, shown, problems)
     facts = CourseFacts.of(tracks, modules)
-    programs, found = parse_programs(text, shown, md, facts, links.resolver_at(file))
+    try:
+        programs, found = parse_programs(text, shown, md, facts, links.resolver_at(file))
+    except Exception as exc:  # a Markdown plugin failed on a description
+        problems.append(_plugin_failed(shown, exc))
+        return ()
     problems.extend(found)
     return programs
 
@@ -265,7 +335,7 @@ def _check_schemes(text: str, shown: str, problems: list[Problem]) -> None:
 def _read_modules(base: Path, problems: list[Problem]) -> dict[str, _ModuleDraft]:
     """Read every module folder: module.md and its lesson files, in file-name order."""
     drafts: dict[str, _ModuleDraft] = {}
-    for folder in sorted(p for p in base.iterdir() if p.is_dir()):
+    for folder in sorted(p for p in base.iterdir() if p.is_dir() and not p.is_symlink()):
         if folder.name.startswith((".", "_")):
             continue
         slug = folder.name
@@ -273,7 +343,9 @@ def _read_modules(base: Path, problems: list[Problem]) -> dict[str, _ModuleDraft
             message = f"module folder {slug!r} is not a valid slug (lowercase, digits, dashes)"
             problems.append(Problem(str(folder), 1, "C111", message))
             continue
-        if not (folder / MODULE_FILE).is_file():
+        if not _plain_file(folder / MODULE_FILE):
+            if (folder / MODULE_FILE).is_symlink():
+                continue  # C104
             problems.append(Problem(str(folder / MODULE_FILE), 1, "C101", "module.md is missing"))
             continue
         header = _read_source(folder / MODULE_FILE, slug, problems, header=True)
@@ -281,8 +353,8 @@ def _read_modules(base: Path, problems: list[Problem]) -> dict[str, _ModuleDraft
             continue
         draft = _ModuleDraft(slug, folder, header)
         for file in sorted(folder.glob("*.md")):
-            if file.name == MODULE_FILE:
-                continue
+            if file.name == MODULE_FILE or not _plain_file(file):
+                continue  # a link or special file: C104
             lesson_slug = ORDER_PREFIX.sub("", file.stem)
             if not SLUG.match(lesson_slug) or lesson_slug in RESERVED_LESSON_SLUGS:
                 message = f"lesson file name gives the invalid or reserved slug {lesson_slug!r}"
@@ -299,6 +371,11 @@ def _read_modules(base: Path, problems: list[Problem]) -> dict[str, _ModuleDraft
             problems.append(Problem(header.shown, 1, "C141", "module has no lessons"))
         drafts[slug] = draft
     return drafts
+
+
+def _open_no_follow(path: str, flags: int) -> int:
+    """Open without following a link that replaced the file since it was checked."""
+    return os.open(path, flags | getattr(os, "O_NOFOLLOW", 0))
 
 
 class _LinkIndex:
@@ -345,17 +422,60 @@ class _LinkIndex:
 def _render_source(
     md: MarkdownIt, source: _Source, links: _LinkIndex, problems: list[Problem], **options: Any
 ) -> Rendered:
-    """Render one file's body, collecting its problems."""
-    out = render(
-        md,
-        source.fm.body,
-        path=source.shown,
-        first_line=source.fm.body_line,
-        resolve=links.resolver(source),
-        **options,
-    )
+    """Render one file's body, collecting its problems.
+
+    A plugin that raises is reported (C105) instead of breaking the load, and a file that
+    takes longer than MAX_RENDER_SECONDS to render is reported (C106).
+    """
+    started = time.perf_counter()
+    try:
+        out = render(
+            md,
+            source.fm.body,
+            path=source.shown,
+            first_line=source.fm.body_line,
+            resolve=links.resolver(source),
+            **options,
+        )
+    except Exception as exc:
+        problems.append(_plugin_failed(source.shown, exc))
+        return Rendered("", None, (), 0)
+    took = time.perf_counter() - started
+    if took > MAX_RENDER_SECONDS:
+        message = (
+            f"rendering took {took:.1f} s (the budget is {MAX_RENDER_SECONDS:g} s per file): "
+            "split the file, or check the Markdown plugins"
+        )
+        problems.append(Problem(source.shown, 1, "C106", message))
     problems.extend(out.problems)
     return out
+
+
+def _plugin_failed(shown: str, exc: Exception) -> Problem:
+    """A C105 problem naming the file and the code (plugin) that raised while rendering it."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    culprit = next((f for f in frames if not _renderer_frame(f.filename)), None)
+    if culprit is None:
+        where = "the Markdown renderer"
+    else:
+        module = _module_of(culprit.filename)
+        where = f"Markdown plugin {module}.{culprit.name} ({culprit.filename}:{culprit.lineno})"
+    message = f"rendering failed in {where}: {type(exc).__name__}: {exc}"
+    return Problem(shown, 1, "C105", message)
+
+
+def _module_of(filename: str) -> str:
+    """The dotted name of the module loaded from `filename` (or the file's stem)."""
+    for name, module in list(sys.modules.items()):
+        if getattr(module, "__file__", None) == filename:
+            return name
+    return Path(filename).stem
+
+
+def _renderer_frame(filename: str) -> bool:
+    """Whether a stack frame belongs to the renderer (loader, markdown-it, ...)."""
+    module = _module_of(filename)
+    return module.startswith(_RENDERER_PACKAGES)
 
 
 def _render_lesson(
@@ -378,10 +498,12 @@ def _render_lesson(
         message = "questions need a quiz: add 'quiz:' settings (at least an id) to the front matter"
         problems.append(Problem(source.shown, 1, "C164", message))
     title = source.fm.data.get("title") or out.title
-    if not title:
+    # When rendering failed (C105), "no title" or "empty" would only repeat that.
+    failed = any(p.code == "C105" and p.path == source.shown for p in problems)
+    if not title and not failed:
         message = "lesson has no title: add 'title:' front matter or start with '# Title'"
         problems.append(Problem(source.shown, 1, "C142", message))
-    if not out.html.strip():
+    if not out.html.strip() and not failed:
         problems.append(Problem(source.shown, 1, "C140", "lesson is empty"))
     return Lesson(
         slug=source.slug,

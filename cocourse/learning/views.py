@@ -19,7 +19,7 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_from_directory,
+    send_file,
     stream_with_context,
     url_for,
 )
@@ -35,6 +35,7 @@ from cocourse.learning import activity, progress
 from cocourse.models import ActivityEvent, Role
 from cocourse.quiz import engine as quizzes
 from cocourse.web.course import course
+from cocourse.web.files import safe_file
 from cocourse.web.forms import ActionForm
 from cocourse.web.paging import requested_page
 from cocourse.web.roles import login_required, role_required
@@ -182,8 +183,10 @@ def module_file(slug: str, filename: str) -> Response:
     _module_or_404(slug)
     if Path(filename).suffix.lower() not in ASSET_TYPES or "/." in f"/{filename}":
         abort(404)
-    folder = Path(course().root) / slug
-    response = send_from_directory(folder, filename, max_age=3600)
+    found = safe_file(Path(course().root) / slug, filename)
+    if found is None:  # missing, a link, a hard link, not a plain file, outside the folder
+        abort(404)
+    response = send_file(found, max_age=3600)
     # An SVG opened on its own must not run scripts.
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; sandbox"

@@ -382,10 +382,8 @@ def attachment(session_id: int) -> Response:
     ):
         abort(404)
     try:
-        stored = attachments.path(upload_folder(), row.attachment_key)
+        stored = attachments.stored_file(upload_folder(), row.attachment_key)
     except attachments.AttachmentError:
-        abort(404)
-    if not stored.is_file():
         abort(404)
     response = send_file(
         stored,
