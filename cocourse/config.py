@@ -33,6 +33,11 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = False
     WTF_CSRF_TIME_LIMIT = 6 * 3600
+    SESSION_HOURS = 12  # a login (browser session) ends this long after it started
+    REMEMBER_DAYS = 30  # "keep me logged in" ends this long after the password was typed
+    LOGIN_BACKOFF_AFTER = 5  # failed logins for one account before new addresses must wait
+    LOGIN_BACKOFF_SECONDS = 2.0  # the first wait; it doubles with every further failure
+    LOGIN_BACKOFF_MAX_SECONDS = 900.0  # the longest wait; there is never a permanent lock
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True

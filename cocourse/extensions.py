@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request
+from flask import current_app, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -39,16 +39,26 @@ def _not_limited() -> bool:
     return not getattr(view, "rate_limited", False)
 
 
-def submitted_email() -> str:
-    """Rate-limit key for login attempts against one account, from any address."""
-    return "email:" + (request.form.get("email") or "").strip().lower()
-
-
-# Flask-Login is untyped; the loader keeps its signature.
+# Flask-Login is untyped; the loaders keep its signatures.
 @login_manager.user_loader  # type: ignore[untyped-decorator]
 def load_user(user_id: str) -> object | None:
-    """The logged-in person, looked up by the id in the session cookie."""
-    from cocourse.accounts.services import get_user
+    """The logged-in person: the id in the session cookie, accepted only while the login
+    session named by the cookie's token is live (one primary-key query)."""
+    from cocourse.accounts import sessions
     from cocourse.db import get_session
 
-    return get_user(get_session(), user_id)
+    token = session.get(sessions.SESSION_KEY)
+    if not isinstance(token, str) or not token:
+        return None
+    return sessions.load_user(get_session(), token, user_id)
+
+
+@login_manager.request_loader  # type: ignore[untyped-decorator]
+def load_remembered_user(_request: object) -> object | None:
+    """No live login session: log in with the remember-me cookie, if there is a good one."""
+    from cocourse.accounts.login import REMEMBER_COOKIE, log_in_remembered
+
+    token = request.cookies.get(REMEMBER_COOKIE)
+    if not token:
+        return None
+    return log_in_remembered(token, request.remote_addr or "", request.user_agent.string)

@@ -7,8 +7,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from cocourse.accounts.passwords import password_problem
+from cocourse.accounts.sessions import revoke_all_within
 from cocourse.db import write
-from cocourse.models import Role, User
+from cocourse.models import Role, User, utcnow
 
 MIN_PASSWORD = 10
 MAX_PASSWORD = 256
@@ -38,10 +40,20 @@ def get_user(session: Session, user_id: str | int) -> User | None:
         return None
 
 
+def check_new_password(password: str, email: str, name: str) -> None:
+    """Raise AccountError (saying why) for a common password or one containing the person's
+    email name or a part of their name; length is the forms' business."""
+    problem = password_problem(password, email, name)
+    if problem is not None:
+        raise AccountError(problem)
+
+
 def create_user(
     session: Session, email: str, name: str, password: str, role: Role = Role.LEARNER
 ) -> User:
-    """Create an account; raises AccountError if the email is taken."""
+    """Create an account; raises AccountError if the email is taken or the password is
+    common or personal (`check_new_password`)."""
+    check_new_password(password, email, name)
     user = User(
         email=normalize_email(email),
         name=name.strip(),
@@ -68,16 +80,22 @@ def authenticate(session: Session, email: str, password: str) -> User | None:
 
 
 def change_password(session: Session, user: User, current: str, new: str) -> None:
-    """Replace the password after checking the current one."""
+    """Replace the password after checking the current one, and end every login session
+    and remember-me token of the person (the caller may start a new one for this browser).
+
+    Raises AccountError for a wrong current password, and for a common or personal new one."""
     if not check_password_hash(user.password_hash, current):
         raise AccountError("Your current password is not correct.")
+    check_new_password(new, user.email, user.name)
     with write(session):
         user.password_hash = hash_password(new)
         session.add(user)
+        revoke_all_within(session, user.id, utcnow())
 
 
 def set_role(session: Session, user_id: int, role: Role) -> User:
-    """Give a person a role; the last admin cannot be demoted."""
+    """Give a person a role; the last admin cannot be demoted. A change of role ends all of
+    the person's login sessions: they log in again with the new privileges."""
     with write(session):
         user = session.get(User, user_id, with_for_update=True)
         if user is None:
@@ -89,6 +107,8 @@ def set_role(session: Session, user_id: int, role: Role) -> User:
             ).all()
             if len(admins) == 1:
                 raise AccountError("This is the only admin; make someone else admin first.")
+        if user.role != role.value:
+            revoke_all_within(session, user.id, utcnow())
         user.role = role.value
     return user
 

@@ -20,6 +20,7 @@ from cocourse.quiz.forms import attempt_form, responses, widget_of
 from cocourse.web.course import course, lesson_href
 from cocourse.web.forms import ActionForm
 from cocourse.web.roles import login_required
+from cocourse.web.security_log import denied
 
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
 
@@ -50,7 +51,10 @@ def _quiz_or_404(quiz_id: str) -> tuple[Module, Lesson]:
 def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
     """The learner's own attempt; anyone else's is a 404, as if it did not exist."""
     attempt = get_session().get(QuizAttempt, attempt_id)
-    if attempt is None or attempt.user_id != current_user.id:
+    if attempt is None:
+        abort(404)
+    if attempt.user_id != current_user.id:
+        denied("quiz attempt of another person", attempt_id=attempt_id, owner_id=attempt.user_id)
         abort(404)
     return attempt
 

@@ -17,6 +17,7 @@ from cocourse.extensions import limited
 from cocourse.models import Certificate, User, utcnow
 from cocourse.web.course import course
 from cocourse.web.roles import login_required
+from cocourse.web.security_log import denied
 
 bp = Blueprint("certificates", __name__)
 PDF_UNAVAILABLE = (
@@ -58,7 +59,10 @@ def verify(code: str) -> tuple[str, int] | str:
 def _own_or_404(certificate_id: int) -> Certificate:
     """The certificate, for its holder and admins; 404 for everyone else."""
     found = get_session().get(Certificate, certificate_id)
-    if found is None or (found.user_id != current_user.id and not current_user.is_admin):
+    if found is None:
+        abort(404)
+    if found.user_id != current_user.id and not current_user.is_admin:
+        denied("certificate of another person", certificate_id=certificate_id)
         abort(404)
     return found
 

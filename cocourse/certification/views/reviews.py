@@ -15,6 +15,7 @@ from cocourse.db import get_session
 from cocourse.models import Portfolio, Role, utcnow
 from cocourse.web.course import course
 from cocourse.web.roles import role_required
+from cocourse.web.security_log import denied
 
 bp = Blueprint("reviews", __name__, url_prefix="/reviews")
 
@@ -32,9 +33,10 @@ def _portfolio_or_404(portfolio_id: int) -> Portfolio:
     """The portfolio if the viewer may review it; the same 404 for missing and not yours."""
     session = get_session()
     found = session.get(Portfolio, portfolio_id)
-    if found is None or not portfolios.may_review(
-        session, current_user._get_current_object(), found
-    ):
+    if found is None:
+        abort(404)
+    if not portfolios.may_review(session, current_user._get_current_object(), found):
+        denied("portfolio not open to this reviewer", portfolio_id=portfolio_id)
         abort(404)
     return found
 

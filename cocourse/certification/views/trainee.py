@@ -27,6 +27,7 @@ from cocourse.models import Portfolio, PracticumSession, utcnow
 from cocourse.web.course import course
 from cocourse.web.forms import ActionForm
 from cocourse.web.roles import login_required
+from cocourse.web.security_log import denied
 
 bp = Blueprint("certification", __name__, url_prefix="/certification")
 
@@ -298,7 +299,10 @@ def new_session(slug: str) -> str | Response | tuple[str, int]:
 
 def _own_row(portfolio: Portfolio, session_id: int) -> PracticumSession:
     row = get_session().get(PracticumSession, session_id)
-    if row is None or row.portfolio_id != portfolio.id:
+    if row is None:
+        abort(404)
+    if row.portfolio_id != portfolio.id:
+        denied("practicum session of another portfolio", practicum_session_id=session_id)
         abort(404)
     return row
 
@@ -380,6 +384,7 @@ def attachment(session_id: int) -> Response:
     if portfolio.user_id != current_user.id and not cohorts.can_view_learner(
         session, current_user._get_current_object(), portfolio.user_id
     ):
+        denied("practicum attachment of another person", practicum_session_id=session_id)
         abort(404)
     try:
         stored = attachments.stored_file(upload_folder(), row.attachment_key)

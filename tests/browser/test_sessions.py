@@ -1,0 +1,43 @@
+"""In real Chromium: cookies copied to another browser stop working when the first logs out."""
+
+from __future__ import annotations
+
+import pytest
+
+from ..conftest import PASSWORD, AuthActions
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, remember: bool) -> None:
+    page.goto("/login")
+    page.get_by_label("Email").fill("learner@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    if remember:
+        page.get_by_label("Keep me logged in on this device").check()
+    page.get_by_role("button", name="Log in").click()
+    assert page.get_by_role("button", name="Log out").is_visible()
+
+
+@pytest.mark.parametrize("remember", [False, True])
+def test_copied_cookies_are_logged_out_with_the_original(browser, live_server, session, remember):
+    AuthActions(None, session).create()
+    first = browser.new_context(base_url=live_server)
+    second = browser.new_context(base_url=live_server)
+    try:
+        page = first.new_page()
+        log_in(page, remember)
+        second.add_cookies(first.cookies())
+        copy = second.new_page()
+        copy.goto("/account/password")
+        assert copy.get_by_role("heading", name="Change your password").is_visible()
+
+        page.get_by_role("button", name="Log out").click()
+        assert page.get_by_text("You are logged out.").is_visible()
+
+        copy.goto("/account/password")
+        assert copy.get_by_role("heading", name="Log in").is_visible()
+        assert copy.get_by_role("link", name="Log in").first.is_visible()
+    finally:
+        first.close()
+        second.close()
