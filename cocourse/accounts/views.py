@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-from typing import Any, cast
+from typing import Any
 
 from flask import (
     Blueprint,
-    Flask,
     abort,
     current_app,
     flash,
@@ -17,7 +16,6 @@ from flask import (
     session,
     url_for,
 )
-from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -28,7 +26,7 @@ from cocourse.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm,
 from cocourse.db import get_session
 from cocourse.extensions import limited
 from cocourse.models import Role, utcnow
-from cocourse.web import request_id, security_log
+from cocourse.web import security_log
 from cocourse.web.forms import ActionForm
 from cocourse.web.paging import page_count, requested_page
 from cocourse.web.roles import login_required, role_required
@@ -36,13 +34,6 @@ from cocourse.web.security import is_safe_next
 
 bp = Blueprint("accounts", __name__)
 PER_PAGE = 50
-
-
-@bp.record_once
-def _install(state: BlueprintSetupState) -> None:
-    # TODO(wiring): belongs in cocourse.web.init_app / create_app, which this change may not
-    # edit; installed with the accounts blueprint, which is always on.
-    request_id.init_app(cast(Flask, state.app))
 
 
 @bp.before_app_request

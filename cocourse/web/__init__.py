@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Flask
 
-from cocourse.web import course, errors, security
+from cocourse.web import course, errors, request_id, security
 
 
 def init_app(app: Flask) -> None:
     """Install the template helpers, security headers and error pages."""
+    request_id.init_app(app)
     course.init_app(app)
     security.init_app(app)
     errors.init_app(app)
