@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cocourse import config, db, web
 from cocourse.content.markdown import make_markdown
@@ -35,6 +36,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     config.load_config(app, test_config)
     ids.init_app(app)  # before any route is added
+    if hops := int(app.config["PROXY_HOPS"]):
+        # Only the proxies we run may say who the client is; a client's own header is ignored.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     csrf.init_app(app)

@@ -927,6 +927,14 @@ def test_attachments_are_checked_stored_and_served_to_the_right_people(app, auth
     login_as(auth, "admin@example.org", Role.ADMIN)
     with client.get(f"/certification/attachments/{row.id}") as served:
         assert served.status_code == 200
+    # The stored file turned into a link to the secret key: refused, nothing leaks.
+    secret = Path(app.instance_path) / "secret_key"
+    secret.write_text("top-secret-key")
+    stored = uploads / row.attachment_key
+    stored.unlink()
+    stored.symlink_to(secret)
+    with client.get(f"/certification/attachments/{row.id}") as refused:
+        assert refused.status_code == 404 and b"top-secret-key" not in refused.data
 
 
 def test_other_trainees_sessions_cannot_be_edited_by_id(app, auth, session, client):

@@ -7,7 +7,8 @@ import os
 import pytest
 
 from cocourse.certification import attachments
-from cocourse.web.files import safe_file
+from cocourse.web import files
+from cocourse.web.files import open_safe_file, safe_file
 
 from .conftest import make_app
 
@@ -117,3 +118,54 @@ def test_attachments_are_found_only_as_plain_files_in_their_folder(tmp_path, sec
     for bad in [linked, hard, "ef" * 16, "../instance/secret_key"]:
         with pytest.raises(attachments.AttachmentError):
             attachments.stored_file(folder, bad)
+
+
+def _swapping(monkeypatch, swap):
+    """Make the check see the file as it was, then `swap` it before it is opened."""
+    checked = files._checked
+
+    def check_then_swap(root, relative):
+        found = checked(root, relative)
+        swap()
+        return found
+
+    monkeypatch.setattr(files, "_checked", check_then_swap)
+
+
+def test_a_link_swapped_in_after_the_check_is_not_opened(root, secret, monkeypatch):
+    target = root / "images" / "ok.svg"
+
+    def to_link():
+        target.unlink()
+        target.symlink_to(secret)
+
+    _swapping(monkeypatch, to_link)
+    assert open_safe_file(root, "images/ok.svg") is None
+
+
+def test_another_file_moved_in_after_the_check_is_not_opened(root, monkeypatch):
+    other = root / "other.svg"
+    other.write_bytes(b"<svg>other</svg>")
+    _swapping(monkeypatch, lambda: os.replace(other, root / "images" / "ok.svg"))
+    assert open_safe_file(root, "images/ok.svg") is None
+
+
+def test_the_checked_file_is_opened(root):
+    opened = open_safe_file(root, "images/ok.svg")
+    assert opened is not None
+    file, info = opened
+    with file:
+        assert file.read() == SVG and info.st_size == len(SVG)
+
+
+def test_module_files_answer_conditional_requests(engine, database_url, tmp_path, course_copy):
+    client = _served_app(engine, database_url, tmp_path, course_copy).test_client()
+    with client.get("/modules/intro/files/images/dot.svg") as first:
+        assert first.status_code == 200
+        assert first.content_length == (course_copy / "intro" / "images" / "dot.svg").stat().st_size
+        assert first.headers["Content-Type"].startswith("image/svg+xml")
+        etag = first.headers["ETag"]
+    with client.get(
+        "/modules/intro/files/images/dot.svg", headers={"If-None-Match": etag}
+    ) as again:
+        assert again.status_code == 304

@@ -139,6 +139,26 @@ def test_an_expired_login_session_logs_nobody_in(client, auth, session):
     assert not logged_in(client)
 
 
+def test_login_deletes_the_persons_long_ended_sessions_and_tokens(client, auth, session):
+    user = auth.create()
+    other = auth.create("other@example.org")
+    long_ago = utcnow() - sessions.KEEP_ENDED - timedelta(days=1)
+    for owner in (user, other):
+        sessions.start_session(session, owner.id, timedelta(hours=1))
+        sessions.issue_remember(session, owner.id, timedelta(days=1))
+    recent = sessions.start_session(session, user.id, timedelta(hours=1))
+    sessions.end_session(session, recent)
+    for model in (LoginSession, RememberToken):
+        session.execute(
+            update(model).where(model.id != sessions.token_hash(recent)).values(expires_at=long_ago)
+        )
+    session.commit()
+    auth.login()
+    kept = session.scalars(select(LoginSession.user_id).order_by(LoginSession.created_at)).all()
+    assert sorted(kept) == sorted([other.id, user.id, user.id])  # other's, recent, the new one
+    assert session.scalars(select(RememberToken.user_id)).all() == [other.id]
+
+
 def test_a_logged_in_page_costs_one_login_query_and_last_seen_is_written_once_a_minute(
     app, client, auth, session
 ):
@@ -360,6 +380,48 @@ def test_denied_access_to_another_persons_quiz_attempt_is_logged(
     assert denied["user_id"] == other.id and denied["owner_id"] == owner.id
     assert denied["attempt_id"] == attempt_id
     assert denied["request_id"] == response.headers["X-Request-Id"]
+
+
+def test_behind_a_trusted_proxy_the_clients_address_is_logged(
+    engine, database_url, tmp_path, caplog
+):
+    forwarded = {"REMOTE_ADDR": "127.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.9, 198.51.100.7"}
+    for hops, expected in [(0, "127.0.0.1"), (1, "198.51.100.7")]:
+        client = make_app(database_url, tmp_path, PROXY_HOPS=hops).test_client()
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="cocourse.security"):
+            login(client, password="wrong password 123", **forwarded)
+        [fail] = security_events(caplog, "login_failed")
+        # One trusted proxy: the address it saw, never what the client claimed before it.
+        assert fail["address"] == expected
+
+
+def test_refusals_by_role_and_by_cohort_are_logged(client, auth, session, caplog):
+    from cocourse.cohorts import services as cohorts
+
+    learner = auth.create()
+    assessor = auth.create("assessor@example.org", Role.ASSESSOR)
+    mine, theirs = (cohorts.create_cohort(session, name) for name in ("Mine", "Theirs"))
+    cohorts.assign_assessor(session, mine.id, assessor.id)
+    cohorts.add_member(session, theirs.id, learner.id)
+    auth.login()
+    with caplog.at_level(logging.INFO, logger="cocourse.security"):
+        assert client.get("/reports/cohorts").status_code == 403
+    [role] = security_events(caplog, "access_denied")
+    assert role["user_id"] == learner.id and role["reason"] == "role"
+    assert role["endpoint"] == "reports.cohort_list" and role["role"] == "learner"
+    auth.logout()
+    auth.login("assessor@example.org")
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="cocourse.security"):
+        assert client.get(f"/reports/cohorts/{theirs.id}").status_code == 404
+        assert client.get(f"/reports/quizzes?cohort={theirs.id}").status_code == 404
+        assert client.get(f"/assessor/learners/{learner.id}").status_code == 404
+        assert client.get(f"/reports/cohorts/{mine.id}").status_code == 200
+    events = security_events(caplog, "access_denied")
+    assert [e["user_id"] for e in events] == [assessor.id] * 3
+    assert events[0]["cohort_id"] == theirs.id and events[1]["cohort"] == str(theirs.id)
+    assert events[2]["learner_id"] == learner.id
 
 
 # --- no lockout by others -------------------------------------------------------------------

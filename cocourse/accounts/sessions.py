@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from cocourse.db import WRITING, write
@@ -26,6 +26,9 @@ SEEN_EVERY = timedelta(minutes=1)
 # A rotated remember-me token presented again this soon (parallel tabs of one browser that
 # sent the old cookie at once) is refused without ending the family.
 REUSE_GRACE = timedelta(seconds=20)
+# Ended login sessions and remember-me tokens are deleted this long after they ended (the
+# security log keeps the history); a person's old rows go when they next log in.
+KEEP_ENDED = timedelta(days=30)
 
 
 def new_token() -> str:
@@ -50,6 +53,7 @@ def start_session(
     token = new_token()
     now = utcnow()
     with write(session):
+        _prune(session, user_id, now - KEEP_ENDED)
         session.add(
             LoginSession(
                 id=token_hash(token),
@@ -63,6 +67,17 @@ def start_session(
             )
         )
     return token
+
+
+def _prune(session: Session, user_id: int, before: datetime) -> None:
+    """Delete a person's login sessions and remember-me tokens that ended before `before`."""
+    for model in (LoginSession, RememberToken):
+        session.execute(
+            delete(model).where(
+                model.user_id == user_id,
+                or_(model.expires_at < before, model.revoked_at < before),
+            )
+        )
 
 
 def load_user(session: Session, token: str, user_id: str | int) -> User | None:

@@ -24,6 +24,7 @@ from cocourse.web.course import course
 from cocourse.web.forms import ActionForm
 from cocourse.web.paging import page_count, requested_page
 from cocourse.web.roles import login_required, role_required
+from cocourse.web.security_log import denied
 
 bp = Blueprint("cohorts", __name__)
 
@@ -334,6 +335,7 @@ def learner(user_id: int) -> str:
     viewer = current_user._get_current_object()
     # The same answer for "no such person" and "not yours to see": ids reveal nothing.
     if not cohorts.can_view_learner(session, viewer, user_id):
+        denied("learner outside the viewer's cohorts", learner_id=user_id)
         abort(404)
     person = accounts.get_user(session, user_id)
     if person is None:

@@ -19,7 +19,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -35,7 +34,7 @@ from cocourse.learning import activity, progress
 from cocourse.models import ActivityEvent, Role
 from cocourse.quiz import engine as quizzes
 from cocourse.web.course import course
-from cocourse.web.files import safe_file
+from cocourse.web.files import send_safe_file
 from cocourse.web.forms import ActionForm
 from cocourse.web.paging import requested_page
 from cocourse.web.roles import login_required, role_required
@@ -183,10 +182,9 @@ def module_file(slug: str, filename: str) -> Response:
     _module_or_404(slug)
     if Path(filename).suffix.lower() not in ASSET_TYPES or "/." in f"/{filename}":
         abort(404)
-    found = safe_file(Path(course().root) / slug, filename)
-    if found is None:  # missing, a link, a hard link, not a plain file, outside the folder
+    response = send_safe_file(Path(course().root) / slug, filename, max_age=3600)
+    if response is None:  # missing, a link, a hard link, not a plain file, outside the folder
         abort(404)
-    response = send_file(found, max_age=3600)
     # An SVG opened on its own must not run scripts.
     response.headers["Content-Security-Policy"] = (
         "default-src 'none'; style-src 'unsafe-inline'; sandbox"

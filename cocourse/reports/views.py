@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select
 
 from cocourse.cohorts import services as cohorts
 from cocourse.db import get_session
-from cocourse.models import Cohort, CohortAssessor, CohortMember, QuizAttempt
+from cocourse.models import Cohort, CohortAssessor, CohortMember, QuizAttempt, Role
 from cocourse.quiz import engine as quizzes
 from cocourse.reports import cohort_matrix as cohort_report
 from cocourse.reports import funnel
@@ -26,9 +26,12 @@ from cocourse.reports.item_analysis import ItemStats, QuizStats, analyse
 from cocourse.web import csv_export
 from cocourse.web.course import course
 from cocourse.web.paging import page_count, requested_page
-from cocourse.web.roles import login_required
+from cocourse.web.roles import role_required
+from cocourse.web.security_log import denied
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
+# Every report is for assessors (their cohorts) and admins (everyone); learners get 403.
+assessors_and_admins = role_required(Role.ASSESSOR, Role.ADMIN)
 PER_PAGE = 50
 CSV_COLUMNS = (
     "question_id",
@@ -68,12 +71,10 @@ class Scope:
 
 
 def _scope() -> Scope:
-    """The scope asked for with ?cohort=<id>: learners 403, a cohort not the viewer's 404.
+    """The scope asked for with ?cohort=<id>: a cohort not the viewer's is 404.
 
     Without a cohort, admins see everyone and assessors the members of all their cohorts.
     """
-    if not current_user.can_bypass_locks:
-        abort(403)
     query = select(Cohort).order_by(func.lower(Cohort.name), Cohort.id)
     if not current_user.is_admin:
         query = query.join(CohortAssessor, CohortAssessor.cohort_id == Cohort.id).where(
@@ -86,6 +87,7 @@ def _scope() -> Scope:
     # Compared as text: an id that is not a number, or too large for the database, is 404.
     chosen = next((cohort for cohort in choices if str(cohort.id) == wanted), None)
     if chosen is None:
+        denied("cohort not the viewer's", cohort=wanted[:20])
         abort(404)
     members = select(CohortMember.user_id).where(CohortMember.cohort_id == chosen.id)
     return Scope(chosen, members, choices)
@@ -108,7 +110,7 @@ def _csv_name(name: str, scope: Scope) -> str:
 
 
 @bp.get("/quizzes")
-@login_required
+@assessors_and_admins
 def quiz_list() -> str:
     """Every quiz of the course with its number of graded attempts in the scope."""
     scope = _scope()
@@ -130,7 +132,7 @@ def quiz_list() -> str:
 
 
 @bp.get("/quizzes/<quiz_id>")
-@login_required
+@assessors_and_admins
 def item_analysis(quiz_id: str) -> str:
     """Facility, discrimination, option choices and reliability for one quiz."""
     scope = _scope()
@@ -147,7 +149,7 @@ def item_analysis(quiz_id: str) -> str:
 
 
 @bp.get("/quizzes/<quiz_id>.csv")
-@login_required
+@assessors_and_admins
 def item_analysis_csv(quiz_id: str) -> Response:
     """The item analysis as CSV (columns documented in docs/operations.md)."""
     scope = _scope()
@@ -176,12 +178,13 @@ def _csv_row(item: ItemStats, is_current: bool) -> tuple[Any, ...]:
 
 
 def _cohort_or_404(cohort_id: int) -> Any:
-    """The cohort, if the viewer may see it: learners 403, others' cohorts 404."""
-    if not current_user.can_bypass_locks:
-        abort(403)
+    """The cohort, if the viewer may see it: others' cohorts are 404."""
     session = get_session()
     cohort = cohorts.get_cohort(session, cohort_id)
-    if cohort is None or not cohort_report.may_view(session, current_user, cohort_id):
+    if cohort is None:
+        abort(404)
+    if not cohort_report.may_view(session, current_user, cohort_id):
+        denied("cohort not the viewer's", cohort_id=cohort_id)
         abort(404)
     return cohort
 
@@ -192,11 +195,9 @@ def _matrix_modules(track_slug: str | None) -> tuple[Any, list[Any]]:
 
 
 @bp.get("/cohorts")
-@login_required
+@assessors_and_admins
 def cohort_list() -> str:
     """The cohorts whose progress the viewer may follow."""
-    if not current_user.can_bypass_locks:
-        abort(403)
     session = get_session()
     visible = [
         summary
@@ -207,7 +208,7 @@ def cohort_list() -> str:
 
 
 @bp.get("/cohorts/<int:cohort_id>")
-@login_required
+@assessors_and_admins
 def cohort_matrix(cohort_id: int) -> str:
     """Learners by modules: status and best quiz score, by track, sortable, a page at a time."""
     cohort = _cohort_or_404(cohort_id)
@@ -232,7 +233,7 @@ def cohort_matrix(cohort_id: int) -> str:
 
 
 @bp.get("/cohorts/<int:cohort_id>.csv")
-@login_required
+@assessors_and_admins
 def cohort_matrix_csv(cohort_id: int) -> Response:
     """Every learner of the cohort, one row each, streamed (columns in docs/operations.md)."""
     cohort = _cohort_or_404(cohort_id)
@@ -255,7 +256,7 @@ def cohort_matrix_csv(cohort_id: int) -> Response:
 
 
 @bp.get("/modules")
-@login_required
+@assessors_and_admins
 def module_list() -> str:
     """Every module with how many learners in the scope started and completed it."""
     scope = _scope()
@@ -271,7 +272,7 @@ def _module_or_404(slug: str) -> Any:
 
 
 @bp.get("/modules/<slug>")
-@login_required
+@assessors_and_admins
 def module_funnel(slug: str) -> str:
     """How far learners in the scope got through one module, step by step."""
     scope = _scope()
@@ -282,7 +283,7 @@ def module_funnel(slug: str) -> str:
 
 
 @bp.get("/modules/<slug>.csv")
-@login_required
+@assessors_and_admins
 def module_funnel_csv(slug: str) -> Response:
     """The funnel as CSV, one row per step (columns documented in docs/operations.md)."""
     scope = _scope()

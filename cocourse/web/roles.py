@@ -7,10 +7,11 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import flask_login
-from flask import abort
+from flask import abort, request
 from flask_login import current_user
 
 from cocourse.models import Role
+from cocourse.web.security_log import denied
 
 View = TypeVar("View", bound=Callable[..., Any])
 
@@ -27,6 +28,7 @@ def role_required(*roles: Role) -> Callable[[View], View]:
         @login_required
         def wrapped(*args: Any, **kwargs: Any) -> Any:
             if current_user.role not in allowed:
+                denied("role", endpoint=request.endpoint, role=current_user.role)
                 abort(403)
             return view(*args, **kwargs)
 

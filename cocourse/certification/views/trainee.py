@@ -12,7 +12,6 @@ from flask import (
     flash,
     redirect,
     render_template,
-    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -25,6 +24,7 @@ from cocourse.content.program import Program
 from cocourse.db import get_session
 from cocourse.models import Portfolio, PracticumSession, utcnow
 from cocourse.web.course import course
+from cocourse.web.files import send_safe_file
 from cocourse.web.forms import ActionForm
 from cocourse.web.roles import login_required
 from cocourse.web.security_log import denied
@@ -386,16 +386,20 @@ def attachment(session_id: int) -> Response:
     ):
         denied("practicum attachment of another person", practicum_session_id=session_id)
         abort(404)
+    folder = upload_folder()
     try:
-        stored = attachments.stored_file(upload_folder(), row.attachment_key)
+        stored = attachments.stored_file(folder, row.attachment_key)
     except attachments.AttachmentError:
         abort(404)
-    response = send_file(
-        stored,
+    response = send_safe_file(
+        folder,
+        stored.name,
         mimetype=row.attachment_type,
         as_attachment=True,
         download_name=row.attachment_name or "attachment",
     )
+    if response is None:  # replaced since it was checked
+        abort(404)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
