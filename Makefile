@@ -25,6 +25,12 @@ $(VENV)/.installed-examples: $(VENV)/.installed-test $(shell find $(EXAMPLES) -n
 	$(BIN)/pip install -qq $(addprefix ./,$(EXAMPLES))
 	touch $@
 
+# axe-core, which tests/browser/test_accessibility.py loads into Chromium; package.json pins
+# it. Like the venv stamps, the file's date says when the lock file was last installed.
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
 ## Serve the bundled course on http://127.0.0.1:$(PORT) from the embedded SQLite database.
 run: $(VENV)/.installed
 	$(BIN)/cocourse db upgrade
@@ -32,7 +38,7 @@ run: $(VENV)/.installed
 
 ## Lint the code and run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set),
 ## then the example plugins' own tests.
-test: $(VENV)/.installed-examples
+test: $(VENV)/.installed-examples node_modules/axe-core/axe.min.js
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -50,4 +56,4 @@ bench: $(VENV)/.installed-test
 	COCOURSE_DISABLED_PLUGINS=webhook,likert $(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache test-artifacts

@@ -45,6 +45,7 @@ class Defaults:
     RATELIMIT_HEADERS_ENABLED = True
     SQLITE_BUSY_TIMEOUT_MS = 15000
     VERIFY_RATE_LIMIT = "30 per minute;300 per hour"  # certificate verification, per address
+    QUIZ_GRACE_SECONDS = 30  # answers of a timed quiz still taken this long after its deadline
     PRACTICUM_ATTACHMENT_MAX_BYTES = 1536 * 1024  # below MAX_CONTENT_LENGTH, with the form
     ISSUER_NAME = "cocourse"  # the organization named on certificates and badges
     ISSUER_EMAIL: str | None = None  # contact address in the Open Badges issuer profile

@@ -135,6 +135,9 @@ class QuizAttempt(Base):
     percent: Mapped[float | None]
     passed: Mapped[bool | None]
     expired: Mapped[bool] = mapped_column(default=False)
+    # The answers saved before submitting, as the form sent them ({field name: [values]}).
+    draft: Mapped[dict[str, list[str]] | None] = mapped_column(JSON)
+    draft_saved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class QuizRegrade(Base):

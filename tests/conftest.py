@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from cocourse import create_app, migrate
 from cocourse.accounts.services import create_user
 from cocourse.db import make_engine
-from cocourse.models import Base, Role
+from cocourse.models import Base, QuizAttempt, Role
 
 FIXTURES = Path(__file__).parent / "fixtures"
 COURSE = FIXTURES / "course"
@@ -177,3 +177,84 @@ class AuthActions:
 def auth(client: FlaskClient, session: Session) -> AuthActions:
     """Account helpers bound to the client."""
     return AuthActions(client, session)
+
+
+def quiz_form_data(
+    session: Session, attempt_id: int, answers: dict[str, Any], action: str = "confirm"
+) -> dict[str, Any]:
+    """The form data an attempt page sends for answers written with answer ids, as a
+    learner sees them: `q0: "b"` (option b), `q1: ["a", "b"]`, `q5-0: "a"` (item a first
+    in an ordering), `q6-a: "b"` (left a matched with right b), text as typed. Values that
+    are not ids of the question (tampering) are sent as they are. `action` "confirm"
+    submits past the list of unanswered questions.
+    """
+    from cocourse.questions import builtin_types
+    from cocourse.questions.base import resolve
+    from cocourse.quiz import engine as quizzes
+    from cocourse.quiz.answers import shown_pairs, widget_of
+
+    session.expire_all()
+    attempt = session.get(QuizAttempt, attempt_id)
+    assert attempt is not None
+    data: dict[str, Any] = {"action": action} if action else {}
+    for index, (question, shown) in enumerate(shown_pairs(quizzes.view(attempt))):
+        name = f"q{index}"
+        widget = widget_of(resolve(builtin_types(), question.type))
+        ids = {answer.id for answer in question.answers}
+        parts = {k[len(name) + 1 :]: v for k, v in answers.items() if k.startswith(name + "-")}
+        if widget == "order" and parts:
+            ranked = [parts[k] for k in sorted(parts, key=int)]
+            if sorted(ranked) == sorted(ids):
+                data.update(encode(widget, shown, name, ranked))
+            else:  # not a permutation: each named item gets its position, the last one wins
+                for position, aid in enumerate(ranked, start=1):
+                    data[f"{name}-{shown.value(aid) if aid in ids else aid}"] = str(position)
+        elif widget == "match" and parts:
+            for left, right in parts.items():
+                key = shown.value(left) if left in ids else left
+                data[f"{name}-{key}"] = shown.value(right, True) if right in ids else right
+        elif name in answers:
+            value = answers[name]
+            if widget in ("radio", "checkbox"):
+                values = value if isinstance(value, list) else [value]
+                coded = [shown.value(v) if v in ids else v for v in values]
+                data[name] = coded if isinstance(value, list) else coded[0]
+            else:
+                data[name] = value
+    session.rollback()  # leave nothing cached: the app is about to change the attempt
+    return data
+
+
+def post_answers(
+    client: FlaskClient, attempt_id: int, answers: dict[str, Any], action: str = "confirm"
+) -> Any:
+    """Submit answers written with answer ids (`quiz_form_data`) as the attempt page would
+    (also to an attempt already submitted, as a replay)."""
+    from cocourse.db import get_session
+
+    page = client.get("/account/password").get_data(as_text=True)  # any page with a form
+    with client.application.app_context():
+        coded = quiz_form_data(get_session(), attempt_id, answers, action)
+    return client.post(
+        f"/quiz/attempts/{attempt_id}", data={"csrf_token": csrf_token(page), **coded}
+    )
+
+
+def encode(widget: str, shown: Any, prefix: str, response: Any) -> dict[str, Any]:
+    """The form data a standard widget sends for a response in answer ids (the inverse of
+    `cocourse.quiz.answers.read`)."""
+    if widget == "radio":
+        return {prefix: shown.value(response)} if isinstance(response, str) else {}
+    if widget == "checkbox":
+        return {prefix: [shown.value(aid) for aid in response or []]}
+    if widget == "order":
+        return {
+            f"{prefix}-{shown.value(aid)}": str(position)
+            for position, aid in enumerate(response or [], start=1)
+        }
+    if widget == "match":
+        return {
+            f"{prefix}-{shown.value(left)}": shown.value(right, right_side=True)
+            for left, right in (response or {}).items()
+        }
+    return {} if response is None else {prefix: response}

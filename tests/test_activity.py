@@ -17,7 +17,7 @@ from cocourse.learning import activity
 from cocourse.models import ActivityEvent, Role
 from cocourse.quiz import engine as quizzes
 
-from .conftest import FIXTURES, AuthActions, csrf_token, make_app, run_concurrently
+from .conftest import FIXTURES, AuthActions, csrf_token, make_app, post_answers, run_concurrently
 from .test_quizzes import ALL_RIGHT
 
 WRONG = {**ALL_RIGHT, "q0": "a", "q1": ["a", "c"], "q2": "a", "q3": "nope", "q4": "99"}
@@ -181,10 +181,8 @@ def take_quiz(client, answers, quiz_id="every-kind", lesson="quiz", twice=False)
     page = client.get(f"/modules/check/{lesson}").get_data(as_text=True)
     started = client.post(f"/quiz/{quiz_id}/start", data={"csrf_token": csrf_token(page)})
     attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
-    form = client.get(f"/quiz/attempts/{attempt_id}").get_data(as_text=True)
-    data = {"csrf_token": csrf_token(form), **answers}
     for _ in range(2 if twice else 1):
-        assert client.post(f"/quiz/attempts/{attempt_id}", data=data).status_code == 302
+        assert post_answers(client, attempt_id, answers).status_code == 302
     return attempt_id
 
 

@@ -474,6 +474,31 @@ def test_columns_may_come_in_any_order_and_cohort_and_role_may_be_missing(sessio
     assert [(r.outcome, r.detail) for r in report.rows] == [("created", "learner")]
 
 
+@pytest.mark.parametrize(
+    ("data", "name"),
+    [
+        (b"name,email,cohort\nAn Peeters,an@example.org,Ghent\n", "comma"),
+        # What Excel writes in Belgian and Dutch settings: semicolons and a byte order mark.
+        ("\ufeffname;email;cohort\nAn Peeters;an@example.org;Ghent\n".encode(), "semicolon"),
+        (b"name\temail\tcohort\nAn Peeters\tan@example.org\tGhent\n", "tab"),
+        # A comma inside a quoted cell of a semicolon file is just text.
+        (b'name;email;cohort\n"Peeters, An";an@example.org;Ghent\n', "semicolon"),
+    ],
+)
+def test_the_separator_is_detected_and_reported(session, data, name):
+    report = people.import_csv(session, data)
+    assert report.separator_name == name
+    assert [r.outcome for r in report.rows] == ["created"]
+    user = session.scalar(select(User))
+    assert user.email == "an@example.org" and "An" in user.name
+
+
+def test_a_latin_1_file_gets_a_clear_message_and_changes_nothing(session):
+    with pytest.raises(people.PeopleFileError, match="not UTF-8"):
+        people.import_csv(session, "name;email\nJosé;jose@example.org\n".encode("latin-1"))
+    assert session.scalar(select(User)) is None
+
+
 def test_rows_are_numbered_as_a_spreadsheet_shows_them(session):
     data = b'name,email\n"Two\nlines",two@example.org\n\nB,bad\n'
     report = people.import_csv(session, data)

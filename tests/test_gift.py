@@ -805,7 +805,8 @@ def write_lesson(course: Path, markdown: str) -> tuple[Question, ...]:
     """Put a quiz lesson in the intro module, load the course, return the lesson's questions."""
     (course / "intro" / "09-imported.md").write_text(markdown, encoding="utf-8")
     result = load_course(course)
-    assert result.problems == (), [str(p) for p in result.problems]
+    # The fixture's first question has a long right option (W210): only errors matter here.
+    assert result.errors == (), [str(p) for p in result.errors]
     assert result.course is not None
     module = result.course.module("intro")
     assert module is not None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import event, select
 
@@ -43,6 +45,31 @@ def test_module_page_lists_lessons_and_starts(client, learner):
     assert 'aria-label="Breadcrumb"' in html
     assert "First lesson" in html and "Second lesson" in html
     assert "Start: First lesson" in html
+
+
+def _lesson_rows(html):
+    """Each lesson of the module page's list: (title, what its line says)."""
+    rows = re.findall(
+        r'<li[^>]*>\s*<a href="[^"]+">([^<]+)</a>\s*<span class="meta">(.*?)</span>\s*</li>',
+        html,
+        re.S,
+    )
+    return {title: re.sub(r"<[^>]+>", "", meta) for title, meta in rows}
+
+
+def test_module_page_shows_which_lessons_were_opened_and_completed(client, learner):
+    rows = _lesson_rows(client.get("/modules/intro").get_data(as_text=True))
+    assert all("not opened yet" in meta for meta in rows.values()) and len(rows) == 2
+    client.get("/modules/intro/second")  # opened, not completed
+    complete(client, "intro", "first")
+    html = client.get("/modules/intro").get_data(as_text=True)
+    rows = _lesson_rows(html)
+    assert rows["First lesson"].endswith("· completed")
+    assert rows["Second lesson"].endswith("· opened")
+    # Visitors see no progress at all.
+    client.post("/logout", data={"csrf_token": csrf_token(html)})
+    rows = _lesson_rows(client.get("/modules/intro").get_data(as_text=True))
+    assert not any("opened" in meta or "completed" in meta for meta in rows.values())
 
 
 def test_lesson_page_has_toc_pager_and_complete_button(client, learner):

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from cocourse import hookspecs
 from cocourse.plugins import BUILTIN_FEATURES, PluginError, make_plugin_manager, plugin_settings
 
-from .conftest import FIXTURES, csrf_token, make_app, run_concurrently
+from .conftest import FIXTURES, csrf_token, make_app, post_answers, run_concurrently
 from .plugins import recorder
 
 ROOT = Path(__file__).parent.parent
@@ -276,8 +276,7 @@ def test_page_panels_show_markup_and_escape_plain_text(engine, database_url, tmp
     page = client.get("/modules/check/once").get_data(as_text=True)
     started = client.post("/quiz/one-chance/start", data={"csrf_token": csrf_token(page)})
     attempt_id = int(started.headers["Location"].rsplit("/", 1)[1])
-    page = client.get(f"/quiz/attempts/{attempt_id}").get_data(as_text=True)
-    client.post(f"/quiz/attempts/{attempt_id}", data={"csrf_token": csrf_token(page)})
+    post_answers(client, attempt_id, {})
     assert session.get(QuizAttempt, attempt_id).submitted_at is not None
     result = client.get(f"/quiz/attempts/{attempt_id}/result").get_data(as_text=True)
     assert {"slot": "quiz_result"} in called("page_panels")

@@ -31,7 +31,7 @@ from cocourse.questions.base import (
 )
 from cocourse.quiz.display import answer_text, correct_text
 
-from .conftest import FIXTURES, AuthActions, csrf_token, make_app
+from .conftest import FIXTURES, AuthActions, csrf_token, make_app, post_answers
 from .plugins.traffic_light import TrafficLight
 from .plugins.yes_no import YesNo
 
@@ -257,10 +257,7 @@ def _start(client):
 
 
 def _submit(client, attempt_id, answers):
-    page = client.get(f"/quiz/attempts/{attempt_id}").get_data(as_text=True)
-    return client.post(
-        f"/quiz/attempts/{attempt_id}", data={"csrf_token": csrf_token(page), **answers}
-    )
+    return post_answers(client, attempt_id, answers)
 
 
 def test_plugin_types_render_their_own_widget_and_are_graded_over_http(client, session):

@@ -30,6 +30,9 @@ MAX_BYTES = 1024 * 1024  # well under MAX_CONTENT_LENGTH, and far more than 5,00
 MAX_NAME = 120
 MAX_EMAIL = 254
 COLUMNS = ("name", "email", "cohort", "role")
+# What spreadsheets write between cells: commas, semicolons where the comma is the decimal
+# separator (Excel in Belgian, Dutch, French and German settings), or tabs.
+SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
 REQUIRED_COLUMNS = ("name", "email")
 CREATED, UPDATED, UNCHANGED, REJECTED = "created", "updated", "unchanged", "rejected"
 OUTCOMES = (CREATED, UPDATED, UNCHANGED, REJECTED)
@@ -70,6 +73,12 @@ class ImportReport:
 
     rows: tuple[RowReport, ...]
     new_cohorts: tuple[str, ...]
+    separator: str = ","  # between the cells of the file (see SEPARATORS)
+
+    @property
+    def separator_name(self) -> str:
+        """The separator in words: comma, semicolon or tab."""
+        return SEPARATORS.get(self.separator, repr(self.separator))
 
     @property
     def counts(self) -> dict[str, int]:
@@ -121,9 +130,17 @@ def _header(cells: Sequence[str]) -> list[str]:
     return columns
 
 
-def read_rows(text: str) -> list[Row]:
+def separator_of(text: str) -> str:
+    """The cell separator of a CSV text, from its header line: the one of SEPARATORS it
+    holds most often (the header's names hold none of them); a comma when it holds none."""
+    header = text.split("\n", 1)[0]
+    found = max(SEPARATORS, key=header.count)
+    return found if header.count(found) else ","
+
+
+def read_rows(text: str, separator: str = ",") -> list[Row]:
     """The data rows of a CSV text with a header line; blank lines are skipped."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows: list[Row] = []
     try:
         header = next(reader, None)
@@ -303,7 +320,7 @@ class _Import:
         return RowReport(row.line, row.email, outcome, "; ".join(changes))
 
 
-def import_rows(session: Session, rows: Sequence[Row]) -> ImportReport:
+def import_rows(session: Session, rows: Sequence[Row], separator: str = ",") -> ImportReport:
     """Check every row, then apply the valid ones in one write transaction."""
     checked = list(_checked(rows))
     valid = [row for row in checked if isinstance(row, _Valid)]
@@ -322,10 +339,15 @@ def import_rows(session: Session, rows: Sequence[Row]) -> ImportReport:
                 "nothing was saved. Upload the file again."
             ) from None
     return ImportReport(
-        rows=tuple(reports[row.line] for row in rows), new_cohorts=tuple(new_cohorts)
+        rows=tuple(reports[row.line] for row in rows),
+        new_cohorts=tuple(new_cohorts),
+        separator=separator,
     )
 
 
 def import_csv(session: Session, data: bytes) -> ImportReport:
-    """Read a CSV file's bytes and import its rows; raises PeopleFileError for the file."""
-    return import_rows(session, read_rows(decode(data)))
+    """Read a CSV file's bytes (comma, semicolon or tab separated, as detected) and import
+    its rows; raises PeopleFileError for the file."""
+    text = decode(data)
+    separator = separator_of(text)
+    return import_rows(session, read_rows(text, separator), separator)

@@ -6,14 +6,16 @@ import os
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .draw_rules import Cover, SearchTooLarge, expand_minimums, is_group
 from .model import Problem
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-    from ..questions.base import QuestionType
+    from ..questions.base import Question, QuestionType
     from .loader import _ModuleDraft
     from .model import Module
+    from .quiz import QuizSettings
 
 
 def lint_path(
@@ -138,14 +140,7 @@ def check_quizzes(modules: list[Module], problems: list[Problem]) -> None:
             if lesson.path in broken:
                 continue
             _check_quiz_draw(lesson.path, quiz.draw, lesson.questions, problems)
-            for tag, wanted in quiz.draw_per_tag:
-                have = sum(1 for q in lesson.questions if tag in q.tags)
-                if have < wanted:
-                    message = (
-                        f"draw_per_tag needs {wanted} question(s) tagged {tag!r}; "
-                        f"the quiz has {have}"
-                    )
-                    problems.append(Problem(lesson.path, 1, "C166", message))
+            _check_draw_rules(lesson.path, quiz, lesson.questions, problems)
             scored = [q for q in lesson.questions if q.scored]
             if quiz.pass_mark > 0 and not scored:
                 message = (
@@ -163,3 +158,82 @@ def _check_quiz_draw(
     elif draw is not None and draw > len(questions):
         message = f"the quiz draws {draw} questions but has only {len(questions)}"
         problems.append(Problem(path, 1, "C166", message))
+
+
+def _check_draw_rules(
+    path: str, quiz: QuizSettings, questions: tuple[Question, ...], problems: list[Problem]
+) -> None:
+    """Every `draw_per_tag` group matches a tag, every tag has enough questions, and one
+    draw can meet all the minimums at once (C166)."""
+    tags = {tag for question in questions for tag in question.tags}
+    for key, _ in quiz.draw_per_tag:
+        if is_group(key) and not any(tag.startswith(key[:-1]) for tag in tags):
+            message = f"draw_per_tag group {key!r} matches no tag of the quiz's questions"
+            problems.append(Problem(path, 1, "C166", message))
+    minimums = expand_minimums(quiz.draw_per_tag, tags)
+    short = False
+    for tag, wanted in minimums:
+        have = sum(1 for q in questions if tag in q.tags)
+        if have < wanted:
+            short = True
+            message = (
+                f"draw_per_tag needs {wanted} question(s) tagged {tag!r}{_from(tag, quiz)}; "
+                f"the quiz has {have}"
+            )
+            problems.append(Problem(path, 1, "C166", message))
+    draw = quiz.draw
+    if short or not minimums or draw is None or draw > len(questions):
+        return  # reported above, or no rules to meet together
+    together = _together_problem(quiz, minimums, questions, draw)
+    if together:
+        problems.append(Problem(path, 1, "C166", together))
+
+
+def _from(tag: str, quiz: QuizSettings) -> str:
+    """Where a tag's minimum comes from: " (from 'domain:*')" for a group, "" for a tag."""
+    plain = dict(quiz.draw_per_tag)
+    if tag in plain:
+        return ""
+    group = max(
+        (key for key in plain if is_group(key) and tag.startswith(key[:-1])), key=plain.__getitem__
+    )
+    return f" (from {group!r})"
+
+
+def _together_problem(
+    quiz: QuizSettings,
+    minimums: tuple[tuple[str, int], ...],
+    questions: tuple[Question, ...],
+    draw: int,
+) -> str | None:
+    """Why no draw of `draw` questions meets every minimum at once, or None if one can."""
+    cover = Cover(minimums, [q.tags for q in questions])
+    pool = cover.groups()
+    try:
+        if cover.fits(cover.needs, pool, draw):
+            return None
+    except SearchTooLarge:
+        return (
+            f"draw_per_tag is too intricate to check against {len(questions)} questions "
+            "(the search gave up): use fewer minimums, or tags that overlap less"
+        )
+    culprits = []
+    for i, (tag, wanted) in enumerate(minimums):
+        others = [0 if j == i else n for j, n in enumerate(cover.needs)]
+        try:
+            if cover.fits(others, pool, draw):
+                culprits.append(f"{tag!r}{_from(tag, quiz)} ({wanted})")
+        except SearchTooLarge:
+            continue
+    try:
+        fewest = cover.fewest(cover.needs, pool)
+        needed = f"meeting every minimum at once takes {fewest} questions"
+    except SearchTooLarge:
+        needed = "meeting every minimum at once takes more questions"
+    if len(culprits) == 1:
+        blame = f"dropping the minimum for {culprits[0]} would make it fit"
+    elif culprits:
+        blame = f"dropping any one of the minimums for {', '.join(culprits)} would make it fit"
+    else:
+        blame = "no one minimum is to blame: lower several, or tag questions that meet several"
+    return f"draw_per_tag cannot be met in a draw of {draw}: {needed}; {blame}"

@@ -21,7 +21,7 @@ from markdown_it import MarkdownIt
 from ..questions import builtin_types
 from ..questions.base import QuestionType
 from . import frontmatter as fmt
-from . import lint
+from . import item_quality, lint
 from .markdown import (
     SCHEME,
     Rendered,
@@ -133,8 +133,11 @@ def load_course(
     drafts = _read_modules(base, problems)
     lint.check_graph(tracks, drafts, problems)
     links = _LinkIndex(drafts)
-    modules = [_render_module(d, links, md, types, problems) for d in drafts.values()]
+    notes = item_quality.Allowances()
+    watched = notes.watch(types)  # the types as they are, noting each question's `allow:`
+    modules = [_render_module(d, links, md, watched, problems) for d in drafts.values()]
     lint.check_quizzes(modules, problems)
+    _check_items(drafts, tracks, modules, types, notes, problems)
     programs = _read_programs(base, md, [t["slug"] for t in tracks], modules, links, problems)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
     if any(p.severity == "error" for p in problems):
@@ -157,6 +160,24 @@ def load_course(
         programs=programs,
     )
     return LoadResult(course, tuple(problems))
+
+
+def _check_items(
+    drafts: Mapping[str, _ModuleDraft],
+    tracks: list[dict[str, Any]],
+    modules: list[Module],
+    types: Mapping[str, QuestionType],
+    notes: item_quality.Allowances,
+    problems: list[Problem],
+) -> None:
+    """Item-quality warnings (W210-W215) that no question's or quiz's `allow:` silences."""
+    for source in (source for draft in drafts.values() for source in draft.lessons):
+        settings = source.fm.data.get("quiz")
+        if isinstance(settings, dict):
+            notes.note_quiz(source.shown, source.fm.line("quiz"), settings)
+    rank = {track["slug"]: i for i, track in enumerate(tracks)}
+    in_order = sorted(modules, key=lambda m: (rank.get(m.track, len(rank)), m.order, m.slug))
+    problems.extend(item_quality.check_course(in_order, types, notes))
 
 
 def _check_files(base: Path, problems: list[Problem]) -> None:

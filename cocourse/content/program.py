@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import yaml
 from markdown_it import MarkdownIt
 
+from .draw_rules import expand_minimums
 from .markdown import Resolver
 from .model import Problem
 from .program_reader import FieldMap, NodeReader
@@ -186,7 +187,8 @@ class CourseFacts:
                 continue
             tags = frozenset(tag for q in lesson.questions for tag in q.tags)
             quiz_tags[lesson.quiz.id] = tags
-            draw, kept = lesson.quiz.draw, dict(lesson.quiz.draw_per_tag)
+            draw = lesson.quiz.draw
+            kept = dict(expand_minimums(lesson.quiz.draw_per_tag, tags))  # groups: each tag
             if draw is not None:
                 may_miss[lesson.quiz.id] = frozenset(
                     tag

@@ -15,20 +15,31 @@ from markdown_it.token import Token
 
 from ..questions.base import DraftItem, Question, QuestionDraft, QuestionType
 from . import frontmatter as fmt
+from . import item_quality
+from .draw_rules import GROUP_MARK
 from .model import Problem
 
 QUESTION_ID = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
 MATCH_ARROW = re.compile(r"\s+(?:->|→)\s+")
 REVIEW_POLICIES = ("immediately", "after-passing", "after-last-attempt", "never")
+# `late`: what an attempt whose time ran out is graded on.
+LATE_SAVED, LATE_ZERO = "grade-saved", "zero"
+# `completes`: what passing the quiz completes.
+COMPLETES_LESSON, COMPLETES_MODULE = "lesson", "module"
 COMMON_SETTINGS = {
     "points": "how many points the question is worth (default 1)",
     "tags": "labels such as a competency domain, for reports and exam rules",
+    "allow": "item-quality warnings silenced for this question, each with a reason",
 }
 
 
 @dataclass(frozen=True)
 class QuizSettings:
-    """The `quiz:` front matter of a quiz lesson."""
+    """The `quiz:` front matter of a quiz lesson.
+
+    `allow` (item-quality warnings silenced for the quiz) is checked here but not kept: only
+    `cocourse lint` needs it, and its reasons must not reach a learner's page.
+    """
 
     id: str
     pass_mark: int = 80  # percent of the available points
@@ -40,8 +51,11 @@ class QuizSettings:
     time_limit: int | None = None  # minutes, enforced on the server
     # Hours to wait after the 1st, 2nd, ... failed attempt; the last applies to later ones.
     retake_wait_hours: tuple[int, ...] = ()
-    # With `draw`: at least this many drawn questions carry each tag, e.g. per domain.
+    # With `draw`: at least this many drawn questions carry each tag, e.g. per domain, as
+    # written: a key ending in GROUP_MARK is a group (see draw_rules.expand_minimums).
     draw_per_tag: tuple[tuple[str, int], ...] = ()
+    late: str = LATE_SAVED  # a timed attempt past its deadline: graded on saved answers, or 0
+    completes: str = COMPLETES_LESSON  # passing completes the quiz's lesson or its module
 
 
 def is_quiz_fence(token: Token) -> bool:
@@ -69,6 +83,9 @@ def parse_quiz_settings(
         "time_limit",
         "retake_wait_hours",
         "draw_per_tag",
+        "late",
+        "completes",
+        "allow",
     }
     unknown = sorted(set(value) - known)
     if unknown:
@@ -98,17 +115,19 @@ def parse_quiz_settings(
     well_formed = isinstance(waits, list) and all(not fmt.integer(w) and w >= 0 for w in waits)
     if not well_formed or ("retake_wait_hours" in value and not waits):
         return bad("'retake_wait_hours' must be a list of whole numbers of hours, like [48, 336]")
+    late = value.get("late", LATE_SAVED)
+    if late not in (LATE_SAVED, LATE_ZERO):
+        return bad(f"'late' must be {LATE_SAVED} (the default) or {LATE_ZERO}")
+    completes = value.get("completes", COMPLETES_LESSON)
+    if completes not in (COMPLETES_LESSON, COMPLETES_MODULE):
+        return bad(f"'completes' must be {COMPLETES_LESSON} (the default) or {COMPLETES_MODULE}")
     per_tag = value.get("draw_per_tag", {})
-    if not isinstance(per_tag, dict) or any(
-        not isinstance(tag, str) or fmt.positive_int(count) for tag, count in per_tag.items()
-    ):
-        return bad("'draw_per_tag' must map question tags to whole numbers above zero")
-    if per_tag and draw is None:
-        return bad("'draw_per_tag' needs 'draw': it shapes how a pool is drawn")
-    if per_tag and draw is not None and sum(per_tag.values()) > draw:
-        return bad(
-            f"'draw_per_tag' asks for {sum(per_tag.values())} questions but 'draw' is {draw}"
-        )
+    message = _per_tag_problem(per_tag, draw)
+    if message:
+        return bad(message)
+    allow = item_quality.allow_problems(value.get("allow", {}), quiz_level=True)
+    if allow:
+        return bad(f"'allow': {allow[0]}")
     settings = QuizSettings(
         id=qid,
         pass_mark=pass_mark,
@@ -119,9 +138,38 @@ def parse_quiz_settings(
         review=review,
         time_limit=limit,
         retake_wait_hours=tuple(waits),
+        late=late,
+        completes=completes,
         draw_per_tag=tuple(per_tag.items()),
     )
     return settings, []
+
+
+def _per_tag_problem(per_tag: Any, draw: int | None) -> str | None:
+    """What is wrong with a `draw_per_tag` value on its own, if anything.
+
+    The minimums may add up to more than `draw`: one question can count for several tags.
+    Whether the questions allow a draw meeting them all is checked with the questions (C166).
+    """
+    if not isinstance(per_tag, dict) or any(
+        not isinstance(tag, str) or fmt.positive_int(count) for tag, count in per_tag.items()
+    ):
+        return "'draw_per_tag' must map question tags to whole numbers above zero"
+    for key in per_tag:
+        if not key.strip() or GROUP_MARK in key.rstrip(GROUP_MARK) or key.count(GROUP_MARK) > 1:
+            return (
+                f"'draw_per_tag' key {key!r} must be a tag, or a group such as 'domain:*' "
+                "(a tag's beginning followed by one '*')"
+            )
+        if key == GROUP_MARK:
+            return "'draw_per_tag' group '*' needs the beginning of its tags, as in 'domain:*'"
+    if per_tag and draw is None:
+        return "'draw_per_tag' needs 'draw': it shapes how a pool is drawn"
+    largest = max(per_tag.items(), key=lambda item: item[1], default=None)
+    if largest is not None and draw is not None and largest[1] > draw:
+        key, count = largest
+        return f"'draw_per_tag' asks for {count} questions for {key!r} but 'draw' is {draw}"
+    return None
 
 
 def build_question(
@@ -319,4 +367,9 @@ def _check_settings(draft: QuestionDraft, qtype: QuestionType) -> list[Problem]:
             problems.append(draft.problem("C168", "'points' must be a number above zero", line))
         elif key == "tags" and fmt.text_list(value):
             problems.append(draft.problem("C168", "'tags' must be a list of names", line))
+        elif key == "allow":
+            problems.extend(
+                draft.problem("C168", f"'allow': {message}", line)
+                for message in item_quality.allow_problems(value, quiz_level=False)
+            )
     return problems

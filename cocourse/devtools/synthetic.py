@@ -443,8 +443,8 @@ class SimulatedQuiz:
         """The questions and snapshots of an attempt with this seed, as `quizzes.draw` makes
         them, from snapshots made once (a test checks that the two agree)."""
         return [
-            (self.questions[i], {**self._snapshots[i], "order": order})
-            for i, order in arrange(self.questions, self.settings, seed, self.types)
+            (self.questions[i], {**self._snapshots[i], "order": order, "right_order": right})
+            for i, order, right in arrange(self.questions, self.settings, seed, self.types)
         ]
 
     def take(self, ability: float, rng: random.Random) -> Taken:

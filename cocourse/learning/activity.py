@@ -187,6 +187,22 @@ def record_view(
         return added.first() is not None
 
 
+def opened_lessons(session: Session, user_id: int, module_slug: str) -> frozenset[str]:
+    """The slugs of the module's lessons the learner has opened at least once."""
+    prefix = lesson_key(module_slug, "")
+    keys = session.scalars(
+        select(ActivityEvent.object_id)
+        .where(
+            ActivityEvent.user_id == user_id,
+            ActivityEvent.verb == VIEWED,
+            ActivityEvent.object_type == LESSON,
+            ActivityEvent.object_id.startswith(prefix, autoescape=True),
+        )
+        .distinct()
+    )
+    return frozenset(key[len(prefix) :] for key in keys)
+
+
 def recent(
     session: Session, user_id: int, page: int, per_page: int
 ) -> tuple[list[ActivityEvent], bool]:

@@ -6,15 +6,40 @@ from pathlib import Path
 from typing import Any
 
 from flask import url_for
+from markupsafe import escape
 
 from cocourse.content.markdown import standard_extensions
 from cocourse.hookspecs import hookimpl
+
+TEXT_TOKENS = ("text", "code_inline")  # the parts of a header cell that name its column
 
 
 @hookimpl(tryfirst=True)
 def configure_markdown(md: Any) -> None:
     """Tables, callouts, footnotes, heading anchors and code highlighting."""
     standard_extensions(md)
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
+
+
+def _table_open(renderer: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
+    """A table inside a region that scrolls sideways on a narrow screen (WCAG allows that for
+    data tables) and that keyboard users can focus to scroll it; named by its columns."""
+    columns = []
+    for token in tokens[idx + 1 :]:
+        if token.type == "thead_close":
+            break
+        if token.type == "inline":
+            words = "".join(c.content for c in token.children or () if c.type in TEXT_TOKENS)
+            columns.append(words.strip())
+    named = ", ".join(c for c in columns if c)
+    label = escape(f"Table: {named}" if named else "Table")
+    region = f'<div class="table-scroll" role="region" tabindex="0" aria-label="{label}">\n'
+    return region + str(renderer.renderToken(tokens, idx, options, env))
+
+
+def _table_close(renderer: Any, tokens: list[Any], idx: int, options: Any, env: Any) -> str:
+    return str(renderer.renderToken(tokens, idx, options, env)) + "</div>\n"
 
 
 @hookimpl

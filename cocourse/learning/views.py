@@ -107,12 +107,16 @@ def module_page(slug: str) -> str:
     """A module's introduction and lessons."""
     module = _module_or_404(slug)
     standing = _standing()
+    opened: frozenset[str] = frozenset()
+    if current_user.is_authenticated:
+        opened = activity.opened_lessons(get_session(), current_user.id, slug)
     return render_template(
         "learning/module.html",
         module=module,
         track=course().track(module.track),
         status=standing.status(module),
         done=standing.done.get(slug, frozenset()),
+        opened=opened,
         next_lesson=progress.next_lesson(module, standing.done),
     )
 

@@ -181,6 +181,24 @@ class QuestionType(Protocol):
         guessing hardly helps; synthetic learners get half of it for free."""
 
 
+def shuffled_ids(
+    answers: Sequence[Answer], rng: random.Random, right_side: bool = False
+) -> list[str]:
+    """The answers' ids in a random order that owes nothing to the written order.
+
+    The shuffle starts from the answers sorted by their text (or right-hand side), not as
+    written: where the written order is the key (ordering, matching), the same seed then
+    shows the same page whatever the key is, and the page cannot give the key away.
+    """
+
+    def by_text(answer: Answer) -> tuple[str, str]:
+        return ((answer.match if right_side else answer.text).casefold(), answer.id)
+
+    order = [answer.id for answer in sorted(answers, key=by_text)]
+    rng.shuffle(order)
+    return order
+
+
 def html_of(answer: Answer, right_side: bool = False) -> Markup:
     """An answer's HTML (its right-hand side for a matching pair); made by the safe renderer."""
     return Markup(answer.match_html if right_side else answer.html)  # noqa: S704
@@ -206,12 +224,11 @@ class QuestionTypeBase:
         return None
 
     def answer_order(self, question: Question, shuffle: bool, rng: random.Random) -> list[str]:
-        """The written order, shuffled as `shuffle_answers` (or else the quiz) says."""
-        order = [answer.id for answer in question.answers]
+        """The written order, or shuffled as `shuffle_answers` (or else the quiz) says."""
         shuffled = shuffle if self.shuffle_answers is None else self.shuffle_answers
-        if shuffled:
-            rng.shuffle(order)
-        return order
+        if not shuffled:
+            return [answer.id for answer in question.answers]
+        return shuffled_ids(question.answers, rng)
 
     def response_html(self, question: Question, response: Any) -> str:
         """Chosen answers by id (one, a list, or left -> right pairs), else the escaped text."""

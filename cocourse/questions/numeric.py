@@ -139,6 +139,15 @@ class Numeric(QuestionTypeBase):
         options = {"tolerance": float(tolerance), "ranges": ranges}
         return make_question(draft, make_answers(draft.items), options), []
 
+    def incomplete(self, question: Question, response: Any) -> str | None:
+        """Text that is not a number ("4 principles") is sent back before grading; an empty
+        answer may be submitted (it scores nothing)."""
+        if not isinstance(response, str) or not response.strip():
+            return None
+        if parse_response(response) is None:
+            return "Write a number only, such as 12 or 2.5, without words or units."
+        return None
+
     def grade(self, question: Question, response: Any) -> Grade:
         """The response is the typed text. An accepted value scores 1; the feedback is that of
         the matching item (accepted items are tried first), then the general feedback."""

@@ -19,14 +19,16 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
 from cocourse.content.model import Course, Lesson, Module
-from cocourse.content.quiz import QuizSettings
+from cocourse.content.quiz import COMPLETES_MODULE, LATE_SAVED, QuizSettings
 from cocourse.db import write
 from cocourse.learning import activity, progress
 from cocourse.models import QuizAttempt, QuizRegrade, User, utcnow
 from cocourse.plugins import Event, fire_events
 from cocourse.questions import builtin_types
-from cocourse.questions.base import Grade, Question, QuestionType, resolve
-from cocourse.questions.snapshot import from_snapshot, to_snapshot
+from cocourse.questions.base import Grade, Question, QuestionType, resolve, shuffled_ids
+from cocourse.questions.snapshot import Shown, from_snapshot, new_tokens, shown_of, to_snapshot
+from cocourse.quiz.answers import clean_draft, read_all
+from cocourse.quiz.draw import choose_questions
 from cocourse.reports.item_analysis import AttemptRecord, Response
 
 # Answers may arrive a little after the deadline (a slow network, a click at the last second).
@@ -43,6 +45,7 @@ class AttemptView:
 
     attempt: QuizAttempt
     questions: tuple[tuple[Question, list[str]], ...]
+    shown: tuple[Shown, ...] = ()
 
 
 def attempts(session: Session, user_id: int, quiz_id: str) -> list[QuizAttempt]:
@@ -116,13 +119,25 @@ def draw(
     seed: int,
     types: Mapping[str, QuestionType] | None = None,
 ) -> list[dict[str, Any]]:
-    """The questions of one attempt as snapshots: the pool draw, shuffles and answer order.
+    """The questions of one attempt as snapshots: the pool draw, shuffles and answer order,
+    and fresh random values for the form (`Shown`).
 
     `types` order each question's answers (None: the built-in types alone).
     """
     questions = lesson.questions
-    arranged = arrange(questions, settings, seed, types)
-    return [to_snapshot(questions[i], order) for i, order in arranged]
+    snapshots = []
+    for i, order, right_order in arrange(questions, settings, seed, types):
+        ids = [answer.id for answer in questions[i].answers]
+        snapshots.append(
+            to_snapshot(
+                questions[i],
+                order,
+                right_order,
+                tokens=new_tokens(ids),
+                right_tokens=new_tokens(ids) if right_order else {},
+            )
+        )
+    return snapshots
 
 
 def arrange(
@@ -130,9 +145,10 @@ def arrange(
     settings: QuizSettings,
     seed: int,
     types: Mapping[str, QuestionType] | None = None,
-) -> list[tuple[int, list[str]]]:
+) -> list[tuple[int, list[str], list[str]]]:
     """Which questions an attempt shows, in order, each with the order of its answers (as
-    its type arranges them; `types` None: the built-in types alone)."""
+    its type arranges them; `types` None: the built-in types alone) and of their right-hand
+    sides (matching; empty for answers without one)."""
     types = builtin_types() if types is None else types
     rng = random.Random(seed)  # noqa: S311 - shuffling questions, not security
     picked = list(range(len(questions)))
@@ -145,24 +161,19 @@ def arrange(
     for i in picked:
         question = questions[i]
         qtype = resolve(types, question.type)
-        arranged.append((i, qtype.answer_order(question, settings.shuffle_options, rng)))
+        order = qtype.answer_order(question, settings.shuffle_options, rng)
+        pairs = any(answer.match for answer in question.answers)
+        right_order = shuffled_ids(question.answers, rng, right_side=True) if pairs else []
+        arranged.append((i, order, right_order))
     return arranged
 
 
 def pick(questions: Sequence[Question], settings: QuizSettings, rng: random.Random) -> set[int]:
-    """Which pool questions an attempt gets: first enough of each `draw_per_tag` tag, then
-    the rest at random from what is left."""
+    """Which pool questions an attempt gets: `draw` of them at random, meeting every
+    `draw_per_tag` minimum whenever the pool allows it (see cocourse.quiz.draw)."""
     assert settings.draw is not None
-    if not settings.draw_per_tag:
-        return set(rng.sample(range(len(questions)), settings.draw))
-    chosen: set[int] = set()
-    for tag, wanted in settings.draw_per_tag:
-        have = sum(1 for i in chosen if tag in questions[i].tags)
-        candidates = [i for i, q in enumerate(questions) if tag in q.tags and i not in chosen]
-        chosen.update(rng.sample(candidates, min(max(wanted - have, 0), len(candidates))))
-    rest = [i for i in range(len(questions)) if i not in chosen]
-    chosen.update(rng.sample(rest, min(settings.draw - len(chosen), len(rest))))
-    return chosen
+    tags = [question.tags for question in questions]
+    return set(choose_questions(tags, settings.draw_per_tag, settings.draw, rng))
 
 
 def start(
@@ -173,19 +184,30 @@ def start(
     now: datetime | None = None,
     *,
     types: Mapping[str, QuestionType] | None = None,
+    grace: timedelta = GRACE,
+    pm: pluggy.PluginManager | None = None,
+    course: Course | None = None,
 ) -> QuizAttempt:
     """The learner's open attempt, or a new one if attempts are left.
 
-    `types` arrange a new attempt's answers (None: the built-in types alone).
+    An open attempt past its deadline (and `grace`) is closed first, as `close_late` does
+    (its events fire through `pm`, when given). `types` arrange a new attempt's answers
+    (None: the built-in types alone).
     """
     settings = _settings(lesson)
     now = now or utcnow()
     for _ in range(2):  # a concurrent start can take our number once: then reuse its attempt
+        events: list[Event] = []
         try:
             with write(session):
-                return _start_locked(session, user_id, module, lesson, settings, now, types)
+                attempt = _start_locked(
+                    session, user_id, module, lesson, settings, now, types, grace, course, events
+                )
         except IntegrityError:
             continue
+        if pm is not None:
+            fire_events(pm, events)
+        return attempt
     raise QuizError("Another attempt was being started at the same moment; try again.")
 
 
@@ -197,16 +219,20 @@ def _start_locked(
     settings: QuizSettings,
     now: datetime,
     types: Mapping[str, QuestionType] | None,
+    grace: timedelta,
+    course: Course | None,
+    events: list[Event],
 ) -> QuizAttempt:
-    """Start or resume inside the write transaction (the learner's row is locked)."""
+    """Start or resume inside the write transaction (the learner's row is locked); the
+    events of an attempt closed on the way are added to `events`."""
     session.execute(select(User.id).where(User.id == user_id).with_for_update())
     taken = attempts(session, user_id, settings.id)
     open_attempt = next((a for a in taken if a.submitted_at is None), None)
     if open_attempt is not None:
-        if not _past_deadline(open_attempt, now):
+        if not _past_deadline(open_attempt, now, grace):
             return open_attempt
-        _expire(open_attempt, now)
-        activity.record_attempt(session, open_attempt)
+        _expire(open_attempt, now, types or builtin_types(), settings.late)
+        events += _finish(session, open_attempt, course)
     left = attempts_left(settings, taken)
     if left == 0:
         raise QuizError("You have used every attempt at this quiz.")
@@ -234,7 +260,11 @@ def _start_locked(
 
 def view(attempt: QuizAttempt) -> AttemptView:
     """The attempt's questions as they were shown."""
-    return AttemptView(attempt, tuple(from_snapshot(data) for data in attempt.questions))
+    return AttemptView(
+        attempt,
+        tuple(from_snapshot(data) for data in attempt.questions),
+        tuple(shown_of(data) for data in attempt.questions),
+    )
 
 
 def submit(
@@ -247,46 +277,132 @@ def submit(
     now: datetime | None = None,
     *,
     course: Course | None = None,
+    draft: Mapping[str, Any] | None = None,
+    grace: timedelta = GRACE,
 ) -> tuple[QuizAttempt, bool]:
     """Grade and store an attempt once; a repeated submission returns the stored result.
 
-    A passing attempt completes the quiz's lesson in `course` in the same transaction, so a
-    pass is never stored without its completion (`course` None: grade only). The events
-    (`quiz_graded`, then any completion events) fire after the commit, through
-    `plugins.fire`: a plugin that raises is logged and the learner never sees it.
+    `responses` are by question id, in answer ids. `draft`, the form's field data, is kept
+    as the attempt's saved answers. A submission later than the deadline and `grace` is not
+    taken: the attempt is closed on its saved answers instead (see `close_late`).
+
+    A passing attempt completes what its quiz completes in `course` (the quiz's lesson, or
+    the whole module), in the same transaction, so a pass is never stored without its
+    completion (`course` None: grade only). The events (`quiz_graded`, then any completion
+    events) fire after the commit, through `plugins.fire`: a plugin that raises is logged
+    and the learner never sees it.
 
     Returns the attempt and whether this call graded it.
     """
     now = now or utcnow()
     with write(session):
-        # The learner first, then the attempt: the order `start` and completions lock in.
-        session.execute(select(User.id).where(User.id == user_id).with_for_update())
-        attempt = session.get(QuizAttempt, attempt_id, with_for_update=True, populate_existing=True)
-        if attempt is None or attempt.user_id != user_id:
-            raise LookupError(attempt_id)
+        attempt = _locked_attempt(session, attempt_id, user_id)
         if attempt.submitted_at is not None:
             return attempt, False
-        if _past_deadline(attempt, now):
-            _expire(attempt, now)
+        if _past_deadline(attempt, now, grace):
+            _expire(attempt, now, types, _late_policy(course, attempt))
         else:
+            if draft is not None:
+                _keep_draft(attempt, draft, now)
             _grade(attempt, responses, types, now)
-        activity.record_attempt(session, attempt)
-        events = [_graded_event(attempt)]
-        if attempt.passed and course is not None:
-            events += _complete_quiz_lesson(session, course, attempt)
+        events = _finish(session, attempt, course)
     fire_events(pm, events)
     return attempt, True
 
 
-def _complete_quiz_lesson(session: Session, course: Course, attempt: QuizAttempt) -> list[Event]:
-    """Complete the lesson holding a passed attempt's quiz, in the caller's transaction
-    (nothing if the course no longer has the quiz); the completion events to fire."""
+def _finish(session: Session, attempt: QuizAttempt, course: Course | None) -> list[Event]:
+    """After grading (or closing) an attempt, in the caller's transaction: log it and
+    complete what a pass completes; the events to fire after the commit."""
+    activity.record_attempt(session, attempt)
+    events = [_graded_event(attempt)]
+    if attempt.passed and course is not None:
+        events += _complete_quiz(session, course, attempt)
+    return events
+
+
+class AttemptClosed(QuizError):
+    """Answers came for an attempt that is no longer open (submitted, or its time is up)."""
+
+    def __init__(self, message: str, attempt: QuizAttempt) -> None:
+        super().__init__(message)
+        self.attempt = attempt
+
+
+def save_draft(
+    session: Session,
+    pm: pluggy.PluginManager,
+    attempt_id: int,
+    user_id: int,
+    draft: Mapping[str, Any],
+    types: Mapping[str, QuestionType],
+    now: datetime | None = None,
+    *,
+    course: Course | None = None,
+    grace: timedelta = GRACE,
+) -> datetime:
+    """Keep the form's field data as the attempt's saved answers; when they were saved.
+
+    Raises `AttemptClosed` for an attempt already submitted, and for one whose time is up:
+    that attempt is closed on the answers saved before (`close_late`), not on these.
+    Two tabs saving one attempt: the last save wins.
+    """
+    now = now or utcnow()
+    with write(session):
+        attempt = _locked_attempt(session, attempt_id, user_id)
+        if attempt.submitted_at is not None:
+            raise AttemptClosed("This attempt has already been submitted.", attempt)
+        if not _past_deadline(attempt, now, grace):
+            _keep_draft(attempt, draft, now)
+            return now
+        _expire(attempt, now, types, _late_policy(course, attempt))
+        events = _finish(session, attempt, course)
+    fire_events(pm, events)
+    raise AttemptClosed(
+        "Time is up: your attempt was graded on the answers saved before the deadline.", attempt
+    )
+
+
+def _locked_attempt(session: Session, attempt_id: int, user_id: int) -> QuizAttempt:
+    """The learner's attempt, locked for writing (the learner first, then the attempt: the
+    order `start` and completions lock in); LookupError for anyone else's."""
+    session.execute(select(User.id).where(User.id == user_id).with_for_update())
+    attempt = session.get(QuizAttempt, attempt_id, with_for_update=True, populate_existing=True)
+    if attempt is None or attempt.user_id != user_id:
+        raise LookupError(attempt_id)
+    return attempt
+
+
+def _keep_draft(attempt: QuizAttempt, draft: Mapping[str, Any], now: datetime) -> None:
+    attempt.draft = clean_draft(draft)
+    attempt.draft_saved_at = now
+
+
+def _late_policy(course: Course | None, attempt: QuizAttempt) -> str:
+    """What happens to an attempt whose time ran out, by its quiz's `late` setting now."""
+    found = course.quiz(attempt.quiz_id) if course is not None else None
+    if found is None or found[1].quiz is None:
+        return LATE_SAVED
+    return found[1].quiz.late
+
+
+def _complete_quiz(session: Session, course: Course, attempt: QuizAttempt) -> list[Event]:
+    """Complete what a passed attempt's quiz completes (its lesson, and with `completes:
+    module` every lesson of its module without a quiz), in the caller's transaction;
+    nothing if the course no longer has the quiz. The completion events to fire."""
     found = course.quiz(attempt.quiz_id)
     if found is None:
         return []
     module, lesson = found
     track = course.track(module.track)
-    return progress.record_completion(session, attempt.user_id, module, lesson, track=track)
+    lessons = [lesson]
+    if lesson.quiz is not None and lesson.quiz.completes == COMPLETES_MODULE:
+        # Every lesson without a quiz of its own (other quizzes are passed on their own),
+        # then the quiz's lesson: its completion is the one that may complete the module.
+        lessons = [other for other in module.lessons if other.quiz is None] + [lesson]
+    events: list[Event] = []
+    for done in lessons:
+        events += progress.record_completion(session, attempt.user_id, module, done, track=track)
+    return events
 
 
 def _graded_event(attempt: QuizAttempt) -> Event:
@@ -340,7 +456,7 @@ def _total(
     scores = {result["id"]: result["score"] for result in attempt.results or []}
     questions = [question for question, _order in shown or view(attempt).questions]
     attempt.score, attempt.max_score, attempt.percent = totals(questions, scores)
-    attempt.passed = not attempt.expired and attempt.percent >= attempt.pass_mark
+    attempt.passed = attempt.percent >= attempt.pass_mark
 
 
 def totals(
@@ -355,13 +471,23 @@ def totals(
     return earned, available, round(100 * earned / available, 2) if available else 0.0
 
 
-def _past_deadline(attempt: QuizAttempt, now: datetime) -> bool:
-    return attempt.deadline is not None and now > attempt.deadline + GRACE
+def _past_deadline(attempt: QuizAttempt, now: datetime, grace: timedelta = GRACE) -> bool:
+    return attempt.deadline is not None and now > attempt.deadline + grace
 
 
-def _expire(attempt: QuizAttempt, now: datetime) -> None:
-    """Close an attempt whose time ran out: nothing was submitted in time, so it scores 0."""
+def _expire(
+    attempt: QuizAttempt, now: datetime, types: Mapping[str, QuestionType], late: str
+) -> None:
+    """Close an attempt whose time ran out (`expired`).
+
+    By default (`late: grade-saved`) it is graded on the answers saved before the deadline,
+    as if they had been submitted; with `late: zero` it scores 0 and keeps no answers.
+    """
     attempt.expired = True
+    if late == LATE_SAVED:
+        read = read_all(attempt.draft or {}, view(attempt), types)
+        _grade(attempt, {qid: found.response for qid, found in read.items()}, types, now)
+        return
     attempt.submitted_at = now
     attempt.answers = {}
     attempt.results = []
@@ -369,6 +495,31 @@ def _expire(attempt: QuizAttempt, now: datetime) -> None:
     attempt.max_score = sum(q.points for q, _ in view(attempt).questions if q.scored)
     attempt.percent = 0.0
     attempt.passed = False
+
+
+def close_late(
+    session: Session,
+    pm: pluggy.PluginManager,
+    attempt_id: int,
+    user_id: int,
+    types: Mapping[str, QuestionType],
+    now: datetime | None = None,
+    *,
+    course: Course | None = None,
+    grace: timedelta = GRACE,
+) -> bool:
+    """Close the attempt if its time is up (graded on its saved answers, or 0 with `late:
+    zero`, completing what a pass completes in `course`, and firing the events as `submit`
+    does); whether it was closed now. For pages that find an open attempt past its time."""
+    now = now or utcnow()
+    with write(session):
+        attempt = _locked_attempt(session, attempt_id, user_id)
+        if attempt.submitted_at is not None or not _past_deadline(attempt, now, grace):
+            return False
+        _expire(attempt, now, types, _late_policy(course, attempt))
+        events = _finish(session, attempt, course)
+    fire_events(pm, events)
+    return True
 
 
 def _settings(lesson: Lesson) -> QuizSettings:
@@ -415,8 +566,8 @@ def _regrade_attempt(
     current: Mapping[str, Question],
     types: Mapping[str, QuestionType],
 ) -> list[Change]:
-    """Regrade one attempt against the current questions."""
-    if attempt.expired:
+    """Regrade one attempt against the current questions (one closed at 0 keeps its 0)."""
+    if not attempt.results:
         return []
     changes = []
     results = [dict(result) for result in attempt.results or []]

@@ -2,7 +2,8 @@
 
 A question's type gives its field (`field()`), or names one of the standard fields built
 here (`widget`, default "text"). The standard fields offer nothing but the answers' visible
-text and opaque ids, so they hold no answer key.
+text and the attempt's random values, so they hold no answer key; `read` turns what they
+send back into answer ids.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from typing import Any
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import (
-    Field,
-    FieldList,
     Form,
     FormField,
     RadioField,
@@ -27,14 +26,19 @@ from wtforms import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from cocourse.questions.base import Answer, Question, QuestionType, resolve
+from cocourse.questions.snapshot import Shown
+from cocourse.quiz.answers import (
+    MAX_TEXT,
+    Read,
+    as_formdata,
+    clean_draft,
+    read_all,
+    shown_pairs,
+    widget_of,
+)
+from cocourse.quiz.engine import AttemptView
 
-MAX_TEXT = 5000
-WIDGETS = ("radio", "checkbox", "text", "number", "textarea", "order", "match")
-
-
-def widget_of(qtype: QuestionType) -> str:
-    """The standard widget a type asks for (text when it names none of them)."""
-    return qtype.widget if qtype.widget in WIDGETS else "text"
+_REQUEST = object()  # attempt_form binds to the request unless given other form data
 
 
 def _in_order(question: Question, order: Sequence[str]) -> list[Answer]:
@@ -43,24 +47,39 @@ def _in_order(question: Question, order: Sequence[str]) -> list[Answer]:
     return [by_id[aid] for aid in order if aid in by_id]
 
 
-def _choices(answers: Sequence[Answer], *, right_side: bool = False) -> list[SelectChoice]:
-    """Choices labelled with the answers' HTML (made by the safe Markdown renderer)."""
+def _choices(
+    answers: Sequence[Answer], shown: Shown, *, right_side: bool = False
+) -> list[SelectChoice]:
+    """Choices valued by the attempt's random values and labelled with the answers' HTML
+    (made by the safe Markdown renderer): nothing says which answer is which."""
     return [
-        SelectChoice(a.id, Markup(a.match_html if right_side else a.html))  # noqa: S704
+        SelectChoice(
+            shown.value(a.id, right_side),
+            Markup(a.match_html if right_side else a.html),  # noqa: S704
+        )
         for a in answers
     ]
 
 
-def standard_field(question: Question, order: Sequence[str], widget: str) -> Any:
-    """The unbound standard field of a widget for one question."""
+def _group(label: str, fields: Mapping[str, Any]) -> Any:
+    """A group of select fields named by the attempt's random values (ordering, matching)."""
+    return FormField(type("Group", (Form,), dict(fields)), label=label)
+
+
+def standard_field(question: Question, shown: Shown, widget: str) -> Any:
+    """The unbound standard field of a widget for one question.
+
+    Every value the browser sends back is a random value of this attempt (`Shown`), and the
+    fields come in the order shown: no name, value or order reflects the key.
+    """
     label = f"Question {question.id}"
-    shown = _in_order(question, order)
+    items = _in_order(question, shown.order)
     if widget == "radio":
-        return RadioField(label, choices=_choices(shown), validate_choice=False)
+        return RadioField(label, choices=_choices(items, shown), validate_choice=False)
     if widget == "checkbox":
         return SelectMultipleField(
             label,
-            choices=_choices(shown),
+            choices=_choices(items, shown),
             widget=ListWidget(prefix_label=False),
             option_widget=CheckboxInput(),
             validate_choice=False,
@@ -68,53 +87,72 @@ def standard_field(question: Question, order: Sequence[str], widget: str) -> Any
     if widget == "textarea":
         return TextAreaField(label, render_kw={"rows": 8, "maxlength": MAX_TEXT})
     if widget == "order":
-        choices = [SelectChoice("", "Choose…"), *_choices(shown)]
-        item = SelectField("Position", choices=choices, validate_choice=False)
-        return FieldList(item, label=label, min_entries=len(shown), max_entries=len(shown))
-    if widget == "match":
-        rights = _choices(shown, right_side=True)
-        inner = type(
-            "MatchForm",
-            (Form,),
+        # Each item, in the order shown, gets a position: short choices that fit a phone.
+        positions = [SelectChoice("", "–")] + [
+            SelectChoice(str(n), str(n)) for n in range(1, len(items) + 1)
+        ]
+        return _group(
+            label,
             {
-                a.id: SelectField(
+                shown.value(a.id): SelectField(
                     Markup(a.html),  # noqa: S704 - rendered by the safe parser
-                    choices=[SelectChoice("", "Choose…"), *rights],
+                    choices=positions,
                     validate_choice=False,
                 )
-                for a in question.answers
+                for a in items
             },
         )
-        return FormField(inner, label=label)
+    if widget == "match":
+        rights = [SelectChoice("", "Choose…")] + _choices(
+            _in_order(question, shown.rights), shown, right_side=True
+        )
+        return _group(
+            label,
+            {
+                shown.value(a.id): SelectField(
+                    Markup(a.html),  # noqa: S704 - rendered by the safe parser
+                    choices=rights,
+                    validate_choice=False,
+                )
+                for a in items
+            },
+        )
     extra = {"inputmode": "decimal"} if widget == "number" else {}
     return StringField(label, render_kw={"maxlength": 500, "autocomplete": "off", **extra})
 
 
-def _field(question: Question, order: Sequence[str], qtype: QuestionType) -> Any:
+def _field(question: Question, shown: Shown, qtype: QuestionType) -> Any:
     """The type's own field for the question, or else the standard one it names."""
-    own = qtype.field(question, order)
-    return own if own is not None else standard_field(question, order, widget_of(qtype))
+    own = qtype.field(question, list(shown.order))
+    return own if own is not None else standard_field(question, shown, widget_of(qtype))
 
 
 def attempt_form(
-    questions: Sequence[tuple[Question, list[str]]], types: Mapping[str, QuestionType]
+    view: AttemptView,
+    types: Mapping[str, QuestionType],
+    draft: Mapping[str, Any] | None | object = _REQUEST,
 ) -> FlaskForm:
-    """A form with one field per question (named q0, q1, ...), bound to the request."""
+    """A form with one field per question (named q0, q1, ...), bound to the request, or
+    filled from a saved `draft` (None: empty)."""
     fields = {
-        f"q{index}": _field(question, order, resolve(types, question.type))
-        for index, (question, order) in enumerate(questions)
+        f"q{index}": _field(question, shown, resolve(types, question.type))
+        for index, (question, shown) in enumerate(shown_pairs(view))
     }
     form_class = type("AttemptForm", (FlaskForm,), fields)
-    return form_class()
+    if draft is _REQUEST:
+        return form_class()
+    saved = as_formdata(draft) if isinstance(draft, Mapping) else None
+    return form_class(formdata=saved)
 
 
-def responses(form: FlaskForm, questions: Sequence[tuple[Question, list[str]]]) -> dict[str, Any]:
-    """Each question's submitted response, by question id, as the type will grade it."""
-    found: dict[str, Any] = {}
-    for index, (question, _order) in enumerate(questions):
-        field: Field = form[f"q{index}"]
-        data = field.data
-        if isinstance(data, str):
-            data = data[:MAX_TEXT]
-        found[question.id] = data
-    return found
+def responses(
+    form: FlaskForm, view: AttemptView, types: Mapping[str, QuestionType]
+) -> dict[str, Read]:
+    """Each question's submitted response, by question id (see `answers.Read`)."""
+    return read_all(field_data(form, view), view, types)
+
+
+def field_data(form: FlaskForm, view: AttemptView) -> dict[str, Any]:
+    """What the form's question fields hold, by field name: the draft to save."""
+    names = [f"q{index}" for index in range(len(view.questions))]
+    return clean_draft({name: form[name].data for name in names})

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -16,13 +27,15 @@ from cocourse.models import QuizAttempt, utcnow
 from cocourse.questions.base import Question, resolve
 from cocourse.quiz import display
 from cocourse.quiz import engine as quizzes
-from cocourse.quiz.forms import attempt_form, responses, widget_of
+from cocourse.quiz.answers import Read, read_all, unanswered, widget_of
+from cocourse.quiz.forms import attempt_form, field_data
 from cocourse.web.course import course, lesson_href
 from cocourse.web.forms import ActionForm
 from cocourse.web.roles import login_required
 from cocourse.web.security_log import denied
 
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
+TIME_RAN_OUT = "Time ran out: your attempt was graded on the answers saved before the deadline."
 
 
 def _types() -> Any:
@@ -77,7 +90,15 @@ def start(quiz_id: str) -> Response:
         abort(400)
     _check_open(module)
     try:
-        attempt = quizzes.start(get_session(), current_user.id, module, lesson, types=_types())
+        attempt = quizzes.start(
+            get_session(),
+            current_user.id,
+            module,
+            lesson,
+            types=_types(),
+            pm=_plugins(),
+            **_deadline_rules(),
+        )
     except quizzes.QuizError as exc:
         flash(str(exc), "error")
         return redirect(lesson_href(module.slug, lesson.slug))
@@ -87,18 +108,26 @@ def start(quiz_id: str) -> Response:
 @bp.get("/attempts/<int:attempt_id>")
 @login_required
 def attempt_page(attempt_id: int) -> str | Response:
-    """The attempt's questions, as drawn for it."""
+    """The attempt's questions, as drawn for it, with the answers saved so far."""
     attempt = _own_attempt_or_404(attempt_id)
+    if attempt.submitted_at is None and _close_if_late(attempt):
+        flash(TIME_RAN_OUT)
     if attempt.submitted_at is not None:
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
     view = quizzes.view(attempt)
-    return _attempt_page(attempt, view, attempt_form(view.questions, _types()), {})
+    form = attempt_form(view, _types(), draft=attempt.draft or None)
+    return _attempt_page(attempt, view, form)
 
 
 def _attempt_page(
-    attempt: QuizAttempt, view: quizzes.AttemptView, form: Any, missing: dict[str, str]
+    attempt: QuizAttempt,
+    view: quizzes.AttemptView,
+    form: Any,
+    missing: dict[str, str] | None = None,
+    skipped: list[tuple[int, str]] | None = None,
 ) -> str:
-    """The form of an open attempt, with messages for answers that need more.
+    """The form of an open attempt, with messages for answers that need more (`missing`)
+    or, before a final submit, the questions left unanswered or half answered (`skipped`).
 
     Each question shows its type's own template, or else the markup of its standard widget.
     """
@@ -110,28 +139,124 @@ def _attempt_page(
         form=form,
         widget_names=[widget_of(qtype) for qtype in shown],
         widget_templates=[qtype.template for qtype in shown],
-        missing=missing,
+        missing=missing or {},
+        skipped=skipped or [],
         **_context(attempt),
     )
 
 
 @bp.post("/attempts/<int:attempt_id>")
 @login_required
-def submit(attempt_id: int) -> Response | tuple[str, int]:
-    """Grade the attempt once; a repeated or replayed submission shows the stored result."""
+def submit(attempt_id: int) -> Response | str | tuple[str, int]:
+    """Save the answers, then grade the attempt once; a repeated or replayed submission
+    shows the stored result.
+
+    `action`: "submit" first lists unanswered questions (the learner may go on with
+    "confirm"); "timeup" (the countdown ran out) grades whatever was sent. Answers a type
+    cannot grade (too short a reflection, not a number) are sent back in every case but
+    "timeup".
+    """
     attempt = _own_attempt_or_404(attempt_id)
+    if attempt.submitted_at is not None:
+        return redirect(url_for("quiz.result", attempt_id=attempt.id))
     view = quizzes.view(attempt)
     types = _types()
-    form = attempt_form(view.questions, types)
+    form = attempt_form(view, types)
     if not form.validate_on_submit():
         abort(400)
-    answers = responses(form, view.questions)
-    missing = _incomplete(view, answers, types) if attempt.submitted_at is None else {}
-    if missing:
-        return _attempt_page(attempt, view, form, missing), 422
-    pm = current_app.extensions["cocourse.plugins"]
-    quizzes.submit(get_session(), pm, attempt.id, current_user.id, answers, types, course=course())
+    draft = field_data(form, view)
+    try:
+        quizzes.save_draft(
+            get_session(),
+            _plugins(),
+            attempt.id,
+            current_user.id,
+            draft,
+            types,
+            **_deadline_rules(),
+        )
+    except quizzes.AttemptClosed as closed:
+        flash(str(closed))
+        return redirect(url_for("quiz.result", attempt_id=attempt.id))
+    found = read_all(draft, view, types)
+    action = request.form.get("action", "submit")
+    if action != "timeup":
+        missing = _needs_more(view, found, types)
+        if missing:
+            return _attempt_page(attempt, view, form, missing=missing), 422
+        skipped = _to_review(view, found)
+        if skipped and action != "confirm":
+            return _attempt_page(attempt, view, form, skipped=skipped)
+    responses = {qid: read.response for qid, read in found.items()}
+    quizzes.submit(
+        get_session(),
+        _plugins(),
+        attempt.id,
+        current_user.id,
+        responses,
+        types,
+        draft=draft,
+        **_deadline_rules(),
+    )
     return redirect(url_for("quiz.result", attempt_id=attempt.id))
+
+
+@bp.post("/attempts/<int:attempt_id>/save")
+@login_required
+def save(attempt_id: int) -> Response | tuple[Response, int]:
+    """Keep the answers as they are, without submitting: the page's Save button (a redirect
+    back) and its autosave script (JSON: when they were saved, or why not)."""
+    attempt = _own_attempt_or_404(attempt_id)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    result = url_for("quiz.result", attempt_id=attempt.id)
+    if attempt.submitted_at is not None:
+        return _closed("This attempt has already been submitted.", result, wants_json)
+    view = quizzes.view(attempt)
+    types = _types()
+    form = attempt_form(view, types)
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        saved_at = quizzes.save_draft(
+            get_session(),
+            _plugins(),
+            attempt.id,
+            current_user.id,
+            field_data(form, view),
+            types,
+            **_deadline_rules(),
+        )
+    except quizzes.AttemptClosed as closed:
+        return _closed(str(closed), result, wants_json)
+    if wants_json:
+        return jsonify(saved_at=saved_at.isoformat())
+    flash(f"Your answers are saved ({saved_at:%H:%M} UTC). Submit them when you are ready.")
+    return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
+
+
+def _closed(message: str, result: str, wants_json: bool) -> Response | tuple[Response, int]:
+    """The answer to a save for an attempt that is no longer open."""
+    if wants_json:
+        return jsonify(error=message, result=result), 409
+    flash(message)
+    return redirect(result)
+
+
+def _plugins() -> Any:
+    return current_app.extensions["cocourse.plugins"]
+
+
+def _deadline_rules() -> dict[str, Any]:
+    """The course (for the quiz's `late` and `completes` settings) and the grace period."""
+    grace = timedelta(seconds=float(current_app.config["QUIZ_GRACE_SECONDS"]))
+    return {"course": course(), "grace": grace}
+
+
+def _close_if_late(attempt: QuizAttempt) -> bool:
+    """Close an open attempt whose time is up; whether it was closed now."""
+    return quizzes.close_late(
+        get_session(), _plugins(), attempt.id, current_user.id, _types(), **_deadline_rules()
+    )
 
 
 @bp.get("/attempts/<int:attempt_id>/result")
@@ -139,6 +264,8 @@ def submit(attempt_id: int) -> Response | tuple[str, int]:
 def result(attempt_id: int) -> str | Response:
     """Score, pass or fail, attempts left, and feedback as the review policy allows."""
     attempt = _own_attempt_or_404(attempt_id)
+    if attempt.submitted_at is None and _close_if_late(attempt):
+        flash(TIME_RAN_OUT)
     if attempt.submitted_at is None:
         return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
     context = _context(attempt)
@@ -159,14 +286,28 @@ def result(attempt_id: int) -> str | Response:
     )
 
 
-def _incomplete(view: quizzes.AttemptView, answers: dict[str, Any], types: Any) -> dict[str, str]:
-    """Messages for answers their type will not accept yet (such as a text that is too short)."""
-    found = {}
+def _needs_more(view: quizzes.AttemptView, found: dict[str, Read], types: Any) -> dict[str, str]:
+    """Messages for answers that cannot be graded as they are, from their types (a
+    reflection too short, a number that is not one)."""
+    messages = {}
     for question, _order in view.questions:
-        message = resolve(types, question.type).incomplete(question, answers.get(question.id))
+        message = resolve(types, question.type).incomplete(question, found[question.id].response)
         if message:
-            found[question.id] = message
-    return found
+            messages[question.id] = message
+    return messages
+
+
+def _to_review(view: quizzes.AttemptView, found: dict[str, Read]) -> list[tuple[int, str]]:
+    """The questions to point out before the final submit, by number: those without an
+    answer, and those the form found half answered (an ordering with positions missing)."""
+    listed = []
+    for number, (question, _order) in enumerate(view.questions, start=1):
+        read = found[question.id]
+        if read.note:
+            listed.append((number, read.note))
+        elif unanswered(read.response):
+            listed.append((number, "no answer yet"))
+    return listed
 
 
 def _context(attempt: QuizAttempt) -> dict[str, Any]:

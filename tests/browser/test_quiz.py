@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import select, update
+
+from cocourse.models import QuizAttempt, utcnow
 
 from ..conftest import FIXTURES, AuthActions
 
@@ -36,7 +42,7 @@ def test_take_a_quiz_and_read_the_result(page, session, artifacts):
     )
     order = page.get_by_role("group", name="Question 6 of 8")
     for position, item in enumerate(["Alone", "In pairs", "In foursomes", "All together"], 1):
-        order.get_by_label(f"Position {position}").select_option(label=item)
+        order.get_by_label(f"Position of: {item}").select_option(str(position))
     match = page.get_by_role("group", name="Question 7 of 8")
     match.get_by_label("check-in").select_option(label="arriving")
     match.get_by_label("check-out").select_option(label="closing")
@@ -49,3 +55,148 @@ def test_take_a_quiz_and_read_the_result(page, session, artifacts):
     status = page.get_by_role("status")
     assert "100%" in status.inner_text() and "Passed" in status.inner_text()
     page.screenshot(path=str(artifacts / "quiz-result.png"), full_page=True)
+
+
+def _log_in(page, session):
+    AuthActions(None, session).create()
+    page.goto("/login")
+    page.get_by_label("Email").fill("learner@example.org")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Log in").click()
+
+
+def _some_answers(page):
+    page.get_by_role("group", name="Question 1 of 8").get_by_label(
+        "The people involved shape the result."
+    ).check()
+    order = page.get_by_role("group", name="Question 6 of 8")
+    order.get_by_label("Position of: In pairs").select_option("2")
+    match = page.get_by_role("group", name="Question 7 of 8")
+    match.get_by_label("check-out").select_option(label="closing")
+    page.get_by_role("group", name="Question 8 of 8").get_by_label("Your reflection").fill(
+        "A check-in round at the Monday stand-up."
+    )
+
+
+def _answers_are_back(page):
+    assert (
+        page.get_by_role("group", name="Question 1 of 8")
+        .get_by_label("The people involved shape the result.")
+        .is_checked()
+    )
+    order = page.get_by_role("group", name="Question 6 of 8")
+    assert order.get_by_label("Position of: In pairs").input_value() == "2"
+    match = page.get_by_role("group", name="Question 7 of 8")
+    chosen = match.get_by_label("check-out").evaluate("s => s.selectedOptions[0].textContent")
+    assert chosen == "closing"
+    reflection = page.get_by_role("group", name="Question 8 of 8").get_by_label("Your reflection")
+    assert reflection.input_value() == "A check-in round at the Monday stand-up."
+
+
+def test_answers_are_saved_as_you_go_and_come_back(page, session, artifacts):
+    _log_in(page, session)
+    page.goto("/modules/check/quiz")
+    page.get_by_role("button", name="Start the quiz").click()
+    _some_answers(page)
+    page.get_by_text(re.compile(r"Saved at \d")).wait_for()
+    page.goto("/modules/check/quiz")  # leave, then come back as a learner would
+    page.get_by_role("link", name="Continue your attempt").click()
+    _answers_are_back(page)
+    page.screenshot(path=str(artifacts / "quiz-restored.png"), full_page=True)
+
+
+def test_without_javascript_the_save_button_keeps_the_answers(browser, live_server, session):
+    context = browser.new_context(base_url=live_server, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        _log_in(page, session)
+        page.goto("/modules/check/quiz")
+        page.get_by_role("button", name="Start the quiz").click()
+        _some_answers(page)
+        page.get_by_role("button", name="Save without submitting").click()
+        assert page.get_by_text("Your answers are saved").is_visible()
+        page.goto("/modules/check/quiz")
+        page.get_by_role("link", name="Continue your attempt").click()
+        _answers_are_back(page)
+    finally:
+        context.close()
+
+
+def test_unanswered_questions_are_listed_before_the_final_submit(page, session, artifacts):
+    _log_in(page, session)
+    page.goto("/modules/check/quiz")
+    page.get_by_role("button", name="Start the quiz").click()
+    _some_answers(page)
+    page.get_by_role("group", name="Question 5 of 8").get_by_label("Your answer (a number)").fill(
+        "4 principles"
+    )
+    page.get_by_role("button", name="Submit answers").click()
+    # A number that is not one is sent back first, with everything kept.
+    alert = page.get_by_role("alert")
+    assert "Write a number only" in alert.inner_text()
+    page.get_by_role("group", name="Question 5 of 8").get_by_label("Your answer (a number)").fill(
+        "12"
+    )
+    page.get_by_role("button", name="Submit answers").click()
+    review = page.get_by_role("alert")
+    assert "need a look" in review.inner_text()
+    assert "Question 6: Give each of the 4 items its own position" in review.inner_text()
+    for number in (2, 3, 4):
+        assert review.get_by_role("link", name=f"Question {number}", exact=True).is_visible()
+    page.screenshot(path=str(artifacts / "quiz-review.png"), full_page=True)
+    review.get_by_role("link", name="Question 3", exact=True).click()
+    assert page.url.endswith("#q2-prompt")
+    page.get_by_role("group", name="Question 3 of 8").get_by_label("False").check()
+    page.get_by_role("button", name="Submit anyway").click()
+    assert "%" in page.locator(".score-box").inner_text()
+    attempt = session.scalar(select(QuizAttempt))
+    session.refresh(attempt)
+    assert attempt.submitted_at is not None and attempt.answers["q-tf"] == "b"
+
+
+def _set_deadline(session, when):
+    session.execute(update(QuizAttempt).values(deadline=when))
+    session.commit()
+
+
+def test_the_countdown_submits_when_time_is_up(page, session, artifacts):
+    _log_in(page, session)
+    page.goto("/modules/check/once")
+    page.get_by_role("button", name="Start the quiz").click()
+    _set_deadline(session, utcnow() + timedelta(seconds=4))
+    page.reload()
+    assert re.search(r"Time left: 0:0\d", page.locator(".countdown").inner_text())
+    assert "(your time)" in page.locator("time[data-local-time]").first.inner_text()
+    page.get_by_label("Right").check()
+    page.screenshot(path=str(artifacts / "quiz-countdown.png"), full_page=True)
+    page.wait_for_url(re.compile(r"/result$"), timeout=15_000)
+    assert "100%" in page.locator(".score-box").inner_text()
+
+
+def test_an_attempt_found_after_its_time_is_graded_on_the_saved_answers(page, session):
+    _log_in(page, session)
+    page.goto("/modules/check/once")
+    page.get_by_role("button", name="Start the quiz").click()
+    page.get_by_label("Right").check()
+    page.get_by_text(re.compile(r"Saved at \d")).wait_for()
+    _set_deadline(session, utcnow() - timedelta(minutes=5))
+    page.reload()
+    assert page.url.endswith("/result")
+    assert "Time ran out" in page.content()
+    assert "100%" in page.locator(".score-box").inner_text()
+
+
+@pytest.mark.parametrize("width", [320, 390])
+def test_the_attempt_page_fits_a_phone(browser, live_server, session, artifacts, width):
+    context = browser.new_context(base_url=live_server, viewport={"width": width, "height": 800})
+    page = context.new_page()
+    try:
+        _log_in(page, session)
+        page.goto("/modules/check/quiz")
+        page.get_by_role("button", name="Start the quiz").click()
+        page.get_by_role("group", name="Question 8 of 8").wait_for()
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        page.screenshot(path=str(artifacts / f"quiz-attempt-{width}.png"), full_page=True)
+        assert wide <= width
+    finally:
+        context.close()

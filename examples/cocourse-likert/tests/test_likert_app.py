@@ -7,6 +7,7 @@ import csv
 import importlib.metadata
 import io
 import re
+import shutil
 from pathlib import Path
 
 import cocourse_likert.plugin
@@ -14,6 +15,8 @@ from conftest import COURSE, QUIZ, Learner, add_user
 
 from cocourse.models import QuizAttempt, Role
 from cocourse.plugins import make_plugin_manager, question_types
+from cocourse.quiz import engine
+from cocourse.testing import without_random_values
 
 # One fully written point of the widget: its label holds its radio button and its text.
 POINT = (
@@ -60,9 +63,9 @@ def test_a_learner_answers_on_the_scale_and_the_attempt_is_graded(app, learner_o
         assert POINT.format(q=1, point=point, label=label) in page
     assert POINT.format(q=0, point=3, label="Neither agree nor disagree") in page
     assert POINT.format(q=3, point=7, label="Strongly agree") in page
-    # Its stylesheet, linked once, from the site itself; no inline style, no script.
+    # Its stylesheet, linked once, from the site itself; no inline style, no inline script.
     assert page.count(STYLESHEET) == 1
-    assert " style=" not in page and "<script" not in page
+    assert " style=" not in page and not re.search(r"<script(?![^>]*\ssrc=\"/static/)", page)
     # Nothing gives the acceptable points or the feedback away before submitting.
     assert "checked" not in page and "Silence is often thinking" not in page
 
@@ -102,6 +105,28 @@ def test_a_learner_answers_on_the_scale_and_the_attempt_is_graded(app, learner_o
     assert result.count('<span class="badge">Not scored</span>') == 2
     assert "Silence is often thinking: count to five before you fill it." in result
     assert "keeps the loudest voices from deciding alone" in result
+
+
+def test_pages_of_quizzes_with_other_acceptable_points_are_the_same(
+    make_app, learner_of, tmp_path, monkeypatch
+):
+    """The question-type contract: nothing in the attempt page says which points are right."""
+    other = tmp_path / "other-keys"
+    shutil.copytree(COURSE, other)
+    lesson = other / "check-in" / "01-opinions.md"
+    text = lesson.read_text()
+    assert "expect: 4-5" in text
+    lesson.write_text(text.replace("expect: 4-5", "expect: 1-2"))
+    monkeypatch.setattr(engine.secrets, "randbelow", lambda _n: 7)  # one seed for both
+    pages = []
+    for course in (COURSE, other):
+        app = make_app(CONTENT_DIR=str(course))
+        learner = learner_of(app)
+        attempt_id = learner.start_quiz()
+        html = learner.page(f"/quiz/attempts/{attempt_id}")
+        snapshots = stored_attempt(app, attempt_id).questions
+        pages.append(without_random_values(html, snapshots).replace(f"/{attempt_id}", "/N"))
+    assert pages[0] == pages[1]
 
 
 def test_the_stylesheet_is_served_from_the_site(app):
