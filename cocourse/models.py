@@ -70,11 +70,17 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default=Role.LEARNER.value)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # Set when an admin deactivates the account: no login, records kept.
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     # flask-login's user protocol, written out so models stay free of Flask imports.
-    is_active = True
     is_anonymous = False
     is_authenticated = True
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the account may log in (flask-login refuses inactive ones)."""
+        return self.deactivated_at is None
 
     def get_id(self) -> str:
         """The id flask-login stores in the session."""
