@@ -31,9 +31,11 @@ node_modules/axe-core/axe.min.js: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-## Serve the bundled course on http://127.0.0.1:$(PORT) from the embedded SQLite database.
+## Serve the bundled course on http://127.0.0.1:$(PORT) from the embedded SQLite database,
+## with the worker that delivers email (to instance/outbox/ unless SMTP is configured).
 run: $(VENV)/.installed
 	$(BIN)/cocourse db upgrade
+	$(BIN)/cocourse worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	COCOURSE_CONTENT_WATCH=1 $(BIN)/cocourse run --host 127.0.0.1 --port $(PORT)
 
 ## Lint the code and run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set),

@@ -40,6 +40,7 @@ class Defaults:
     LOGIN_BACKOFF_SECONDS = 2.0  # the first wait; it doubles with every further failure
     LOGIN_BACKOFF_MAX_SECONDS = 900.0  # the longest wait; there is never a permanent lock
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
+    JOIN_RATE_LIMIT = "10 per minute;50 per hour"  # join codes tried, per client address
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
@@ -51,6 +52,21 @@ class Defaults:
     ISSUER_EMAIL: str | None = None  # contact address in the Open Badges issuer profile
     PUBLIC_URL: str | None = None  # e.g. https://learn.example.org; None: the request's host
     CERTIFICATE_FONT_DIRS: list[str] = []  # searched before the system fonts for PDFs
+    MAIL_FROM: str | None = None  # e.g. "Acme Learning <learning@acme.example>"
+    MAIL_SMTP_HOST: str | None = None  # None: write .eml files to instance/outbox/
+    MAIL_SMTP_PORT = 587
+    MAIL_SMTP_SECURITY = "starttls"  # starttls, tls (implicit, port 465) or none
+    MAIL_SMTP_USER: str | None = None
+    MAIL_SMTP_PASSWORD: str | None = None
+    MAIL_SMTP_TIMEOUT = 20.0  # seconds for one SMTP conversation step
+    MAIL_BACKOFF_SECONDS = 30.0  # wait after the first failed delivery; doubles each time
+    MAIL_BACKOFF_MAX_SECONDS = 3600.0  # the longest wait between two attempts
+    MAIL_MAX_ATTEMPTS = 10  # then the message is marked failed
+    HUEY_REDIS_URL: str | None = None  # e.g. redis://127.0.0.1:6379/0; None: SQLite queue
+    INVITATION_DAYS = 7  # an invitation link works this long
+    RESET_HOURS = 2  # a password reset link works this long
+    EMAIL_CHANGE_HOURS = 24  # an email change confirmation link works this long
+    RESET_RATE_LIMIT = "5 per minute;20 per hour"  # password reset requests, per address
 
 
 class ConfigError(RuntimeError):

@@ -20,12 +20,16 @@ login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 
 
-def limited(limit_value: Any, **options: Any) -> Callable[[Any], Any]:
-    """`limiter.limit`, plus a mark on the view so that the request filter below lets its
+def limited(limit_value: Any, scope: str | None = None, **options: Any) -> Callable[[Any], Any]:
+    """`limiter.limit` (`limiter.shared_limit` with a `scope`: views with the same scope
+    count together), plus a mark on the view so that the request filter below lets its
     requests through to the limiter."""
 
     def decorate(view: Any) -> Any:
-        wrapped = limiter.limit(limit_value, **options)(view)
+        if scope is not None:
+            wrapped = limiter.shared_limit(limit_value, scope, **options)(view)
+        else:
+            wrapped = limiter.limit(limit_value, **options)(view)
         wrapped.rate_limited = True
         return wrapped
 

@@ -68,8 +68,9 @@ def register_template_variables(app: Any, template: str | None, user: Any) -> An
 @hookspec
 def page_panels(slot: str, user: Any, context: Any) -> Any:
     """Return HTML (a `markupsafe.Markup`) to show in a page's panel slot, or None. Slots:
-    `dashboard` (context: `course`) and `quiz_result` (context: `course`, `attempt`)
-    (added in 1.1)."""
+    `dashboard` (context: `course`), `quiz_result` (context: `course`, `attempt`), `login`
+    (context: `next`), `register`, and `person` (an admin's page about one person; context:
+    `course`, `person`) (added in 1.1; see docs/plugins.md for the slots' versions)."""
 
 
 # Events (fired after commit; a plugin that raises is logged and never fails the request)

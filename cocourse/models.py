@@ -185,7 +185,8 @@ class Cohort(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
     description: Mapped[str] = mapped_column(String(500), default="")
-    # Secret enough to share as an invite link: 128 bits from `secrets`.
+    # Shared as an invite link: ABCD-EFGH-JK, 50 bits from `secrets` (guessing is rate
+    # limited); cohorts made before short codes keep their 128-bit code.
     join_code: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -388,3 +389,47 @@ class LoginThrottle(Base):
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     failures: Mapped[int] = mapped_column(default=0)
     last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class MailMessage(Base):
+    """One outgoing email, queued in the transaction of the change that caused it.
+
+    A worker claims a row (status "sending" with a lease) before sending it, and marks it
+    "sent" only after the mail server accepted it; a claim whose lease ran out (a worker
+    that crashed) is taken again. Delivery is therefore at least once: a resent copy keeps
+    its `message_id`, so mail programs can recognise a duplicate."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (Index("ix_mail_outbox_due", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    message_id: Mapped[str] = mapped_column(String(255), unique=True)
+    template: Mapped[str] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # sending, sent, failed
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str] = mapped_column(String(500), default="")
+
+
+class AccountToken(Base):
+    """A single-use link sent by email: an invitation, a password reset or an email change.
+
+    The link carries a random token; the row's id is only its SHA-256. A newer token of the
+    same purpose for the same person replaces (deletes) the older one."""
+
+    __tablename__ = "account_token"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the token
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # invitation, reset, email
+    new_email: Mapped[str | None] = mapped_column(String(254))  # for an email change
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -21,15 +21,18 @@ PLUGIN_API_VERSION = "1.1"
 
 # The built-in features in registration order, and the features each one needs.
 BUILTIN_FEATURES: dict[str, tuple[str, ...]] = {
-    "accounts": (),
+    "mail": (),
+    "accounts": ("mail",),
     "learning": ("accounts",),
     "quiz": ("learning",),
     "cohorts": ("accounts", "learning"),
     "reports": ("cohorts", "quiz"),
     "certification": ("cohorts", "quiz"),
+    # Off unless PLUGIN_SETTINGS["sso"] names an issuer (docs/operations.md).
+    "sso": ("accounts",),
 }
 # The course cannot be served without these.
-REQUIRED_FEATURES = frozenset({"accounts", "learning", "quiz"})
+REQUIRED_FEATURES = frozenset({"mail", "accounts", "learning", "quiz"})
 
 log = logging.getLogger("cocourse.plugins")
 

@@ -71,3 +71,32 @@ class RoleForm(FlaskForm):
     """An admin gives a person a role."""
 
     role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role])
+
+
+class ForgotPasswordForm(FlaskForm):
+    """The email of the account whose password is forgotten."""
+
+    email = EmailField(
+        "Email", validators=[DataRequired(), Length(max=254)], filters=[strip_filter]
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, twice (from an invitation or reset link)."""
+
+    password = PasswordField("New password", validators=_new_password)
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("password", message="The passwords do not match.")],
+    )
+
+
+class EmailChangeForm(FlaskForm):
+    """A new email address, confirmed with the current password."""
+
+    email = EmailField(
+        "New email address",
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[strip_filter],
+    )
+    current = PasswordField("Current password", validators=[DataRequired()])

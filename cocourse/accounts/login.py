@@ -3,8 +3,9 @@ row it names, and the remember-me cookie. Called by the accounts views and by th
 loaders in `cocourse.extensions`; the callers pass in what they read from the request.
 
 Every login starts from an empty Flask session (a new CSRF secret; nothing planted before
-the login survives). Flask-Login's own remember-me cookie is never set: ours is random,
-stored hashed, rotated on every use and limited to REMEMBER_DAYS.
+the login survives but a join link's code waiting for the login, `web.pending_join`).
+Deactivated accounts are never logged in. Flask-Login's own remember-me cookie is never
+set: ours is random, stored hashed, rotated on every use and limited to REMEMBER_DAYS.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from werkzeug.wrappers import Response
 from cocourse.accounts import sessions
 from cocourse.db import get_session
 from cocourse.models import User
-from cocourse.web import security_log
+from cocourse.web import pending_join, security_log
 
 REMEMBER_COOKIE = "cocourse_remember"
 _SET = "cocourse_remember_set"
@@ -30,24 +31,31 @@ def _lifetime() -> timedelta:
     return timedelta(hours=float(current_app.config["SESSION_HOURS"]))
 
 
-def _start(user: User, address: str, user_agent: str, family: str | None, fresh: bool) -> None:
+def _start(user: User, address: str, user_agent: str, family: str | None, fresh: bool) -> bool:
+    if not user.is_active:  # deactivated: no login session is started
+        return False
+    kept = pending_join.carried()  # a join link opened before logging in
     session.clear()
+    session.update(kept)
     session[sessions.SESSION_KEY] = sessions.start_session(
         get_session(), user.id, _lifetime(), address, user_agent, family
     )
     login_user(user, remember=False, fresh=fresh)
+    return True
 
 
-def log_in(user: User, remember: bool, address: str, user_agent: str) -> None:
+def log_in(user: User, remember: bool, address: str, user_agent: str) -> bool:
     """Log `user` in on this browser, in a new Flask session; with `remember`, also give it
-    a remember-me cookie."""
-    _start(user, address, user_agent, None, fresh=True)
+    a remember-me cookie. False (and nothing done) for a deactivated account."""
+    if not _start(user, address, user_agent, None, fresh=True):
+        return False
     if remember:
         days = timedelta(days=float(current_app.config["REMEMBER_DAYS"]))
         setattr(g, _SET, sessions.issue_remember(get_session(), user.id, days))
         g.pop(_CLEAR, None)
     else:
         forget_cookie()
+    return True
 
 
 def log_in_remembered(token: str, address: str, user_agent: str) -> User | None:
@@ -65,7 +73,9 @@ def log_in_remembered(token: str, address: str, user_agent: str) -> User | None:
         if result.user_id is None or result.reused:
             g.setdefault(_CLEAR, True)
         return None
-    _start(result.user, address, user_agent, result.family, fresh=False)
+    if not _start(result.user, address, user_agent, result.family, fresh=False):
+        g.setdefault(_CLEAR, True)
+        return None
     setattr(g, _SET, (result.token, result.expires_at))
     security_log.event("login", user_id=result.user.id, method="remember")
     return result.user

@@ -12,10 +12,11 @@ from cocourse.hookspecs import hookimpl
 
 @hookimpl
 def register_blueprints(app: Any) -> Any:
-    """Log in, sign up, change password; the People page."""
+    """Log in, sign up, change password; the People page; invitations and resets."""
+    from cocourse.accounts.recovery import bp as recovery
     from cocourse.accounts.views import bp
 
-    return [bp]
+    return [bp, recovery]
 
 
 @hookimpl

@@ -100,6 +100,8 @@ def load_user(session: Session, token: str, user_id: str | int) -> User | None:
     now = utcnow()
     if user.id != wanted or revoked_at is not None or expires_at <= now:
         return None
+    if user.deactivated_at is not None:  # deactivated after this login began
+        return None
     if now - last_seen_at >= SEEN_EVERY and not session.info.get(WRITING):
         with write(session):
             session.execute(
@@ -196,7 +198,7 @@ def use_remember(session: Session, token: str) -> Remembered:
                 )
             return Remembered(reused=True, user_id=row.user_id)
         user = session.get(User, row.user_id)
-        if user is None:
+        if user is None or user.deactivated_at is not None:
             return Remembered()
         row.used_at = now
         fresh = new_token()

@@ -22,18 +22,32 @@ from werkzeug.wrappers import Response
 from cocourse.accounts import login as browser
 from cocourse.accounts import services as accounts
 from cocourse.accounts import sessions, throttle
-from cocourse.accounts.forms import ChangePasswordForm, LoginForm, RegisterForm, RoleForm
+from cocourse.accounts.forms import (
+    ChangePasswordForm,
+    EmailChangeForm,
+    LoginForm,
+    RegisterForm,
+    RoleForm,
+)
 from cocourse.db import get_session
 from cocourse.extensions import limited
-from cocourse.models import Role, utcnow
+from cocourse.models import Role, User, utcnow
+from cocourse.plugins import enabled
 from cocourse.web import security_log
 from cocourse.web.forms import ActionForm
+from cocourse.web.ids import query_int
 from cocourse.web.paging import page_count, requested_page
 from cocourse.web.roles import login_required, role_required
 from cocourse.web.security import is_safe_next
 
 bp = Blueprint("accounts", __name__)
 PER_PAGE = 50
+MAX_SEARCH = 100
+STATUSES = ("active", "deactivated")
+DEACTIVATED = (
+    "This account is deactivated, so it cannot log in. Ask an administrator of this site "
+    "if you need it again."
+)
 
 
 @bp.before_app_request
@@ -132,6 +146,13 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             page = render_template("accounts/login.html", form=form)
             return page, 429, {"Retry-After": str(wait)}
         user = accounts.authenticate(db, email, form.password.data)
+        if user is not None and not user.is_active:
+            # Said only after the right password: a guess learns no more than "wrong".
+            security_log.event(
+                "login_refused", level=logging.WARNING, user_id=user.id, reason="deactivated"
+            )
+            form.form_errors.append(DEACTIVATED)
+            return render_template("accounts/login.html", form=form)
         if user is not None:
             throttle.clear(db, email)
             browser.log_in(user, bool(form.remember.data), address, agent)
@@ -193,29 +214,152 @@ def change_password() -> str | Response:
             security_log.event("password_changed", user_id=user.id)
             flash("Your password is changed. You are logged out on every other device.")
             return redirect(url_for("learning.catalog"))
-    return render_template("accounts/password.html", form=form, everywhere=ActionForm())
+    return render_template(
+        "accounts/password.html",
+        form=form,
+        everywhere=ActionForm(),
+        email_form=EmailChangeForm(formdata=None),
+    )
+
+
+def _people_filter() -> accounts.PeopleFilter:
+    """The People page's filters from the query string; unknown values mean no filter."""
+    args = request.args
+    role = args.get("role", "")
+    status = args.get("status", "")
+    cohort = query_int("cohort", 0)
+    return accounts.PeopleFilter(
+        search=args.get("q", "")[:MAX_SEARCH],
+        role=role if role in {r.value for r in Role} else "",
+        cohort_id=cohort or None,
+        status=status if status in STATUSES else "",
+    )
+
+
+def _filter_args(wanted: accounts.PeopleFilter) -> dict[str, str | int]:
+    """The filters as query arguments for the page links (only those that are set)."""
+    found: dict[str, str | int] = {
+        "q": wanted.search.strip(),
+        "role": wanted.role,
+        "cohort": wanted.cohort_id or "",
+        "status": wanted.status,
+    }
+    return {name: value for name, value in found.items() if value}
 
 
 @bp.get("/admin/users")
 @role_required(Role.ADMIN)
 def users() -> str:
-    """Everyone with an account, a page at a time, with a role form each."""
+    """Everyone with an account, searched and filtered, a page at a time, a role form each."""
+    db = get_session()
     page = requested_page()
-    people, total = accounts.list_users(get_session(), page, PER_PAGE)
+    wanted = _people_filter()
+    people, total = accounts.list_users(db, page, PER_PAGE, wanted)
     pages = page_count(total, PER_PAGE)
     forms = {person.id: RoleForm(role=person.role, prefix=f"u{person.id}") for person in people}
+    cohort_choices = accounts.cohort_choices(db) if enabled(_plugins(), "cohorts") else None
     return render_template(
-        "accounts/users.html", people=people, forms=forms, page=page, pages=pages, total=total
+        "accounts/users.html",
+        people=people,
+        forms=forms,
+        page=page,
+        pages=pages,
+        total=total,
+        wanted=wanted,
+        filters=_filter_args(wanted),
+        roles=list(Role),
+        cohorts=cohort_choices,
+        statuses=STATUSES,
     )
+
+
+def _plugins() -> Any:
+    return current_app.extensions["cocourse.plugins"]
+
+
+def _person_or_404(user_id: int) -> User:
+    person = accounts.get_user(get_session(), user_id)
+    if person is None:
+        abort(404)
+    return person
+
+
+def _back(default: str) -> Response:
+    """Back to the page the form was on (same-site only), else `default`."""
+    target = request.form.get("next")
+    return redirect(target if is_safe_next(target) else default)
+
+
+@bp.get("/admin/users/<int:user_id>")
+@role_required(Role.ADMIN)
+def person(user_id: int) -> str:
+    """One person: account, role, status; what each feature knows of them (panels)."""
+    found = _person_or_404(user_id)
+    here = url_for("accounts.person", user_id=user_id)
+    return render_template(
+        "accounts/person.html",
+        person=found,
+        logins=accounts.login_summary(get_session(), user_id),
+        role_form=RoleForm(role=found.role, prefix=f"u{found.id}"),
+        action=ActionForm(),
+        here=here,
+        is_self=found.id == current_user.id,
+        # The invitation and reset buttons show only where their routes exist.
+        views=current_app.view_functions,
+    )
+
+
+@bp.route("/admin/users/<int:user_id>/deactivate", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+def deactivate(user_id: int) -> str | Response:
+    """Ask for confirmation, then deactivate the account (never one's own)."""
+    found = _person_or_404(user_id)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400, "This form has expired. Open the page again and resubmit.")
+        try:
+            done, changed = accounts.deactivate(get_session(), user_id, current_user.id)
+        except accounts.AccountError as exc:
+            flash(str(exc), "error")
+        else:
+            if changed:
+                security_log.event(
+                    "account_deactivated",
+                    user_id=current_user.id,
+                    target_user_id=user_id,
+                    sessions_ended=True,
+                )
+                flash(f"{done.name} is deactivated and logged out everywhere.")
+            else:
+                flash(f"{done.name} was already deactivated.")
+        return redirect(url_for("accounts.person", user_id=user_id))
+    return render_template(
+        "accounts/deactivate.html", person=found, form=form, is_self=found.id == current_user.id
+    )
+
+
+@bp.post("/admin/users/<int:user_id>/reactivate")
+@role_required(Role.ADMIN)
+def reactivate(user_id: int) -> Response:
+    """Let a deactivated person log in again."""
+    _person_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400, "This form has expired. Open the page again and resubmit.")
+    done, changed = accounts.reactivate(get_session(), user_id)
+    if changed:
+        security_log.event("account_reactivated", user_id=current_user.id, target_user_id=user_id)
+        flash(f"{done.name} can log in again.")
+    else:
+        flash(f"{done.name} was not deactivated.")
+    return redirect(url_for("accounts.person", user_id=user_id))
 
 
 @bp.post("/admin/users/<int:user_id>/role")
 @role_required(Role.ADMIN)
 def set_role(user_id: int) -> Response:
     """Give one person a role."""
-    before = accounts.get_user(get_session(), user_id)
-    if before is None:
-        abort(404)
+    before = _person_or_404(user_id)
     old_role = before.role
     form = RoleForm(prefix=f"u{user_id}")
     if not form.validate_on_submit():
@@ -235,4 +379,4 @@ def set_role(user_id: int) -> Response:
                 sessions_ended=True,
             )
         flash(f"{person.name} is now {person.role}.")
-    return redirect(url_for("accounts.users", page=requested_page()))
+    return _back(url_for("accounts.users", page=requested_page()))

@@ -46,7 +46,8 @@ def register_menu_links(app: Any, user: Any) -> Any:
 
 @hookimpl
 def page_panels(slot: str, user: Any, context: Any) -> Any:
-    """The trainee's programmes on the dashboard; domain results on an exam's result page."""
+    """The trainee's programmes on the dashboard; domain results on an exam's result page;
+    a person's portfolios and certificates on their People page."""
     from cocourse.certification import portfolios, requirements
     from cocourse.db import get_session
     from cocourse.models import utcnow
@@ -63,9 +64,38 @@ def page_panels(slot: str, user: Any, context: Any) -> Any:
                     labels=portfolios.LABELS,
                 )
             )
+    if slot == "person" and user.is_authenticated and user.is_admin:
+        return _person_panel(context["person"], course)
     if slot == "quiz_result" and not context["attempt"].expired:
         domains = requirements.domain_results(course, context["attempt"])
         if domains:
             html = render_template("certification/_domains_panel.html", domains=domains)
             return Markup(html)  # noqa: S704 (autoescaped template output)
     return None
+
+
+def _person_panel(person: Any, course: Any) -> Markup:
+    """Every portfolio and certificate of a person, newest first."""
+    from sqlalchemy import select
+
+    from cocourse.certification import certificates, portfolios
+    from cocourse.db import get_session
+    from cocourse.models import Portfolio, utcnow
+
+    db, today = get_session(), utcnow().date()
+    held = [
+        (cert, certificates.status(cert, course.program(cert.program), today))
+        for cert in certificates.history(db, person.id)
+    ]
+    kept = db.scalars(
+        select(Portfolio).where(Portfolio.user_id == person.id).order_by(Portfolio.id.desc())
+    )
+    html = render_template(
+        "certification/_person_panel.html",
+        person=person,
+        portfolios=list(kept),
+        certificates=held,
+        labels=portfolios.LABELS,
+        titles={program.slug: program.title for program in course.programs},
+    )
+    return Markup(html)  # noqa: S704 (autoescaped template output)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
+    BooleanField,
     EmailField,
     SelectField,
     StringField,
@@ -71,3 +72,4 @@ class PeopleFileForm(FlaskForm):
             ),
         ],
     )
+    invite = BooleanField("Email an invitation to new people")

@@ -2,8 +2,8 @@
 
 The file is read and checked first; then every row is applied in one write transaction, so an
 unexpected failure leaves nothing half-written, while a row that is rejected does not stop the
-valid ones. Nobody is emailed: new accounts get an unusable password and set their own once
-password resets exist.
+valid ones. New accounts get an unusable password; with `invite`, each new person is also
+sent an invitation link (queued in the same transaction) to choose their own.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cocourse.accounts import tokens
 from cocourse.accounts.services import normalize_email
 from cocourse.cohorts import services as cohorts
 from cocourse.db import write
@@ -320,8 +321,15 @@ class _Import:
         return RowReport(row.line, row.email, outcome, "; ".join(changes))
 
 
-def import_rows(session: Session, rows: Sequence[Row], separator: str = ",") -> ImportReport:
-    """Check every row, then apply the valid ones in one write transaction."""
+def import_rows(
+    session: Session,
+    rows: Sequence[Row],
+    separator: str = ",",
+    invite: tokens.LinkMaker | None = None,
+    inviter: str = "",
+) -> ImportReport:
+    """Check every row, then apply the valid ones in one write transaction; with `invite`
+    (the link for a token), email every new person an invitation in that transaction."""
     checked = list(_checked(rows))
     valid = [row for row in checked if isinstance(row, _Valid)]
     reports: dict[int, RowReport] = {r.line: r for r in checked if isinstance(r, RowReport)}
@@ -333,6 +341,11 @@ def import_rows(session: Session, rows: Sequence[Row], separator: str = ",") -> 
                 for row in valid:
                     reports[row.line] = state.apply(row)
                 new_cohorts = state.new_cohorts
+                if invite is not None:
+                    for row in valid:
+                        if reports[row.line].outcome == CREATED:
+                            user = state.users[row.email]
+                            tokens.invite_within(session, user, invite, inviter)
         except IntegrityError:  # an account or cohort was created elsewhere meanwhile
             raise PeopleFileError(
                 "Someone added an account or a cohort from this file at the same moment, so "
@@ -345,9 +358,11 @@ def import_rows(session: Session, rows: Sequence[Row], separator: str = ",") -> 
     )
 
 
-def import_csv(session: Session, data: bytes) -> ImportReport:
+def import_csv(
+    session: Session, data: bytes, invite: tokens.LinkMaker | None = None, inviter: str = ""
+) -> ImportReport:
     """Read a CSV file's bytes (comma, semicolon or tab separated, as detected) and import
-    its rows; raises PeopleFileError for the file."""
+    its rows, inviting new people with `invite`; raises PeopleFileError for the file."""
     text = decode(data)
     separator = separator_of(text)
-    return import_rows(session, read_rows(text, separator), separator)
+    return import_rows(session, read_rows(text, separator), separator, invite, inviter)

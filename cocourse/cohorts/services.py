@@ -29,6 +29,13 @@ STAFF_ROLES = (Role.ASSESSOR.value, Role.ADMIN.value)
 # cohort or is malformed: a wrong guess learns nothing.
 UNKNOWN_CODE = "This join code is not valid. Check it with the person who gave it to you."
 _CODE = re.compile(r"[A-Za-z0-9_-]{1,64}")
+# Short codes: 10 symbols of Crockford's base32 (no I, L, O or U), 50 bits, shown and stored
+# as ABCD-EFGH-JK. Typed ones are read without case, hyphens or spaces, with Crockford's
+# reading of the look-alikes (O as 0, I and L as 1).
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+CODE_SYMBOLS = 10
+_LOOK_ALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
+_TYPED = re.compile(r"[\s-]+")
 
 
 class CohortError(ValueError):
@@ -53,8 +60,24 @@ class LearnerRow:
 
 
 def new_join_code() -> str:
-    """A fresh join code: 128 random bits, URL-safe."""
-    return secrets.token_urlsafe(16)
+    """A fresh short join code like `ABCD-EFGH-JK`: 50 random bits from `secrets`, in
+    symbols that cannot be mistaken for each other (guessing is rate limited)."""
+    symbols = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_SYMBOLS))
+    return short_code_form(symbols)
+
+
+def short_code_form(symbols: str) -> str:
+    """Ten code symbols written as a join code is stored and shown: ABCD-EFGH-JK."""
+    return f"{symbols[:4]}-{symbols[4:8]}-{symbols[8:]}"
+
+
+def short_code(typed: str) -> str | None:
+    """The stored form of a short code as typed (any case, with or without hyphens or
+    spaces, O for 0 and I or L for 1), or None if it cannot be one."""
+    symbols = _TYPED.sub("", typed).upper().translate(_LOOK_ALIKES)
+    if len(symbols) != CODE_SYMBOLS or any(c not in CODE_ALPHABET for c in symbols):
+        return None
+    return short_code_form(symbols)
 
 
 def clean_name(name: str) -> str:
@@ -290,9 +313,17 @@ def unassign_assessor(session: Session, cohort_id: int, user_id: int) -> bool:
 
 
 def clean_code(code: str) -> str | None:
-    """The code from what a person typed or pasted (a bare code or a whole join link)."""
+    """The code from what a person typed or pasted (a bare code or a whole join link): a
+    short code in its stored form, else a long (older) code exactly as given, else None."""
     candidate = code.strip().rstrip("/").rsplit("/", 1)[-1]
+    short = short_code(candidate)
+    if short is not None:
+        return short
     return candidate if _CODE.fullmatch(candidate) else None
+
+
+def _by_code(session: Session, cleaned: str) -> Cohort | None:
+    return session.scalar(select(Cohort).where(Cohort.join_code == cleaned))
 
 
 def find_by_code(session: Session, code: str) -> Cohort | None:
@@ -300,7 +331,7 @@ def find_by_code(session: Session, code: str) -> Cohort | None:
     cleaned = clean_code(code)
     if cleaned is None:
         return None
-    return session.scalar(select(Cohort).where(Cohort.join_code == cleaned))
+    return _by_code(session, cleaned)
 
 
 def join_by_code(session: Session, user_id: int, code: str) -> tuple[Cohort, bool]:
@@ -313,12 +344,35 @@ def join_by_code(session: Session, user_id: int, code: str) -> tuple[Cohort, boo
         raise CohortError(UNKNOWN_CODE)
     try:
         with write(session):
-            cohort = session.scalar(select(Cohort).where(Cohort.join_code == cleaned))
+            cohort = _by_code(session, cleaned)
             if cohort is None:
                 raise CohortError(UNKNOWN_CODE)
             return cohort, insert_member(session, cohort.id, user_id)
     except IntegrityError:  # the cohort was deleted between the lookup and the insert
         raise CohortError(UNKNOWN_CODE) from None
+
+
+def memberships(session: Session, user_id: int) -> list[tuple[Cohort, CohortMember]]:
+    """The cohorts a person is in, by name, with when they joined."""
+    rows = session.execute(
+        select(Cohort, CohortMember)
+        .join(CohortMember, CohortMember.cohort_id == Cohort.id)
+        .where(CohortMember.user_id == user_id)
+        .order_by(func.lower(Cohort.name), Cohort.id)
+    )
+    return [(cohort, member) for cohort, member in rows]
+
+
+def assessed_by(session: Session, user_id: int) -> list[Cohort]:
+    """The cohorts a person is assigned to assess, by name."""
+    return list(
+        session.scalars(
+            select(Cohort)
+            .join(CohortAssessor, CohortAssessor.cohort_id == Cohort.id)
+            .where(CohortAssessor.user_id == user_id)
+            .order_by(func.lower(Cohort.name), Cohort.id)
+        )
+    )
 
 
 def is_member(session: Session, cohort_id: int, user_id: int) -> bool:

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+import logging
+from typing import Any
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, user_logged_in
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
@@ -18,13 +30,16 @@ from cocourse.cohorts.forms import (
     PeopleFileForm,
 )
 from cocourse.db import get_session
+from cocourse.extensions import limited
 from cocourse.learning import progress
 from cocourse.models import Cohort, Role
+from cocourse.web import pending_join, security_log
 from cocourse.web.course import course
 from cocourse.web.forms import ActionForm
 from cocourse.web.paging import page_count, requested_page
 from cocourse.web.roles import login_required, role_required
 from cocourse.web.security_log import denied
+from cocourse.web.urls import external_url
 
 bp = Blueprint("cohorts", __name__)
 
@@ -252,16 +267,23 @@ def import_people() -> str:
     if form.validate_on_submit():
         data = form.file.data.read(people.MAX_BYTES + 1)
         try:
-            report = people.import_csv(get_session(), data)
+            invite = invitation_link if form.invite.data else None
+            report = people.import_csv(get_session(), data, invite, current_user.name)
         except people.PeopleFileError as exc:
             form.file.errors.append(str(exc))
     return render_template(
         "cohorts/cohorts_import.html",
         form=form,
         report=report,
+        invited=bool(report and form.invite.data),
         max_rows=people.MAX_ROWS,
         max_kb=people.MAX_BYTES // 1024,
     )
+
+
+def invitation_link(token: str) -> str:
+    """The invitation link of a token (the accounts feature serves it)."""
+    return external_url("accounts_recovery.accept", token=token)
 
 
 def _joined(cohort: Cohort, new: bool) -> Response:
@@ -272,7 +294,34 @@ def _joined(cohort: Cohort, new: bool) -> Response:
     return redirect(url_for("learning.catalog"))
 
 
+def _join_limit() -> str:
+    return str(current_app.config["JOIN_RATE_LIMIT"])
+
+
+def _join_throttled(_limit: object) -> None:
+    """Flask-Limiter's on_breach: note the 429 in the security log."""
+    security_log.event("join_throttled", level=logging.WARNING, endpoint=request.endpoint)
+
+
+def _refused(typed: str) -> None:
+    """A code that opens no cohort: logged (its length only, never the code itself)."""
+    security_log.event(
+        "join_code_refused", level=logging.WARNING, endpoint=request.endpoint, length=len(typed)
+    )
+
+
+def _unknown(form: JoinCodeForm, message: str = cohorts.UNKNOWN_CODE) -> tuple[str, int]:
+    form.code.errors = [message]
+    return render_template("cohorts/join.html", cohort=None, form=form, action=None), 404
+
+
+# Both join routes count together against one limit per client address: every request that
+# names a code is a guess, whether typed into /join or put into a /join/<code> address.
+_JOIN_SCOPE = "join"
+
+
 @bp.route("/join", methods=["GET", "POST"])
+@limited(_join_limit, scope=_JOIN_SCOPE, methods=["POST"], on_breach=_join_throttled)
 @login_required
 def join_form() -> str | Response:
     """Type or paste a join code (or the whole link) to join its cohort."""
@@ -281,6 +330,7 @@ def join_form() -> str | Response:
         try:
             cohort, new = cohorts.join_by_code(get_session(), current_user.id, form.code.data)
         except cohorts.CohortError as exc:
+            _refused(form.code.data)
             form.code.errors.append(str(exc))
         else:
             return _joined(cohort, new)
@@ -288,27 +338,66 @@ def join_form() -> str | Response:
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])
-@login_required
+@limited(_join_limit, scope=_JOIN_SCOPE, on_breach=_join_throttled)
 def join_page(code: str) -> str | Response | tuple[str, int]:
-    """An invite link: the cohort's name and a Join button (POST, with a CSRF token)."""
+    """An invite link: the cohort's name and a Join button (POST, with a CSRF token).
+
+    Without a login, a good code waits in the signed session while the person logs in or
+    signs up, and they are put in the cohort right after (`_join_after_login`)."""
     session = get_session()
     cohort = cohorts.find_by_code(session, code)
     form = JoinCodeForm(formdata=None)
     if cohort is None:
-        form.code.errors = [cohorts.UNKNOWN_CODE]
-        return render_template("cohorts/join.html", cohort=None, form=form, action=None), 404
+        _refused(code)
+        return _unknown(form)
+    if not current_user.is_authenticated:
+        pending_join.hold(cohort.join_code)  # the login and sign-up pages say so
+        return redirect(url_for("accounts.login"))
     action = ActionForm()
     if action.validate_on_submit():
         try:
             joined, new = cohorts.join_by_code(session, current_user.id, code)
         except cohorts.CohortError as exc:  # deleted or given a new code a moment ago
-            form.code.errors = [str(exc)]
-            return render_template("cohorts/join.html", cohort=None, form=form, action=None), 404
+            return _unknown(form, str(exc))
         return _joined(joined, new)
     member = cohorts.is_member(session, cohort.id, current_user.id)
     return render_template(
         "cohorts/join.html", cohort=cohort, member=member, form=form, action=action
     )
+
+
+@bp.post("/join/not-now")
+def forget_join() -> Response:
+    """Drop a join link waiting for a login (the person changed their mind)."""
+    if ActionForm().validate_on_submit():
+        pending_join.drop()
+        flash("You will not join a cohort when you log in.")
+    return redirect(url_for("accounts.login"))
+
+
+def _join_after_login(_app: Any, user: Any = None, **_extra: Any) -> None:
+    """Flask-Login's `user_logged_in` signal: put the person in the cohort whose join link
+    they opened before logging in or signing up, then forget the link."""
+    code = pending_join.held()
+    pending_join.drop()
+    if code is None or user is None:
+        return
+    try:
+        cohort, new = cohorts.join_by_code(get_session(), user.id, code)
+    except cohorts.CohortError:
+        flash(
+            "The join link you opened no longer works: its cohort has a new link or is gone. "
+            "Ask for the current one.",
+            "error",
+        )
+        return
+    security_log.event("cohort_joined", user_id=user.id, cohort_id=cohort.id, after_login=True)
+    flash(f"You joined {cohort.name}." if new else f"You are already in {cohort.name}.")
+
+
+@bp.record_once
+def _listen_for_logins(state: Any) -> None:
+    user_logged_in.connect(_join_after_login, state.app, weak=False)
 
 
 @bp.get("/assessor/learners")

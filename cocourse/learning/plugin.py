@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import url_for
-from markupsafe import escape
+from flask import render_template, url_for
+from markupsafe import Markup, escape
 
 from cocourse.content.markdown import standard_extensions
 from cocourse.hookspecs import hookimpl
@@ -62,3 +62,29 @@ def register_menu_links(app: Any, user: Any) -> Any:
     if user.is_authenticated:
         return [{"label": "My progress", "href": url_for("learning.dashboard"), "weight": 10}]
     return []
+
+
+RECENT_EVENTS = 10  # on a person's People page
+
+
+@hookimpl
+def page_panels(slot: str, user: Any, context: Any) -> Any:
+    """A person's progress in every module and their latest activity, on their People page."""
+    if slot != "person" or not (user.is_authenticated and user.is_admin):
+        return None
+    from cocourse.db import get_session
+    from cocourse.learning import activity, progress
+
+    db, person, course = get_session(), context["person"], context["course"]
+    standing = progress.Standing(course, progress.completed(db, person.id))
+    events, more = activity.recent(db, person.id, 1, RECENT_EVENTS)
+    rows = [(e, activity.title(course, e.object_type, e.object_id) or e.object_id) for e in events]
+    html = render_template(
+        "learning/_person_panel.html",
+        person=person,
+        course=course,
+        status=standing.statuses(),
+        events=rows,
+        more=more,
+    )
+    return Markup(html)  # noqa: S704 (autoescaped template output)

@@ -5,7 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from flask import render_template
+from markupsafe import Markup
+
 from cocourse.hookspecs import hookimpl
+
+RECENT_ATTEMPTS = 20  # on a person's People page
 
 
 @hookimpl(tryfirst=True)
@@ -36,3 +41,20 @@ def register_commands(cli: Any) -> None:
     from cocourse.quiz import commands
 
     commands.register(cli)
+
+
+@hookimpl
+def page_panels(slot: str, user: Any, context: Any) -> Any:
+    """A person's latest graded quiz attempts, on their People page."""
+    if slot != "person" or not (user.is_authenticated and user.is_admin):
+        return None
+    from cocourse.db import get_session
+    from cocourse.quiz import engine
+
+    person, course = context["person"], context["course"]
+    rows = []
+    for attempt in engine.recent_results(get_session(), person.id, RECENT_ATTEMPTS):
+        found = course.quiz(attempt.quiz_id)
+        rows.append((attempt, found[1].title if found else attempt.quiz_id))
+    html = render_template("quiz/_person_panel.html", person=person, attempts=rows)
+    return Markup(html)  # noqa: S704 (autoescaped template output)

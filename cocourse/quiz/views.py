@@ -148,8 +148,8 @@ def _attempt_page(
 @bp.post("/attempts/<int:attempt_id>")
 @login_required
 def submit(attempt_id: int) -> Response | str | tuple[str, int]:
-    """Save the answers, then grade the attempt once; a repeated or replayed submission
-    shows the stored result.
+    """Grade the attempt once, keeping the answers as its draft; a repeated or replayed
+    submission shows the stored result.
 
     `action`: "submit" first lists unanswered questions (the learner may go on with
     "confirm"); "timeup" (the countdown ran out) grades whatever was sent. Answers a type
@@ -165,39 +165,43 @@ def submit(attempt_id: int) -> Response | str | tuple[str, int]:
     if not form.validate_on_submit():
         abort(400)
     draft = field_data(form, view)
-    try:
-        quizzes.save_draft(
-            get_session(),
-            _plugins(),
-            attempt.id,
-            current_user.id,
-            draft,
-            types,
-            **_deadline_rules(),
-        )
-    except quizzes.AttemptClosed as closed:
-        flash(str(closed))
-        return redirect(url_for("quiz.result", attempt_id=attempt.id))
     found = read_all(draft, view, types)
     action = request.form.get("action", "submit")
     if action != "timeup":
+        # Sent back to the learner: the answers are saved first, so none is lost.
         missing = _needs_more(view, found, types)
-        if missing:
-            return _attempt_page(attempt, view, form, missing=missing), 422
-        skipped = _to_review(view, found)
-        if skipped and action != "confirm":
+        skipped = _to_review(view, found) if action != "confirm" else []
+        if missing or skipped:
+            try:
+                quizzes.save_draft(
+                    get_session(),
+                    _plugins(),
+                    attempt.id,
+                    current_user.id,
+                    draft,
+                    types,
+                    **_deadline_rules(),
+                )
+            except quizzes.AttemptClosed as closed:
+                flash(str(closed))
+                return redirect(url_for("quiz.result", attempt_id=attempt.id))
+            if missing:
+                return _attempt_page(attempt, view, form, missing=missing), 422
             return _attempt_page(attempt, view, form, skipped=skipped)
-    responses = {qid: read.response for qid, read in found.items()}
-    quizzes.submit(
+    # Graded now, the draft kept in the same transaction (or, past the deadline, the attempt
+    # closed on what was saved in time).
+    graded_attempt, graded = quizzes.submit(
         get_session(),
         _plugins(),
         attempt.id,
         current_user.id,
-        responses,
+        {qid: read.response for qid, read in found.items()},
         types,
         draft=draft,
         **_deadline_rules(),
     )
+    if graded and graded_attempt.expired:
+        flash(TIME_RAN_OUT)
     return redirect(url_for("quiz.result", attempt_id=attempt.id))
 
 

@@ -1,0 +1,1 @@
+"""Outgoing email: an outbox filled inside write transactions, delivered by a huey worker."""

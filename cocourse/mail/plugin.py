@@ -1,0 +1,28 @@
+"""Mail as a built-in plugin: the outbox, its templates and the `cocourse worker` command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cocourse.hookspecs import hookimpl
+
+
+@hookimpl
+def register_blueprints(app: Any) -> Any:
+    """None: mail has no pages of its own."""
+    return []
+
+
+@hookimpl
+def register_template_folders(app: Any) -> Any:
+    """mail/*.txt and mail/*.html."""
+    return [Path(__file__).parent / "templates"]
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    """worker: deliver queued email and run scheduled jobs."""
+    from cocourse.mail.worker import worker_command
+
+    cli.add_command(worker_command)

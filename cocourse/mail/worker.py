@@ -1,0 +1,92 @@
+"""The job queue (huey): delivery of queued email, and a sweep of the outbox every minute.
+
+Each app gets one huey instance: SqliteHuey in the instance folder (`huey.sqlite3`) by
+default, RedisHuey when HUEY_REDIS_URL is set (several hosts share one queue; needs the
+`redis` package). `cocourse worker` runs the consumer; `make run` starts one beside the
+development server. Other features add their scheduled jobs to `jobs(app).huey`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import with_appcontext
+from huey import RedisHuey, SqliteHuey, crontab
+
+from cocourse.mail import delivery
+
+
+@dataclass(frozen=True)
+class Jobs:
+    """An app's huey instance and its mail tasks."""
+
+    huey: Any
+    deliver: Any
+    sweep: Any
+
+
+def jobs(app: Flask) -> Jobs:
+    """The app's job queue, created on first use."""
+    found: Jobs | None = app.extensions.get("cocourse.jobs")
+    if found is None:
+        found = app.extensions["cocourse.jobs"] = _make(app)
+    return found
+
+
+def _make(app: Flask) -> Jobs:
+    url = app.config.get("HUEY_REDIS_URL")
+    huey: Any
+    if url:
+        huey = RedisHuey("cocourse", url=str(url), results=False)
+    else:
+        path = Path(app.instance_path) / "huey.sqlite3"
+        huey = SqliteHuey("cocourse", filename=str(path), results=False)
+
+    @huey.task(name="cocourse.mail.deliver")  # type: ignore[untyped-decorator]
+    def deliver(message_id: int) -> None:
+        with app.app_context():
+            delay = delivery.deliver(app, message_id)
+        if delay is not None:
+            deliver.schedule((message_id,), delay=delay)
+
+    @huey.periodic_task(crontab(minute="*"), name="cocourse.mail.sweep")  # type: ignore[untyped-decorator]
+    def sweep() -> None:
+        with app.app_context():
+            delivery.deliver_due(app)
+
+    return Jobs(huey=huey, deliver=deliver, sweep=sweep)
+
+
+def enqueue(app: Flask, message_id: int) -> None:
+    """Ask the worker to deliver a committed message."""
+    jobs(app).deliver(message_id)
+
+
+def run_pending(app: Flask) -> int:
+    """Run the jobs waiting in the queue in this thread (for tests and one-off use); how
+    many ran. Jobs set for later (retries) go back to huey's schedule."""
+    huey = jobs(app).huey
+    count = 0
+    while (task := huey.dequeue()) is not None:
+        if huey.ready_to_run(task):
+            count += 1
+        huey.execute(task)  # or, when not ready, adds it to the schedule
+    return count
+
+
+@click.command("worker")
+@click.option("--workers", default=2, show_default=True, help="Threads running jobs.")
+@with_appcontext
+def worker_command(workers: int) -> None:
+    """Deliver queued email and run scheduled jobs until stopped (Ctrl-C or SIGTERM)."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = jobs(app)
+    click.echo(f"cocourse worker: {workers} thread(s) on {type(found.huey).__name__}", err=True)
+    found.huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
