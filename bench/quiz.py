@@ -10,6 +10,11 @@
    score is an error; afterwards the database must hold exactly the submissions the clients
    saw succeed.
 
+Both submit the attempt form as a learner's browser does: every attempt has its own random
+form values, so the bench reads them from the attempt page (html.parser), picking each
+answer by its visible text, and posts them with `action=confirm` (`fill_form`). Filling the
+form happens between the timed requests.
+
 The figures are printed and written to docs/benchmarks.md between the quiz-bench markers.
 Usage: python bench/quiz.py [--skip-postgres] [--no-doc] [--profile] (see --help).
 """
@@ -38,6 +43,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html.parser import HTMLParser
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -63,14 +69,28 @@ REFLECTION = "I will open the next team meeting with a short check-in round for 
 
 @dataclass(frozen=True)
 class Spec:
-    """One question of the generated quiz: its fence, the bench's response and its score."""
+    """One question of the generated quiz: its fence, the bench's response and its score.
+
+    `labels` is each answer's visible text by answer id (the left sides, for matching) and
+    `right_labels` a matching question's right sides: what a learner reads on the page.
+    """
 
     qid: str
     type: str
     fence: str
-    response: Any  # as the quiz service takes it (see quizzes.submit)
+    response: Any  # as the quiz service takes it (see quizzes.submit), in answer ids
     score: float | None  # what that response must score, 0 to 1 (None: not scored)
     points: float = 1.0
+    labels: dict[str, str] = field(default_factory=dict)
+    right_labels: dict[str, str] = field(default_factory=dict)
+
+
+ANSWER_LINE = re.compile(r"^(?:- \[[ xX]\]|\d+\.) (.+)$", re.MULTILINE)
+
+
+def _labels(body: str) -> dict[str, str]:
+    """The answers' text by answer id (a, b, ... in the order written) from a fence's list."""
+    return {chr(ord("a") + i): text for i, text in enumerate(ANSWER_LINE.findall(body))}
 
 
 def _single(qid: str, pick: str) -> Spec:
@@ -85,7 +105,8 @@ def _single(qid: str, pick: str) -> Spec:
 - [ ] Nobody decides; the group waits for consensus.
 
 > Co-creation shares influence over the problem, the process and the outcome."""
-    return Spec(qid, "single-choice", body, pick, 1.0 if pick == "b" else 0.0)
+    score = 1.0 if pick == "b" else 0.0
+    return Spec(qid, "single-choice", body, pick, score, labels=_labels(body))
 
 
 def _multiple(qid: str, picks: list[str]) -> Spec:
@@ -100,7 +121,8 @@ def _multiple(qid: str, picks: list[str]) -> Spec:
 
 > Both structures spread the conversation over everyone present."""
     right, wrong = sum(p in "ab" for p in picks), sum(p in "cd" for p in picks)
-    return Spec(qid, "multiple-choice", body, picks, max(0.0, (right - wrong) / 2))
+    score = max(0.0, (right - wrong) / 2)
+    return Spec(qid, "multiple-choice", body, picks, score, labels=_labels(body))
 
 
 def _true_false(qid: str, true_is_right: bool) -> Spec:
@@ -112,7 +134,7 @@ def _true_false(qid: str, true_is_right: bool) -> Spec:
 - [{mark_f}] False
   > Right."""
     right = "a" if true_is_right else "b"
-    return Spec(qid, "true-false", body, right, 1.0)
+    return Spec(qid, "true-false", body, right, 1.0, labels=_labels(body))
 
 
 def _short(qid: str, typed: str, score: float, points: float = 1.0) -> Spec:
@@ -148,7 +170,8 @@ def _ordering(qid: str, swap_first_two: bool) -> Spec:
 3. In foursomes
 4. All together"""
     order = ["b", "a", "c", "d"] if swap_first_two else ["a", "b", "c", "d"]
-    return Spec(qid, "ordering", body, order, 0.5 if swap_first_two else 1.0)
+    score = 0.5 if swap_first_two else 1.0
+    return Spec(qid, "ordering", body, order, score, labels=_labels(body))
 
 
 def _matching(qid: str, pairs: int) -> Spec:
@@ -160,7 +183,9 @@ def _matching(qid: str, pairs: int) -> Spec:
     ][:pairs]
     body = "Match each round with its purpose.\n\n" + "\n".join(f"- {a} -> {b}" for a, b in rows)
     ids = [chr(ord("a") + i) for i in range(pairs)]
-    return Spec(qid, "matching", body, {i: i for i in ids}, 1.0)
+    lefts = {i: left for i, (left, _) in zip(ids, rows, strict=True)}
+    rights = {i: right for i, (_, right) in zip(ids, rows, strict=True)}
+    return Spec(qid, "matching", body, {i: i for i in ids}, 1.0, labels=lefts, right_labels=rights)
 
 
 def _reflection(qid: str) -> Spec:
@@ -224,20 +249,211 @@ def write_course(root: Path, specs: list[Spec]) -> Path:
     return root
 
 
-def form_fields(specs: list[Spec]) -> list[tuple[str, str]]:
-    """The attempt form's fields for the bench's responses (questions are not shuffled)."""
-    fields: list[tuple[str, str]] = []
-    for index, spec in enumerate(specs):
-        name, value = f"q{index}", spec.response
-        if spec.type == "multiple-choice":
-            fields += [(name, v) for v in value]
-        elif spec.type == "ordering":
-            fields += [(f"{name}-{pos}", v) for pos, v in enumerate(value)]
-        elif spec.type == "matching":
-            fields += [(f"{name}-{left}", right) for left, right in value.items()]
-        else:
-            fields.append((name, value))
-    return fields
+# -- filling the attempt form as a browser does -----------------------------------------------
+
+# How a learner answers each type: the standard widget the attempt page shows for it.
+WIDGETS = {
+    "single-choice": "radio",
+    "true-false": "radio",
+    "multiple-choice": "checkbox",
+    "short-text": "text",
+    "numeric": "text",
+    "reflection": "text",
+    "ordering": "order",
+    "matching": "match",
+}
+
+
+def _words(text: str) -> str:
+    """Text as a reader sees it: whitespace runs shown as one space, none at the ends."""
+    return " ".join(text.split())
+
+
+@dataclass
+class Control:
+    """One form control of the attempt page, with its state as the learner leaves it."""
+
+    tag: str  # input, textarea or select
+    type: str  # the input's type ("textarea", "select" for the others)
+    name: str
+    id: str
+    value: str = ""
+    checked: bool = False
+    disabled: bool = False
+    options: list[list[Any]] = field(default_factory=list)  # [value, text, selected]
+
+
+class AttemptPage(HTMLParser):
+    """The quiz form of an attempt page (`form#quiz-form`): its controls in document order,
+    grouped by question (`fieldset.question`), and the text of every label, by the id it
+    labels. Text hidden from sight (`.visually-hidden`) is left out of the labels."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.controls: list[Control] = []
+        self.questions: list[list[Control]] = []
+        self.labels: dict[str, str] = {}
+        self._in_form = False
+        self._in_question = False
+        self._label: tuple[str, list[str]] | None = None
+        self._hidden: tuple[str, int] | None = None  # the hiding tag and its depth
+        self._text: Control | None = None  # the textarea being read
+        self._select: Control | None = None
+        self._option: list[Any] | None = None
+
+    @classmethod
+    def read(cls, html: str) -> AttemptPage:
+        page = cls()
+        page.feed(html)
+        page.close()
+        if not page.controls:
+            raise ValueError("the attempt page has no quiz form")
+        return page
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if self._hidden and tag == self._hidden[0]:
+            self._hidden = (tag, self._hidden[1] + 1)
+        elif self._label and "visually-hidden" in a.get("class", "").split():
+            self._hidden = (tag, 1)
+        if tag == "form" and a.get("id") == "quiz-form":
+            self._in_form = True
+        if not self._in_form:
+            return
+        if tag == "fieldset" and "question" in a.get("class", "").split():
+            self._in_question = True
+            self.questions.append([])
+        elif tag == "label":
+            self._label = (a.get("for", ""), [])
+        elif tag == "input":
+            kind = a.get("type", "text").lower()
+            self._add(
+                Control("input", kind, a.get("name", ""), a.get("id", ""), a.get("value", ""))
+            )
+            self.controls[-1].checked = "checked" in a
+            self.controls[-1].disabled = "disabled" in a
+        elif tag == "textarea":
+            self._text = self._add(
+                Control("textarea", "textarea", a.get("name", ""), a.get("id", ""))
+            )
+            self._text.disabled = "disabled" in a
+        elif tag == "select":
+            self._select = self._add(
+                Control("select", "select", a.get("name", ""), a.get("id", ""))
+            )
+            self._select.disabled = "disabled" in a
+        elif tag == "option" and self._select is not None:
+            self._option = [a.get("value"), "", "selected" in a]
+            self._select.options.append(self._option)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._hidden and tag == self._hidden[0]:
+            depth = self._hidden[1] - 1
+            self._hidden = (tag, depth) if depth else None
+        if tag == "form":
+            self._in_form = False
+        elif tag == "fieldset":
+            self._in_question = False
+        elif tag == "label" and self._label is not None:
+            self.labels[self._label[0]] = _words("".join(self._label[1]))
+            self._label = None
+        elif tag == "textarea" and self._text is not None:
+            # A browser drops the newline that directly follows <textarea>.
+            text = self._text.value
+            self._text.value = text[1:] if text.startswith("\n") else text
+            self._text = None
+        elif tag in ("option", "select"):
+            self._option = None
+            if tag == "select":
+                self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.value += data
+        elif self._option is not None:
+            self._option[1] += data
+        if self._label is not None and self._hidden is None:
+            self._label[1].append(data)
+
+    def _add(self, control: Control) -> Control:
+        self.controls.append(control)
+        if self._in_question:
+            self.questions[-1].append(control)
+        return control
+
+    def labelled(self, controls: list[Control], text: str) -> Control:
+        """The one control among `controls` whose label reads `text`."""
+        found = [c for c in controls if c.id and self.labels.get(c.id) == _words(text)]
+        if len(found) != 1:
+            raise ValueError(f"{len(found)} controls labelled {text!r} on the attempt page")
+        return found[0]
+
+    def form_data(self) -> list[tuple[str, str]]:
+        """What a browser sends for the form, in document order (buttons aside): checked
+        boxes, text as typed and each select's chosen option (else its first)."""
+        data = []
+        for c in self.controls:
+            if not c.name or c.disabled:
+                continue
+            if c.type == "select":
+                chosen = [o for o in c.options if o[2]] or c.options[:1]
+                data += [(c.name, _option_value(o)) for o in chosen[-1:]]
+            elif c.type in ("radio", "checkbox"):
+                if c.checked:
+                    data.append((c.name, c.value or "on"))
+            elif c.type not in ("submit", "button", "reset", "image", "file"):
+                data.append((c.name, c.value))
+        return data
+
+
+def _option_value(option: list[Any]) -> str:
+    """An option's value: its value attribute, else its text."""
+    return option[0] if option[0] is not None else _words(option[1])
+
+
+def _choose(select: Control, text: str) -> None:
+    """Select the option that reads `text`."""
+    found = [o for o in select.options if _words(o[1]) == _words(text)]
+    if len(found) != 1:
+        raise ValueError(f"{len(found)} options reading {text!r} in {select.name}")
+    for option in select.options:
+        option[2] = option is found[0]
+
+
+def answer(page: AttemptPage, controls: list[Control], spec: Spec) -> None:
+    """Give the bench's response to one question as a learner would: click the answers by
+    their text, type the text, set each item's position or match by what it says."""
+    widget = WIDGETS[spec.type]
+    if widget == "radio":
+        picked = page.labelled(controls, spec.labels[spec.response])
+        for c in controls:
+            if c.type == "radio" and c.name == picked.name:
+                c.checked = c is picked
+    elif widget == "checkbox":
+        for aid in spec.response:
+            page.labelled(controls, spec.labels[aid]).checked = True
+    elif widget == "text":
+        typed = [c for c in controls if c.type in ("text", "textarea")]
+        if len(typed) != 1:
+            raise ValueError(f"{len(typed)} text boxes for {spec.qid} on the attempt page")
+        typed[0].value = spec.response
+    elif widget == "order":
+        for position, aid in enumerate(spec.response, start=1):
+            _choose(page.labelled(controls, spec.labels[aid]), str(position))
+    else:  # match
+        for left, right in spec.response.items():
+            _choose(page.labelled(controls, spec.labels[left]), spec.right_labels[right])
+
+
+def fill_form(html: str, specs: list[Spec]) -> list[tuple[str, str]]:
+    """The fields a learner's browser posts for the bench's responses on this attempt page
+    (its CSRF token and the attempt's random values included), with `action=confirm`."""
+    page = AttemptPage.read(html)
+    if len(page.questions) != len(specs):
+        raise ValueError(f"the attempt page shows {len(page.questions)} of {len(specs)} questions")
+    for controls, spec in zip(page.questions, specs, strict=True):  # questions are not shuffled
+        answer(page, controls, spec)
+    return [*page.form_data(), ("action", "confirm")]
 
 
 # -- figures ----------------------------------------------------------------------------------
@@ -429,7 +645,7 @@ def time_requests(app: Any, specs: list[Spec], n: int, tag: str) -> dict:
     if client.post("/login", data=login).status_code != 302:
         raise RuntimeError("test client: login failed")
     token = csrf_of(client.get(LESSON_PATH).get_data(as_text=True))
-    fields = _multidict(form_fields(specs))
+    want = f"{expected_percent(specs):g}%"
     cycles: list[dict[str, float]] = []
     for _ in range(n + 10):  # the first 10 warm up
         t0 = time.perf_counter()
@@ -439,17 +655,19 @@ def time_requests(app: Any, specs: list[Spec], n: int, tag: str) -> dict:
         page = client.get(path).get_data(as_text=True)
         t2 = time.perf_counter()
         token = csrf_of(page)
-        response = client.post(path, data={"csrf_token": token, **fields})
+        fields = _multidict(fill_form(page, specs))  # not timed: the learner answers
+        t2a = time.perf_counter()
+        response = client.post(path, data=fields)
         t3 = time.perf_counter()
         if response.status_code != 302 or not response.headers["Location"].endswith("/result"):
             raise RuntimeError(f"test client: submission answered {response.status_code}")
         body = client.get(path + "/result").get_data(as_text=True)
         t4 = time.perf_counter()
-        if f"{expected_percent(specs):g}%" not in body:
-            raise RuntimeError("test client: the result page does not show the score")
+        if want not in body or "Passed" not in body:
+            raise RuntimeError(f"test client: the result page does not show {want} and Passed")
         client.get(LESSON_PATH)
         t5 = time.perf_counter()
-        times = {"start": t1 - t0, "page": t2 - t1, "submit": t3 - t2}
+        times = {"start": t1 - t0, "page": t2 - t1, "submit": t3 - t2a}
         cycles.append(times | {"result": t4 - t3, "lesson": t5 - t4})
     measured = cycles[10:]
     early, late = cycles[1:11], cycles[-10:]
@@ -508,7 +726,6 @@ def profile_submit(content: Path, specs: list[Spec], n: int, top: int) -> str:
 # -- 2. throughput under gunicorn -------------------------------------------------------------
 
 CSRF = re.compile(r'name="csrf_token"[^>]*?value="([^"]+)"')
-FIELD_NAME = re.compile(r'name="(q\d+(?:-[^"]*)?)"')
 ATTEMPT_PATH = re.compile(r"^/quiz/attempts/(\d+)$")
 
 
@@ -588,10 +805,9 @@ class Load:
 
 @dataclass(frozen=True)
 class Plan:
-    """The shared schedule and what every cycle sends and expects."""
+    """The shared schedule, the responses every cycle gives and the score it expects."""
 
-    fields: list[tuple[str, str]]
-    names: frozenset[str]
+    specs: list[Spec]
     percent: float
     warm_until: float
     stop_at: float
@@ -616,10 +832,11 @@ def cycle(client: Client, token: str, plan: Plan, load: Load) -> str:
     if status != 200:
         raise ClientError(f"attempt page: {status}")
     token = csrf_of(page)
-    missing = plan.names - set(FIELD_NAME.findall(page))
-    if missing:
-        raise ClientError(f"attempt page lacks fields {sorted(missing)[:5]}")
-    status, location, _ = timed("submit", "POST", attempt, [("csrf_token", token), *plan.fields])
+    try:  # between the timed requests, as a browser fills the form
+        fields = fill_form(page, plan.specs)
+    except ValueError as exc:
+        raise ClientError(f"attempt page: {exc}") from exc
+    status, location, _ = timed("submit", "POST", attempt, fields)
     if status != 302 or location != attempt + "/result":
         raise ClientError(f"submit: {status} -> {location or 'no redirect'}")
     load.submitted += 1
@@ -695,8 +912,7 @@ def throughput(url: str, content: Path, specs: list[Spec], args: argparse.Namesp
             tokens = [c.login(email) for c, (_, email) in zip(clients, learners, strict=True)]
             start = time.perf_counter() + 0.5
             plan = Plan(
-                fields=form_fields(specs),
-                names=frozenset(name for name, _ in form_fields(specs)),
+                specs=specs,
                 percent=expected_percent(specs),
                 warm_until=start + args.warmup,
                 stop_at=start + args.warmup + args.duration,
