@@ -14,7 +14,7 @@ from cocourse.accounts.services import authenticate, create_user
 from cocourse.cohorts import people
 from cocourse.cohorts import services as cohorts
 from cocourse.db import get_session
-from cocourse.models import Cohort, CohortAssessor, CohortMember, Role, User
+from cocourse.models import Cohort, CohortAssessor, CohortMember, Role, User, utcnow
 
 from .conftest import FIXTURES, PASSWORD, csrf_token, run_concurrently
 
@@ -542,6 +542,17 @@ def test_the_only_admin_cannot_be_demoted_by_an_import(session):
     # With a second admin in the file first, the demotion goes through.
     report = people.import_csv(session, b"name,email,role\nBoss,boss@example.org,learner\n")
     assert report.rows[0].outcome == "updated"
+
+
+def test_a_deactivated_admin_does_not_count_as_another_admin(session):
+    create_user(session, "boss@example.org", "Boss", PASSWORD, Role.ADMIN)
+    gone = create_user(session, "gone@example.org", "Gone", PASSWORD, Role.ADMIN)
+    gone.deactivated_at = utcnow()
+    session.commit()
+    report = people.import_csv(session, b"name,email,role\nBoss,boss@example.org,learner\n")
+    assert [(r.outcome, r.detail) for r in report.rows] == [
+        ("rejected", "the only admin cannot get another role")
+    ]
 
 
 def test_five_thousand_rows_import_in_one_go(session):

@@ -251,9 +251,13 @@ class _Import:
             query = select(Cohort).where(func.lower(Cohort.name).in_(names[start : start + 1000]))
             for cohort in session.scalars(query):
                 self.cohorts[cohort.name.lower()] = cohort
-        # Locked, as on the People page, so the last admin cannot be demoted.
+        # Locked, as on the People page, so the last active admin cannot be demoted.
         self.admins = set(
-            session.scalars(select(User.id).where(User.role == Role.ADMIN.value).with_for_update())
+            session.scalars(
+                select(User.id)
+                .where(User.role == Role.ADMIN.value, User.deactivated_at.is_(None))
+                .with_for_update()
+            )
         )
         self.new_cohorts: list[str] = []
 
