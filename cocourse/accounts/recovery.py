@@ -8,9 +8,11 @@ leaves the site); the security log records what happened without the token. Open
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from cocourse.accounts import login as browser
@@ -24,11 +26,11 @@ from cocourse.accounts.forms import (
 )
 from cocourse.db import get_session
 from cocourse.extensions import limited
-from cocourse.models import Role
+from cocourse.models import Role, User
 from cocourse.web import security_log
 from cocourse.web.forms import ActionForm
 from cocourse.web.roles import login_required, role_required
-from cocourse.web.security import is_safe_next
+from cocourse.web.security import redirect_to_next
 from cocourse.web.urls import external_url
 
 bp = Blueprint("accounts_recovery", __name__)
@@ -65,8 +67,7 @@ def _bad_link(exc: accounts.AccountError, purpose: str) -> tuple[str, int]:
 
 
 def _back_to_people() -> Response:
-    target = request.form.get("next")
-    return redirect(target if is_safe_next(target) else url_for("accounts.users"))
+    return redirect_to_next(request.form.get("next"), url_for("accounts.users"))
 
 
 @bp.route("/account/forgot", methods=["GET", "POST"])
@@ -137,31 +138,37 @@ def accept(token: str) -> str | Response | tuple[str, int]:
 @role_required(Role.ADMIN)
 def invite(user_id: int) -> Response:
     """Email a person an invitation (again): a new link replaces the old one."""
-    if not ActionForm().validate_on_submit():
-        abort(400, "This form has expired. Open the page again and resubmit.")
-    try:
-        person = tokens.invite(get_session(), user_id, invitation_link, current_user.name)
-    except accounts.AccountError as exc:
-        flash(str(exc), "error")
-    else:
-        security_log.event("invitation_sent", user_id=current_user.id, target_user_id=user_id)
-        flash(f"An invitation is on its way to {person.email}.")
-    return _back_to_people()
+    return _email_person(
+        lambda db: tokens.invite(db, user_id, invitation_link, current_user.name),
+        "invitation_sent",
+        user_id,
+        "An invitation is on its way to {}.",
+    )
 
 
 @bp.post("/admin/users/<int:user_id>/send-reset")
 @role_required(Role.ADMIN)
 def send_reset(user_id: int) -> Response:
     """Email a person a password reset link (an earlier one stops working)."""
+    return _email_person(
+        lambda db: tokens.send_reset(db, user_id, _reset_link),
+        "password_reset_sent",
+        user_id,
+        "A password reset link is on its way to {}.",
+    )
+
+
+def _email_person(send: Callable[[Session], User], event: str, user_id: int, done: str) -> Response:
+    """An admin's "email this person" button: send, log `event`, say so, go back."""
     if not ActionForm().validate_on_submit():
         abort(400, "This form has expired. Open the page again and resubmit.")
     try:
-        person = tokens.send_reset(get_session(), user_id, _reset_link)
+        person = send(get_session())
     except accounts.AccountError as exc:
         flash(str(exc), "error")
     else:
-        security_log.event("password_reset_sent", user_id=current_user.id, target_user_id=user_id)
-        flash(f"A password reset link is on its way to {person.email}.")
+        security_log.event(event, user_id=current_user.id, target_user_id=user_id)
+        flash(done.format(person.email))
     return _back_to_people()
 
 

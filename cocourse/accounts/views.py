@@ -34,11 +34,12 @@ from cocourse.extensions import limited
 from cocourse.models import Role, User, utcnow
 from cocourse.plugins import enabled
 from cocourse.web import security_log
+from cocourse.web.extend import plugin_manager
 from cocourse.web.forms import ActionForm
 from cocourse.web.ids import query_int
 from cocourse.web.paging import page_count, requested_page
 from cocourse.web.roles import login_required, role_required
-from cocourse.web.security import is_safe_next
+from cocourse.web.security import redirect_to_next
 
 bp = Blueprint("accounts", __name__)
 PER_PAGE = 50
@@ -79,7 +80,7 @@ def _client() -> tuple[str, str]:
 
 def _after_login(target: str | None) -> Response:
     """Go to the page the person wanted, if it is on this site, else the catalog."""
-    return redirect(target if is_safe_next(target) else url_for("learning.catalog"))
+    return redirect_to_next(target, url_for("learning.catalog"))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -257,7 +258,7 @@ def users() -> str:
     people, total = accounts.list_users(db, page, PER_PAGE, wanted)
     pages = page_count(total, PER_PAGE)
     forms = {person.id: RoleForm(role=person.role, prefix=f"u{person.id}") for person in people}
-    cohort_choices = accounts.cohort_choices(db) if enabled(_plugins(), "cohorts") else None
+    cohort_choices = accounts.cohort_choices(db) if enabled(plugin_manager(), "cohorts") else None
     return render_template(
         "accounts/users.html",
         people=people,
@@ -273,10 +274,6 @@ def users() -> str:
     )
 
 
-def _plugins() -> Any:
-    return current_app.extensions["cocourse.plugins"]
-
-
 def _person_or_404(user_id: int) -> User:
     person = accounts.get_user(get_session(), user_id)
     if person is None:
@@ -286,8 +283,7 @@ def _person_or_404(user_id: int) -> User:
 
 def _back(default: str) -> Response:
     """Back to the page the form was on (same-site only), else `default`."""
-    target = request.form.get("next")
-    return redirect(target if is_safe_next(target) else default)
+    return redirect_to_next(request.form.get("next"), default)
 
 
 @bp.get("/admin/users/<int:user_id>")

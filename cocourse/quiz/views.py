@@ -30,6 +30,7 @@ from cocourse.quiz import engine as quizzes
 from cocourse.quiz.answers import Read, read_all, unanswered, widget_of
 from cocourse.quiz.forms import attempt_form, field_data
 from cocourse.web.course import course, lesson_href
+from cocourse.web.extend import plugin_manager
 from cocourse.web.forms import ActionForm
 from cocourse.web.roles import login_required
 from cocourse.web.security_log import denied
@@ -96,7 +97,7 @@ def start(quiz_id: str) -> Response:
             module,
             lesson,
             types=_types(),
-            pm=_plugins(),
+            pm=plugin_manager(),
             **_deadline_rules(),
         )
     except quizzes.QuizError as exc:
@@ -175,7 +176,7 @@ def submit(attempt_id: int) -> Response | str | tuple[str, int]:
             try:
                 quizzes.save_draft(
                     get_session(),
-                    _plugins(),
+                    plugin_manager(),
                     attempt.id,
                     current_user.id,
                     draft,
@@ -192,7 +193,7 @@ def submit(attempt_id: int) -> Response | str | tuple[str, int]:
     # closed on what was saved in time).
     graded_attempt, graded = quizzes.submit(
         get_session(),
-        _plugins(),
+        plugin_manager(),
         attempt.id,
         current_user.id,
         {qid: read.response for qid, read in found.items()},
@@ -223,7 +224,7 @@ def save(attempt_id: int) -> Response | tuple[Response, int]:
     try:
         saved_at = quizzes.save_draft(
             get_session(),
-            _plugins(),
+            plugin_manager(),
             attempt.id,
             current_user.id,
             field_data(form, view),
@@ -246,10 +247,6 @@ def _closed(message: str, result: str, wants_json: bool) -> Response | tuple[Res
     return redirect(result)
 
 
-def _plugins() -> Any:
-    return current_app.extensions["cocourse.plugins"]
-
-
 def _deadline_rules() -> dict[str, Any]:
     """The course (for the quiz's `late` and `completes` settings) and the grace period."""
     grace = timedelta(seconds=float(current_app.config["QUIZ_GRACE_SECONDS"]))
@@ -259,7 +256,7 @@ def _deadline_rules() -> dict[str, Any]:
 def _close_if_late(attempt: QuizAttempt) -> bool:
     """Close an open attempt whose time is up; whether it was closed now."""
     return quizzes.close_late(
-        get_session(), _plugins(), attempt.id, current_user.id, _types(), **_deadline_rules()
+        get_session(), plugin_manager(), attempt.id, current_user.id, _types(), **_deadline_rules()
     )
 
 

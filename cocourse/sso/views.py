@@ -11,7 +11,7 @@ from typing import Any
 import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, render_template, request, session, url_for
 from flask_login import current_user
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
@@ -23,7 +23,7 @@ from cocourse.sso import client as oidc
 from cocourse.sso import services
 from cocourse.sso.settings import SsoSettings
 from cocourse.web import security_log
-from cocourse.web.security import is_safe_next
+from cocourse.web.security import is_safe_next, redirect_to_next
 
 bp = Blueprint("sso", __name__)
 # The same-site page to go to after signing in, kept while the provider is asked.
@@ -106,7 +106,7 @@ def start() -> Response | Page:
     login, and the callback checks it was this browser that started it.)"""
     target = request.args.get("next")
     if current_user.is_authenticated:
-        return redirect(target if is_safe_next(target) else url_for("learning.catalog"))
+        return redirect_to_next(target, url_for("learning.catalog"))
     settings = _settings()
     try:
         _metadata(settings)
@@ -147,7 +147,7 @@ def callback() -> Response | Page:
             source="oidc",
             sessions_ended=True,
         )
-    return redirect(target if is_safe_next(target) else url_for("learning.catalog"))
+    return redirect_to_next(target, url_for("learning.catalog"))
 
 
 def _verified_claims(settings: SsoSettings) -> dict[str, Any]:

@@ -13,8 +13,13 @@ from markupsafe import Markup, escape
 from cocourse.web.course import course
 
 
+def plugin_manager() -> Any:
+    """The app's plugin manager (for views that fire events)."""
+    return current_app.extensions["cocourse.plugins"]
+
+
 def _hook() -> Any:
-    return current_app.extensions["cocourse.plugins"].hook
+    return plugin_manager().hook
 
 
 def _in_plugin_order(results: Iterable[Any]) -> list[Any]:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import TypeGuard
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, redirect, request
 from flask_login import current_user
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -22,6 +23,11 @@ def is_safe_next(target: str | None) -> TypeGuard[str]:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def redirect_to_next(target: str | None, default: str) -> WerkzeugResponse:
+    """A redirect to `target` when it is a same-site path (`is_safe_next`), else `default`."""
+    return redirect(target if is_safe_next(target) else default)
 
 
 def _headers(response: Response) -> Response:
