@@ -4,6 +4,7 @@ submits; an admin reviews against the rubric; anyone verifies the certificate.""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from cocourse.models import Role, utcnow
 
@@ -39,7 +40,7 @@ def log_session(page, role: str, beyond: bool) -> None:
     page.get_by_label("What happened?").fill(REFLECTION)
     page.get_by_label("What will you do next time?").fill("Start the check-in on time.")
     page.get_by_role("button", name="Save session").click()
-    assert "Session saved." in page.get_by_role("main").inner_text()
+    expect(page.get_by_role("main")).to_contain_text("Session saved.")
 
 
 def test_log_submit_review_and_verify(
@@ -62,7 +63,7 @@ def test_log_submit_review_and_verify(
     log_session(page, "Co-facilitator", beyond=False)
     page.screenshot(path=str(artifacts / "certification-log-phone.png"), full_page=True)
     page.get_by_role("button", name="Submit for review").click()
-    assert "Submitted" in page.get_by_role("main").inner_text()
+    expect(page.get_by_role("main")).to_contain_text("Submitted")
     phone.close()
 
     desk = browser.new_context(base_url=live_server)
@@ -78,7 +79,7 @@ def test_log_submit_review_and_verify(
     page.get_by_label("I am not this trainee's line manager").check()
     page.screenshot(path=str(artifacts / "certification-review.png"), full_page=True)
     page.get_by_role("button", name="Record decision").click()
-    assert "The certificate is issued" in page.get_by_role("main").inner_text()
+    expect(page.get_by_role("main")).to_contain_text("The certificate is issued")
     desk.close()
 
     holder = browser.new_context(base_url=live_server)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from ..conftest import FIXTURES
 
@@ -36,19 +37,19 @@ def test_certification_can_be_switched_off(page, app_settings, artifacts):
     page.set_viewport_size({"width": 390, "height": 844})
     sign_up(page)
     menu = page.get_by_role("navigation", name="Account")
-    assert menu.get_by_role("link", name="My progress").is_visible()
-    assert menu.get_by_role("link", name="Certification").count() == (0 if off else 1)
+    expect(menu.get_by_role("link", name="My progress")).to_be_visible()
+    expect(menu.get_by_role("link", name="Certification")).to_have_count(0 if off else 1)
 
     menu.get_by_role("link", name="My progress").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Your progress"
-    assert page.get_by_role("link", name="Join a cohort").is_visible()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your progress")
+    expect(page.get_by_role("link", name="Join a cohort")).to_be_visible()
     # The certification feature's dashboard panel lists the programmes one can enrol in.
-    assert page.get_by_role("heading", name="Your certification").count() == (0 if off else 1)
+    expect(page.get_by_role("heading", name="Your certification")).to_have_count(0 if off else 1)
     page.screenshot(path=str(artifacts / f"dashboard-certification-{'off' if off else 'on'}.png"))
 
     response = page.goto("/certification")
     assert response.status == (404 if off else 200)
     if off:
-        assert page.get_by_text("There is no page at this address.").is_visible()
+        expect(page.get_by_text("There is no page at this address.")).to_be_visible()
     else:
-        assert page.get_by_role("heading", level=1).is_visible()
+        expect(page.get_by_role("heading", level=1)).to_be_visible()

@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import expect
 
 from cocourse.mail import worker
 from cocourse.models import Role
@@ -67,7 +68,7 @@ def test_an_imported_person_accepts_the_invitation(browser, live_server, session
         )
         page.get_by_label("Email an invitation to new people").check()
         page.get_by_role("button", name="Import").click()
-        assert page.get_by_text("being emailed an invitation").is_visible()
+        expect(page.get_by_text("being emailed an invitation")).to_be_visible()
 
         assert deliver() == 1
         [message] = wait_for(inbox, "bea@example.org")
@@ -76,15 +77,15 @@ def test_an_imported_person_accepts_the_invitation(browser, live_server, session
 
         visit = person.new_page()
         visit.goto(link_in(message, "invitation"))
-        assert visit.get_by_role("heading", name="Welcome, Bea Bakker").is_visible()
+        expect(visit.get_by_role("heading", name="Welcome, Bea Bakker")).to_be_visible()
         visit.get_by_label("New password", exact=True).fill(NEW)
         visit.get_by_label("Repeat the new password").fill(NEW)
         visit.get_by_role("button", name="Set password and start").click()
-        assert visit.get_by_text("You are in Spring 2027.").is_visible()
-        assert visit.get_by_role("button", name="Log out").is_visible()
+        expect(visit.get_by_text("You are in Spring 2027.")).to_be_visible()
+        expect(visit.get_by_role("button", name="Log out")).to_be_visible()
 
         visit.goto(link_in(message, "invitation"))  # a second use
-        assert visit.get_by_text("This link was used already").is_visible()
+        expect(visit.get_by_text("This link was used already")).to_be_visible()
     finally:
         admin.close()
         person.close()
@@ -109,5 +110,5 @@ def test_a_reset_does_not_tell_which_addresses_have_accounts(page, session, inbo
     page.get_by_label("New password", exact=True).fill(NEW)
     page.get_by_label("Repeat the new password").fill(NEW)
     page.get_by_role("button", name="Set password and log in").click()
-    assert page.get_by_text("Your password is changed").is_visible()
-    assert page.get_by_role("button", name="Log out").is_visible()
+    expect(page.get_by_text("Your password is changed")).to_be_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
 
@@ -17,25 +20,25 @@ def test_register_log_in_open_a_lesson_and_complete_it(page, artifacts):
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_text("Welcome, Rita Recruit.").is_visible()
+    expect(page.get_by_text("Welcome, Rita Recruit.")).to_be_visible()
 
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("link", name="Log in").first.click()
     page.get_by_label("Email").fill("rita@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("button", name="Log out").is_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
     page.get_by_role("link", name="Introduction").click()
     page.get_by_role("link", name="Start: First lesson").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "First lesson"
+    expect(page.get_by_role("heading", level=1)).to_have_text("First lesson")
     page.get_by_role("navigation", name="On this page").get_by_role("link", name="Part two").click()
-    assert page.url.endswith("#part-two")
+    expect(page).to_have_url(re.compile(r"#part-two$"))
     page.get_by_role("button", name="Mark complete and continue").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Second lesson"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Second lesson")
 
     page.get_by_role("link", name="Previous First lesson").click()
-    assert page.get_by_text("You completed this lesson.").is_visible()
+    expect(page.get_by_text("You completed this lesson.")).to_be_visible()
     page.screenshot(path=str(artifacts / "lesson-completed.png"), full_page=True)
 
 

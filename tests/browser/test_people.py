@@ -3,7 +3,10 @@ person on the People page and deactivating them."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy.orm import Session
 
 from cocourse.accounts.services import create_user
@@ -28,19 +31,19 @@ def test_a_join_link_followed_through_sign_up_on_a_phone(browser, live_server, e
     page = context.new_page()
     # Typed by hand from a poster: lower case, no hyphens.
     page.goto(f"/join/{code.replace('-', '').lower()}")
-    assert page.url.endswith("/login")
-    assert page.get_by_text("you will join the cohort Intake 2027").is_visible()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.get_by_text("you will join the cohort Intake 2027")).to_be_visible()
     if AXE.is_file():
         assert page.evaluate(RUN_AXE, TAGS) == []
     page.get_by_role("link", name="Create an account").click()
-    assert page.get_by_text("you will join the cohort Intake 2027").is_visible()
+    expect(page.get_by_text("you will join the cohort Intake 2027")).to_be_visible()
     page.get_by_label("Your name").fill("Rita Recruit")
     page.get_by_label("Email").fill("rita@example.org")
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_label("Repeat the password").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
-    assert page.get_by_text("You joined Intake 2027.").is_visible()
-    assert page.get_by_text("Welcome, Rita Recruit.").is_visible()
+    expect(page.get_by_text("You joined Intake 2027.")).to_be_visible()
+    expect(page.get_by_text("Welcome, Rita Recruit.")).to_be_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     page.screenshot(path=str(artifacts / "join-through-sign-up-phone.png"), full_page=True)
@@ -72,24 +75,26 @@ def test_an_admin_finds_a_person_and_deactivates_them(browser, live_server, engi
     page.get_by_label("Name or email contains").fill("RITA")
     page.get_by_label("Role", exact=True).select_option("learner")
     page.get_by_role("button", name="Show").click()
-    assert page.get_by_text("1 account found").is_visible()
+    expect(page.get_by_text("1 account found")).to_be_visible()
     page.get_by_role("link", name="Rita Recruit").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "Rita Recruit"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rita Recruit")
     page.get_by_role("link", name="Deactivate Rita Recruit…").click()
-    assert page.get_by_text("can no longer log in").is_visible()
+    expect(page.get_by_text("can no longer log in")).to_be_visible()
     page.get_by_role("button", name="Deactivate Rita Recruit").click()
-    assert page.get_by_text("Rita Recruit is deactivated and logged out everywhere.").is_visible()
+    expect(
+        page.get_by_text("Rita Recruit is deactivated and logged out everywhere.")
+    ).to_be_visible()
     page.screenshot(path=str(artifacts / "person-deactivated.png"), full_page=True)
 
     rita.reload()  # her open session ended with the deactivation
-    assert rita.get_by_role("link", name="Log in").first.is_visible()
+    expect(rita.get_by_role("link", name="Log in").first).to_be_visible()
     rita.goto("/login")
     rita.get_by_label("Email").fill("rita@example.org")
     rita.get_by_label("Password").fill(PASSWORD)
     rita.get_by_role("button", name="Log in").click()
-    assert rita.get_by_text("This account is deactivated").is_visible()
+    expect(rita.get_by_text("This account is deactivated")).to_be_visible()
 
     page.get_by_role("button", name="Reactivate Rita Recruit").click()
-    assert page.get_by_text("Rita Recruit can log in again.").is_visible()
+    expect(page.get_by_text("Rita Recruit can log in again.")).to_be_visible()
     context.close()
     rita.context.close()

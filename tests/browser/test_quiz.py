@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select, update
 
 from cocourse.models import QuizAttempt, utcnow
@@ -53,7 +54,8 @@ def test_take_a_quiz_and_read_the_result(page, session, artifacts):
     page.get_by_role("button", name="Submit answers").click()
 
     status = page.get_by_role("status")
-    assert "100%" in status.inner_text() and "Passed" in status.inner_text()
+    expect(status).to_contain_text("100%")
+    expect(status).to_contain_text("Passed")
     page.screenshot(path=str(artifacts / "quiz-result.png"), full_page=True)
 
 
@@ -85,12 +87,12 @@ def _answers_are_back(page):
         .is_checked()
     )
     order = page.get_by_role("group", name="Question 6 of 8")
-    assert order.get_by_label("Position of: In pairs").input_value() == "2"
+    expect(order.get_by_label("Position of: In pairs")).to_have_value("2")
     match = page.get_by_role("group", name="Question 7 of 8")
     chosen = match.get_by_label("check-out").evaluate("s => s.selectedOptions[0].textContent")
     assert chosen == "closing"
     reflection = page.get_by_role("group", name="Question 8 of 8").get_by_label("Your reflection")
-    assert reflection.input_value() == "A check-in round at the Monday stand-up."
+    expect(reflection).to_have_value("A check-in round at the Monday stand-up.")
 
 
 def test_answers_are_saved_as_you_go_and_come_back(page, session, artifacts):
@@ -114,7 +116,7 @@ def test_without_javascript_the_save_button_keeps_the_answers(browser, live_serv
         page.get_by_role("button", name="Start the quiz").click()
         _some_answers(page)
         page.get_by_role("button", name="Save without submitting").click()
-        assert page.get_by_text("Your answers are saved").is_visible()
+        expect(page.get_by_text("Your answers are saved")).to_be_visible()
         page.goto("/modules/check/quiz")
         page.get_by_role("link", name="Continue your attempt").click()
         _answers_are_back(page)
@@ -133,22 +135,22 @@ def test_unanswered_questions_are_listed_before_the_final_submit(page, session, 
     page.get_by_role("button", name="Submit answers").click()
     # A number that is not one is sent back first, with everything kept.
     alert = page.get_by_role("alert")
-    assert "Write a number only" in alert.inner_text()
+    expect(alert).to_contain_text("Write a number only")
     page.get_by_role("group", name="Question 5 of 8").get_by_label("Your answer (a number)").fill(
         "12"
     )
     page.get_by_role("button", name="Submit answers").click()
     review = page.get_by_role("alert")
-    assert "need a look" in review.inner_text()
-    assert "Question 6: Give each of the 4 items its own position" in review.inner_text()
+    expect(review).to_contain_text("need a look")
+    expect(review).to_contain_text("Question 6: Give each of the 4 items its own position")
     for number in (2, 3, 4):
-        assert review.get_by_role("link", name=f"Question {number}", exact=True).is_visible()
+        expect(review.get_by_role("link", name=f"Question {number}", exact=True)).to_be_visible()
     page.screenshot(path=str(artifacts / "quiz-review.png"), full_page=True)
     review.get_by_role("link", name="Question 3", exact=True).click()
-    assert page.url.endswith("#q2-prompt")
+    expect(page).to_have_url(re.compile(r"#q2-prompt$"))
     page.get_by_role("group", name="Question 3 of 8").get_by_label("False").check()
     page.get_by_role("button", name="Submit anyway").click()
-    assert "%" in page.locator(".score-box").inner_text()
+    expect(page.locator(".score-box")).to_contain_text("%")
     attempt = session.scalar(select(QuizAttempt))
     session.refresh(attempt)
     assert attempt.submitted_at is not None and attempt.answers["q-tf"] == "b"
@@ -165,12 +167,12 @@ def test_the_countdown_submits_when_time_is_up(page, session, artifacts):
     page.get_by_role("button", name="Start the quiz").click()
     _set_deadline(session, utcnow() + timedelta(seconds=4))
     page.reload()
-    assert re.search(r"Time left: 0:0\d", page.locator(".countdown").inner_text())
-    assert "(your time)" in page.locator("time[data-local-time]").first.inner_text()
+    expect(page.locator(".countdown")).to_contain_text(re.compile(r"Time left: 0:0\d"))
+    expect(page.locator("time[data-local-time]").first).to_contain_text("(your time)")
     page.get_by_label("Right").check()
     page.screenshot(path=str(artifacts / "quiz-countdown.png"), full_page=True)
     page.wait_for_url(re.compile(r"/result$"), timeout=15_000)
-    assert "100%" in page.locator(".score-box").inner_text()
+    expect(page.locator(".score-box")).to_contain_text("100%")
 
 
 def test_an_attempt_found_after_its_time_is_graded_on_the_saved_answers(page, session):
@@ -181,9 +183,9 @@ def test_an_attempt_found_after_its_time_is_graded_on_the_saved_answers(page, se
     page.get_by_text(re.compile(r"Saved at \d")).wait_for()
     _set_deadline(session, utcnow() - timedelta(minutes=5))
     page.reload()
-    assert page.url.endswith("/result")
-    assert "Time ran out" in page.content()
-    assert "100%" in page.locator(".score-box").inner_text()
+    expect(page).to_have_url(re.compile(r"/result$"))
+    expect(page.locator("body")).to_contain_text("Time ran out")
+    expect(page.locator(".score-box")).to_contain_text("100%")
 
 
 @pytest.mark.parametrize("width", [320, 390])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from ..conftest import PASSWORD, AuthActions
 
@@ -16,7 +17,7 @@ def log_in(page, remember: bool) -> None:
     if remember:
         page.get_by_label("Keep me logged in on this device").check()
     page.get_by_role("button", name="Log in").click()
-    assert page.get_by_role("button", name="Log out").is_visible()
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
 
 
 @pytest.mark.parametrize("remember", [False, True])
@@ -30,14 +31,14 @@ def test_copied_cookies_are_logged_out_with_the_original(browser, live_server, s
         second.add_cookies(first.cookies())
         copy = second.new_page()
         copy.goto("/account/password")
-        assert copy.get_by_role("heading", name="Change your password").is_visible()
+        expect(copy.get_by_role("heading", name="Change your password")).to_be_visible()
 
         page.get_by_role("button", name="Log out").click()
-        assert page.get_by_text("You are logged out.").is_visible()
+        expect(page.get_by_text("You are logged out.")).to_be_visible()
 
         copy.goto("/account/password")
-        assert copy.get_by_role("heading", name="Log in").is_visible()
-        assert copy.get_by_role("link", name="Log in").first.is_visible()
+        expect(copy.get_by_role("heading", name="Log in")).to_be_visible()
+        expect(copy.get_by_role("link", name="Log in").first).to_be_visible()
     finally:
         first.close()
         second.close()

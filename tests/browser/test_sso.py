@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
@@ -54,7 +55,7 @@ def test_signing_in_with_the_organization(browser, sso_site, session):
         page.get_by_role("button", name="Sign-in").click()
         page.get_by_role("button", name="Continue").click()
         page.wait_for_url(f"{base}/dashboard")
-        assert page.get_by_role("button", name="Log out").is_visible()
+        expect(page.get_by_role("button", name="Log out")).to_be_visible()
     finally:
         context.close()
     user = session.scalar(select(User).where(User.email == "trainer@example.org"))
@@ -78,7 +79,7 @@ def test_the_sign_in_pages_pass_axe(browser, sso_site, axe_source):
         page.get_by_role("button", name="Sign-in").click()
         page.get_by_role("button", name="Continue").click()
         page.wait_for_url(f"{base}/login/sso/callback**")
-        assert page.get_by_role("heading", name="Signing in did not work").is_visible()
+        expect(page.get_by_role("heading", name="Signing in did not work")).to_be_visible()
         check_axe(page, "refused sign-in page")
     finally:
         context.close()
