@@ -66,11 +66,18 @@ def register_template_variables(app: Any, template: str | None, user: Any) -> An
 
 
 @hookspec
+def register_scheduled_jobs(app: Any) -> Any:
+    """Return `cocourse.plugins.ScheduledJob`s for the worker to run on their schedule; a job
+    must be idempotent (it may run twice, or on two hosts at once) (added in 1.2)."""
+
+
+@hookspec
 def page_panels(slot: str, user: Any, context: Any) -> Any:
     """Return HTML (a `markupsafe.Markup`) to show in a page's panel slot, or None. Slots:
     `dashboard` (context: `course`), `quiz_result` (context: `course`, `attempt`), `login`
-    (context: `next`), `register`, and `person` (an admin's page about one person; context:
-    `course`, `person`) (added in 1.1; see docs/plugins.md for the slots' versions)."""
+    (context: `next`), `register`, `person` (an admin's page about one person; context:
+    `course`, `person`) and `account` (the person's account page) (added in 1.1; see
+    docs/plugins.md for the slots' versions)."""
 
 
 # Events (fired after commit; a plugin that raises is logged and never fails the request)

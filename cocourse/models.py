@@ -433,3 +433,51 @@ class AccountToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class CohortDueDate(Base):
+    """The date by which a cohort's members should finish a track or a module."""
+
+    __tablename__ = "cohort_due_date"
+    __table_args__ = (UniqueConstraint("cohort_id", "target_kind", "target_slug"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"), index=True)
+    target_kind: Mapped[str] = mapped_column(String(8))  # track, module
+    target_slug: Mapped[str] = mapped_column(String(100))
+    due_on: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Notification(Base):
+    """Something a person is told about in the app (and, unless they switched it off, by
+    email). `key` names the occasion: a second notification with the same key for the same
+    person is never stored, which makes scheduled reminders safe to run twice or on two
+    hosts at once."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        UniqueConstraint("user_id", "key"),
+        Index("ix_notification_unread", "user_id", "read_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    key: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    url: Mapped[str] = mapped_column(String(500), default="")  # a path on this site
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class EmailOptOut(Base):
+    """A person who asked for no email of one notification kind (in-app stays)."""
+
+    __tablename__ = "email_opt_out"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(32), primary_key=True)

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import pluggy
@@ -17,12 +18,13 @@ import pluggy
 from cocourse import hookspecs
 
 # The hooks and their arguments; see docs/plugins.md for what may change between versions.
-PLUGIN_API_VERSION = "1.1"
+PLUGIN_API_VERSION = "1.2"
 
 # The built-in features in registration order, and the features each one needs.
 BUILTIN_FEATURES: dict[str, tuple[str, ...]] = {
     "mail": (),
     "accounts": ("mail",),
+    "notifications": ("accounts",),
     "learning": ("accounts",),
     "quiz": ("learning",),
     "cohorts": ("accounts", "learning"),
@@ -32,7 +34,7 @@ BUILTIN_FEATURES: dict[str, tuple[str, ...]] = {
     "sso": ("accounts",),
 }
 # The course cannot be served without these.
-REQUIRED_FEATURES = frozenset({"mail", "accounts", "learning", "quiz"})
+REQUIRED_FEATURES = frozenset({"mail", "accounts", "notifications", "learning", "quiz"})
 
 log = logging.getLogger("cocourse.plugins")
 
@@ -134,6 +136,18 @@ def load_settings(
 def plugin_settings(app: Any, name: str) -> dict[str, Any]:
     """One plugin's settings (its defaults, overridden by `PLUGIN_SETTINGS[name]`)."""
     return dict(app.extensions["cocourse.plugin_settings"][name])
+
+
+@dataclass(frozen=True)
+class ScheduledJob:
+    """Work the worker runs on a schedule (crontab fields, UTC): `run(session, now)` gets a
+    fresh session and the current time, runs in a request context on PUBLIC_URL (so it can
+    build links), and returns how many things it did."""
+
+    name: str
+    run: Callable[[Any, datetime], int]
+    minute: str = "*/15"
+    hour: str = "*"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import re
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -203,6 +204,23 @@ def test_register_hooks_receive_the_app(plugged):
     assert called("register_template_folders")[0]["app"] is plugged
 
 
+def test_scheduled_jobs_reach_the_worker_and_the_command(plugged):
+    from cocourse.mail.worker import jobs, run_scheduled_command, scheduled_jobs
+
+    names = [job.name for job in scheduled_jobs(plugged)]
+    assert "recorder.tick" in names
+    assert called("register_scheduled_jobs")[0]["app"] is plugged
+    huey = jobs(plugged).huey
+    at_six, at_seven = datetime(2027, 1, 4, 6, 0), datetime(2027, 1, 4, 7, 0)
+    assert "recorder.tick" in {task.name for task in huey.read_periodic(at_six)}
+    assert "recorder.tick" not in {task.name for task in huey.read_periodic(at_seven)}
+    recorder.calls.clear()
+    result = plugged.test_cli_runner().invoke(run_scheduled_command)
+    assert result.exit_code == 0, result.output
+    assert "recorder.tick: 1" in result.output
+    assert called("recorder.tick")[0]["has_session"] is True
+
+
 def test_plugin_settings_have_defaults_and_come_from_config(engine, database_url, tmp_path):
     recorder.calls.clear()
     app = make_app(database_url, tmp_path, PLUGINS=["tests.plugins.recorder"])
@@ -256,7 +274,7 @@ def test_menu_links_come_from_plugins_in_weight_order(plugged, session):
     html = client.get("/").get_data(as_text=True)
     nav = html[html.index('aria-label="Account"') : html.index("</nav>")]
     labels = re.findall(r'<li><a href="[^"]*">([^<]+)</a></li>', nav)
-    assert labels[:4] == ["Courses", "My progress", "Recorder", "Certification"]
+    assert labels[:5] == ["Courses", "Notifications", "My progress", "Recorder", "Certification"]
     assert called("register_menu_links")[-1] == {"logged_in": True}
 
 

@@ -22,7 +22,8 @@ def register_template_folders(app: Any) -> Any:
 
 @hookimpl
 def register_commands(cli: Any) -> None:
-    """worker: deliver queued email and run scheduled jobs."""
-    from cocourse.mail.worker import worker_command
+    """worker: deliver queued email and run scheduled jobs; run-scheduled: run them once."""
+    from cocourse.mail.worker import run_scheduled_command, worker_command
 
     cli.add_command(worker_command)
+    cli.add_command(run_scheduled_command)

@@ -3,13 +3,16 @@
 Each app gets one huey instance: SqliteHuey in the instance folder (`huey.sqlite3`) by
 default, RedisHuey when HUEY_REDIS_URL is set (several hosts share one queue; needs the
 `redis` package). `cocourse worker` runs the consumer; `make run` starts one beside the
-development server. Other features add their scheduled jobs to `jobs(app).huey`.
+development server. Features and plugins add scheduled jobs with the
+`register_scheduled_jobs` hook; `cocourse run-scheduled` runs them all once.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +22,10 @@ from flask.cli import with_appcontext
 from huey import RedisHuey, SqliteHuey, crontab
 
 from cocourse.mail import delivery
+from cocourse.models import utcnow
+from cocourse.plugins import ScheduledJob
+
+log = logging.getLogger("cocourse.jobs")
 
 
 @dataclass(frozen=True)
@@ -59,7 +66,28 @@ def _make(app: Flask) -> Jobs:
         with app.app_context():
             delivery.deliver_due(app)
 
+    for job in scheduled_jobs(app):
+        periodic = huey.periodic_task(crontab(minute=job.minute, hour=job.hour), name=job.name)
+        periodic(functools.partial(run_job, app, job))
     return Jobs(huey=huey, deliver=deliver, sweep=sweep)
+
+
+def scheduled_jobs(app: Flask) -> list[ScheduledJob]:
+    """The scheduled jobs that the enabled features and plugins register."""
+    pm = app.extensions["cocourse.plugins"]
+    return [job for batch in pm.hook.register_scheduled_jobs(app=app) for job in batch or ()]
+
+
+def run_job(app: Flask, job: ScheduledJob, now: datetime | None = None) -> int:
+    """Run one scheduled job now (or as if at `now`) with its own session; what it did."""
+    base = str(app.config.get("PUBLIC_URL") or "http://localhost")
+    with (
+        app.test_request_context("/", base_url=base),
+        app.extensions["cocourse.sessionmaker"]() as session,
+    ):
+        done = job.run(session, now or utcnow())
+    log.info("scheduled job %s: %d done", job.name, done)
+    return done
 
 
 def enqueue(app: Flask, message_id: int) -> None:
@@ -77,6 +105,15 @@ def run_pending(app: Flask) -> int:
             count += 1
         huey.execute(task)  # or, when not ready, adds it to the schedule
     return count
+
+
+@click.command("run-scheduled")
+@with_appcontext
+def run_scheduled_command() -> None:
+    """Run every scheduled job once now (the worker runs them on their schedule)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    for job in scheduled_jobs(app):
+        click.echo(f"{job.name}: {run_job(app, job)}")
 
 
 @click.command("worker")

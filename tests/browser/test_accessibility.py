@@ -21,14 +21,14 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import select, text
+from sqlalchemy import select, text, update
 from werkzeug.serving import make_server
 
 from cocourse import create_app
 from cocourse.accounts.services import create_user
 from cocourse.certification import portfolios, requirements
 from cocourse.config import Defaults
-from cocourse.db import get_session, make_engine
+from cocourse.db import get_session, make_engine, write
 from cocourse.devtools.synthetic import Options, generate
 from cocourse.models import (
     Base,
@@ -36,12 +36,16 @@ from cocourse.models import (
     Cohort,
     CohortAssessor,
     CohortMember,
+    Notification,
     Portfolio,
     PracticumSession,
     QuizAttempt,
     Role,
     User,
+    utcnow,
 )
+from cocourse.notifications import kinds
+from cocourse.notifications.services import Message, notify
 from cocourse.quiz import engine as quizzes
 
 from ..conftest import FIXTURES, PASSWORD
@@ -101,6 +105,8 @@ PAGES = [
     Page("lesson-code", "trainee", "/modules/facilitator-01-role-and-stance/{code_lesson}"),
     Page("activity-log", "trainee", "/activity"),
     Page("account", "trainee", "/account/password"),
+    Page("email-settings", "trainee", "/account/notifications"),
+    Page("notifications", "holder", "/notifications"),
     Page("exam-result", "trainee", "/quiz/attempts/{exam_attempt}/result"),
     Page("programmes", "trainee", "/certification/"),
     Page("programme-practicum", "trainee", "/certification/{program}"),
@@ -236,9 +242,24 @@ def _seed(app: Any) -> tuple[dict[str, object], dict[str, str]]:
             "assessor": assessor.user_id,
         }
         emails = {who: db.get(User, user_id).email for who, user_id in people.items()}
+        _notifications(db, db.get(User, holder.user_id))
         emails |= {"learner": "learner@example.org", "admin": "admin@example.org"}
         db.rollback()
     return ids, emails
+
+
+def _notifications(db: Any, holder: User) -> None:
+    """A read and an unread notification with a long body, for the list."""
+    with write(db):
+        for key, title in (("seen", "An older note"), ("fresh", "Your certificate is issued")):
+            body = "A body that runs on to show how a long text wraps on a small screen. " * 4
+            message = Message(title, body.strip(), "/certification/")
+            notify(db, holder, kinds.CERTIFICATE_ISSUED, f"accessibility:{key}", message)
+        db.execute(
+            update(Notification)
+            .where(Notification.key == "accessibility:seen")
+            .values(read_at=utcnow())
+        )
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from flask import Blueprint
 from markupsafe import Markup
 
 from cocourse.hookspecs import hookimpl
+from cocourse.plugins import ScheduledJob
 
 calls: list[tuple[str, dict[str, Any]]] = []
 
@@ -87,6 +88,17 @@ def register_menu_links(app: Any, user: Any) -> Any:
     if user.is_authenticated:
         return [{"label": "Recorder", "href": "/recorder", "weight": 15}]
     return []
+
+
+def _tick(session: Any, now: Any) -> int:
+    _record("recorder.tick", now=now, has_session=session is not None)
+    return 1
+
+
+@hookimpl
+def register_scheduled_jobs(app: Any) -> Any:
+    _record("register_scheduled_jobs", app=app)
+    return [ScheduledJob("recorder.tick", _tick, minute="0", hour="6")]
 
 
 @hookimpl

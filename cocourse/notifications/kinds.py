@@ -1,0 +1,51 @@
+"""The kinds of notification: what each is about, as a person chooses which to get by email."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of notification."""
+
+    name: str
+    label: str  # on the settings page, under "Email me when"
+    who: str  # who gets it, said on the settings page
+    staff: bool = False  # only assessors and admins get it
+
+
+PORTFOLIO_SUBMITTED = "portfolio_submitted"
+PORTFOLIO_DECIDED = "portfolio_decided"
+CERTIFICATE_ISSUED = "certificate_issued"
+RENEWAL_OPEN = "renewal_open"
+CERTIFICATE_EXPIRING = "certificate_expiring"
+CERTIFICATE_EXPIRED = "certificate_expired"
+DUE_SOON = "due_soon"
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            PORTFOLIO_SUBMITTED,
+            "A trainee submits a portfolio for review",
+            "assessors of the trainee's cohorts; admins where no assessor is assigned",
+            staff=True,
+        ),
+        Kind(PORTFOLIO_DECIDED, "An assessor decides on my portfolio", "trainees"),
+        Kind(CERTIFICATE_ISSUED, "I am issued a certificate", "trainees"),
+        Kind(RENEWAL_OPEN, "The renewal window of my certificate opens", "certificate holders"),
+        Kind(CERTIFICATE_EXPIRING, "My certificate expires in 30 days", "certificate holders"),
+        Kind(CERTIFICATE_EXPIRED, "My certificate has expired", "certificate holders"),
+        Kind(
+            DUE_SOON,
+            "A cohort due date is 7 days or 1 day away and I have not finished",
+            "cohort members",
+        ),
+    )
+}
+
+
+def for_person(can_review: bool) -> list[Kind]:
+    """The kinds a person can get: all for assessors and admins, the rest for learners."""
+    return [kind for kind in KINDS.values() if can_review or not kind.staff]
