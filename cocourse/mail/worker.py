@@ -9,7 +9,6 @@ development server. Features and plugins add scheduled jobs with the
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -68,8 +67,17 @@ def _make(app: Flask) -> Jobs:
 
     for job in scheduled_jobs(app):
         periodic = huey.periodic_task(crontab(minute=job.minute, hour=job.hour), name=job.name)
-        periodic(functools.partial(run_job, app, job))
+        periodic(_runner(app, job))
     return Jobs(huey=huey, deliver=deliver, sweep=sweep)
+
+
+def _runner(app: Flask, job: ScheduledJob) -> Any:
+    """A function for huey that runs `job` (huey names tasks after their module)."""
+
+    def run() -> None:
+        run_job(app, job)
+
+    return run
 
 
 def scheduled_jobs(app: Flask) -> list[ScheduledJob]:
