@@ -274,6 +274,10 @@ class PracticumSession(Base):
     attachment_key: Mapped[str | None] = mapped_column(String(64))  # the stored file's name
     attachment_type: Mapped[str | None] = mapped_column(String(100))
     attachment_size: Mapped[int | None]
+    # Made from a workshop the trainee facilitated: its facts come from the workshop record.
+    workshop_id: Mapped[int | None] = mapped_column(
+        ForeignKey("workshop.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -416,6 +420,8 @@ class MailMessage(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str] = mapped_column(String(500), default="")
+    # An iCalendar object sent with the message (text/calendar), such as an invitation.
+    calendar: Mapped[str | None] = mapped_column(Text)
 
 
 class AccountToken(Base):
@@ -481,3 +487,148 @@ class EmailOptOut(Base):
         ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
     )
     kind: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+
+class Opportunity(Base):
+    """A situation where co-creation could help, proposed on the opportunity board."""
+
+    __tablename__ = "opportunity"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    stake: Mapped[str] = mapped_column(Text, default="")  # what is at stake
+    involved: Mapped[str] = mapped_column(Text, default="")  # who is involved
+    scope: Mapped[str] = mapped_column(String(16), default="internal")  # internal, clients
+    # open, planned, workshop, done, parked ("not for now")
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    status_reason: Mapped[str] = mapped_column(Text, default="")
+    proposer_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OpportunitySupport(Base):
+    """Someone who supports an opportunity (once each)."""
+
+    __tablename__ = "opportunity_support"
+
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OpportunityComment(Base):
+    """A comment on an opportunity."""
+
+    __tablename__ = "opportunity_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    author_name: Mapped[str] = mapped_column(String(120))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Workshop(Base):
+    """A live session: a tasting workshop, a solution workshop or a learning-and-exchange
+    venue. `starts_at` is UTC; `timezone` is the zone it was scheduled in, in which its
+    date and time are shown. `sequence` counts the changes sent out as calendar updates."""
+
+    __tablename__ = "workshop"
+    __table_args__ = (Index("ix_workshop_starts_at", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))  # tasting, solution, exchange
+    title: Mapped[str] = mapped_column(String(200))
+    purpose: Mapped[str] = mapped_column(Text, default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    duration_minutes: Mapped[int]
+    timezone: Mapped[str] = mapped_column(String(64))
+    place: Mapped[str] = mapped_column(String(300), default="")
+    video_url: Mapped[str] = mapped_column(String(500), default="")
+    capacity: Mapped[int]
+    opportunity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="SET NULL"), index=True
+    )
+    facilitator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    template: Mapped[str] = mapped_column(String(64), default="")
+    agenda: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # title, minutes
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")  # cancelled
+    sequence: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WorkshopHost(Base):
+    """A co-facilitator of a workshop."""
+
+    __tablename__ = "workshop_host"
+
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class WorkshopSeat(Base):
+    """A place at a workshop: a colleague with an account, or a guest by email. Confirmed,
+    waiting (moved up in order of `created_at` when a seat frees) or cancelled. A guest's
+    personal link carries a random token; `token_hash` is its SHA-256."""
+
+    __tablename__ = "workshop_seat"
+    __table_args__ = (
+        UniqueConstraint("workshop_id", "user_id"),
+        UniqueConstraint("workshop_id", "guest_email"),
+        Index("ix_workshop_seat_status", "workshop_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshop.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), index=True
+    )
+    guest_email: Mapped[str | None] = mapped_column(String(254))
+    name: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(12))  # confirmed, waiting, cancelled
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feedback: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class WorkshopAction(Base):
+    """A decision or action from a workshop's harvest, with an owner and a due date."""
+
+    __tablename__ = "workshop_action"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshop.id", ondelete="CASCADE"), index=True
+    )
+    opportunity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(String(12))  # decision, action
+    text: Mapped[str] = mapped_column(Text)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user.id", ondelete="SET NULL"), index=True
+    )
+    owner_name: Mapped[str] = mapped_column(String(120), default="")
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
