@@ -32,6 +32,7 @@ from .markdown import (
 )
 from .model import Course, Lesson, Module, Problem, Track
 from .program import PROGRAMS_FILE, CourseFacts, Program, parse_programs
+from .workshop_kit import KIT_FILE, WorkshopKit, parse_kit
 from .quiz import parse_quiz_settings
 
 TRACKS_FILE = "tracks.yml"
@@ -139,6 +140,7 @@ def load_course(
     lint.check_quizzes(modules, problems)
     _check_items(drafts, tracks, modules, types, notes, problems)
     programs = _read_programs(base, md, [t["slug"] for t in tracks], modules, links, problems)
+    kit = _read_kit(base, md, modules, problems)
     problems.sort(key=lambda p: (p.path, p.line, p.code))
     if any(p.severity == "error" for p in problems):
         return LoadResult(None, tuple(problems))
@@ -158,6 +160,7 @@ def load_course(
         root=str(base),
         warnings=tuple(p for p in problems if p.severity == "warning"),
         programs=programs,
+        kit=kit,
     )
     return LoadResult(course, tuple(problems))
 
@@ -323,6 +326,22 @@ def _read_programs(
         return ()
     problems.extend(found)
     return programs
+
+
+def _read_kit(
+    base: Path, md: MarkdownIt, modules: list[Module], problems: list[Problem]
+) -> WorkshopKit:
+    """Read workshops.yml, if there is one: session templates and the feedback form."""
+    file = base / KIT_FILE
+    if not _plain_file(file):
+        return WorkshopKit()
+    shown = str(file)
+    text = _read_text(file, shown, problems)
+    if text is None:
+        return WorkshopKit()
+    kit, found = parse_kit(text, shown, md, [module.slug for module in modules])
+    problems.extend(found)
+    return kit
 
 
 def _read_source(file: Path, slug: str, problems: list[Problem], *, header: bool) -> _Source | None:

@@ -9,6 +9,7 @@ if TYPE_CHECKING:
     from ..questions.base import Question
     from .program import Program
     from .quiz import QuizSettings
+    from .workshop_kit import WorkshopKit
 
 Severity = Literal["error", "warning"]
 
@@ -112,6 +113,13 @@ class Track:
     modules: tuple[Module, ...]
 
 
+def _no_kit() -> WorkshopKit:
+    """An empty workshop kit (imported late: the kit's module imports this one)."""
+    from .workshop_kit import WorkshopKit
+
+    return WorkshopKit()
+
+
 @dataclass(frozen=True)
 class Course:
     """The whole course: tracks in order, modules by slug, programmes, and the warnings found."""
@@ -120,6 +128,7 @@ class Course:
     root: str
     warnings: tuple[Problem, ...] = ()
     programs: tuple[Program, ...] = ()  # certification programmes from programs.yml
+    kit: WorkshopKit = field(default_factory=lambda: _no_kit())  # from workshops.yml
     _modules: dict[str, Module] = field(init=False, repr=False, compare=False)
     _tracks: dict[str, Track] = field(init=False, repr=False, compare=False)
     _programs: dict[str, Program] = field(init=False, repr=False, compare=False)

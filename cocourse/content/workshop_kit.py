@@ -1,0 +1,186 @@
+"""The workshop kit in `workshops.yml`: session templates and the feedback form (pure).
+
+A session template is an agenda of timed blocks that facilitators start a workshop from;
+its blocks must add up to its length. The feedback form is what participants answer after
+a workshop: questions on a scale or in words. Problems name their line, as in
+`programs.yml`, and reuse its general codes (C181 to C185); C191 to C194 are this file's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import yaml
+from markdown_it import MarkdownIt
+
+from .model import Problem
+from .program_reader import NodeReader
+
+KIT_FILE = "workshops.yml"
+KINDS = ("tasting", "solution", "exchange")
+KIND_LABELS = {
+    "tasting": "Tasting workshop",
+    "solution": "Solution workshop",
+    "exchange": "Learning-and-exchange venue",
+}
+MAX_MINUTES = 8 * 60
+TEMPLATE_KEYS = {
+    "id": True,
+    "title": True,
+    "kind": True,
+    "minutes": True,
+    "blocks": True,
+    "taught_in": False,
+    "default": False,
+}
+BLOCK_KEYS = {"title": True, "minutes": True, "notes": False}
+QUESTION_KEYS = {"id": True, "ask": True, "scale": False, "required": False}
+
+
+@dataclass(frozen=True)
+class Block:
+    """One timed part of an agenda."""
+
+    title: str
+    minutes: int
+    notes: str = ""
+
+
+@dataclass(frozen=True)
+class SessionTemplate:
+    """An agenda to start a workshop from."""
+
+    id: str
+    title: str
+    kind: str
+    minutes: int
+    blocks: tuple[Block, ...]
+    taught_in: str = ""  # the module that teaches it
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class FeedbackQuestion:
+    """A question of the feedback form: on a scale from 1 to `scale`, or in words (0)."""
+
+    id: str
+    ask: str
+    scale: int = 0
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class WorkshopKit:
+    """What the course gives facilitators: templates and the feedback form."""
+
+    templates: tuple[SessionTemplate, ...] = ()
+    feedback: tuple[FeedbackQuestion, ...] = ()
+
+    def template(self, template_id: str) -> SessionTemplate | None:
+        """A template by id."""
+        return next((t for t in self.templates if t.id == template_id), None)
+
+    def default_for(self, kind: str) -> SessionTemplate | None:
+        """The template a workshop of this kind starts from: the one marked `default`, else
+        the first of its kind."""
+        mine = [t for t in self.templates if t.kind == kind]
+        return next((t for t in mine if t.default), mine[0] if mine else None)
+
+
+def parse_kit(
+    text: str, path: str, md: MarkdownIt, modules: Iterable[str]
+) -> tuple[WorkshopKit, list[Problem]]:
+    """Check the text of workshops.yml and build the kit (empty if anything is wrong)."""
+    problems: list[Problem] = []
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        return WorkshopKit(), [
+            Problem(path, line, "C191", f"{KIT_FILE} is not valid YAML: {problem}")
+        ]
+    if not isinstance(root, yaml.MappingNode):
+        return WorkshopKit(), [
+            Problem(path, 1, "C191", f"{KIT_FILE} needs 'templates:' and 'feedback:'")
+        ]
+    reader = NodeReader(path, problems, md, None)
+    top = reader.fields(root, 1, KIT_FILE, {"templates": True, "feedback": True})
+    known = set(modules)
+    templates, feedback = [], []
+    seen: dict[str, int] = {}
+    for line, node in reader.items(top, "templates", KIT_FILE):
+        templates.append(_template(reader, node, line, known))
+        _once(reader, seen, templates[-1].id, line, "template")
+    seen = {}
+    for line, node in reader.items(top, "feedback", KIT_FILE):
+        feedback.append(_question(reader, node, line))
+        _once(reader, seen, feedback[-1].id, line, "feedback question")
+    for kind in KINDS:
+        defaults = [t.id for t in templates if t.kind == kind and t.default]
+        if len(defaults) > 1:
+            message = f"more than one default template for {kind!r}: {', '.join(defaults)}"
+            reader.report(top.line_of("templates"), "C194", message)
+    if problems:
+        return WorkshopKit(), problems
+    return WorkshopKit(tuple(templates), tuple(feedback)), problems
+
+
+def _once(reader: NodeReader, seen: dict[str, int], ident: str, line: int, what: str) -> None:
+    """Report an id declared before."""
+    if ident and ident in seen:
+        reader.report(line, "C185", f"{what} {ident!r} is already declared on line {seen[ident]}")
+    seen.setdefault(ident, line)
+
+
+def _template(reader: NodeReader, node: yaml.Node, line: int, modules: set[str]) -> SessionTemplate:
+    found = reader.fields(node, line, "template", TEMPLATE_KEYS)
+    ident = reader.ident(found, "id", "template")
+    what = f"template {ident!r}" if ident else "template"
+    kind = reader.text(found, "kind", what)
+    if kind and kind not in KINDS:
+        reader.report(
+            found.line_of("kind"), "C192", f"{what}: kind {kind!r} is not one of {', '.join(KINDS)}"
+        )
+    minutes = reader.number(found, "minutes", what, low=15, high=MAX_MINUTES) or 0
+    taught_in = reader.text(found, "taught_in", what) if "taught_in" in found.values else ""
+    if taught_in and taught_in not in modules:
+        reader.report(found.line_of("taught_in"), "C193", f"{what}: no module {taught_in!r}")
+    blocks = []
+    for block_line, block_node in reader.items(found, "blocks", what):
+        block = reader.fields(block_node, block_line, f"{what} block", BLOCK_KEYS)
+        title = reader.text(block, "title", f"{what} block")
+        length = reader.number(block, "minutes", f"{what} block", low=1, high=MAX_MINUTES) or 0
+        notes = reader.text(block, "notes", f"{what} block") if "notes" in block.values else ""
+        blocks.append(Block(title, length, notes))
+    total = sum(block.minutes for block in blocks)
+    if minutes and blocks and all(b.minutes for b in blocks) and total != minutes:
+        reader.report(
+            found.line_of("blocks"),
+            "C191",
+            f"{what}: the blocks add up to {total} minutes, not the {minutes} the template lasts",
+        )
+    return SessionTemplate(
+        id=ident,
+        title=reader.text(found, "title", what),
+        kind=kind,
+        minutes=minutes,
+        blocks=tuple(blocks),
+        taught_in=taught_in,
+        default=reader.flag(found, "default", what),
+    )
+
+
+def _question(reader: NodeReader, node: yaml.Node, line: int) -> FeedbackQuestion:
+    found = reader.fields(node, line, "feedback question", QUESTION_KEYS)
+    ident = reader.ident(found, "id", "feedback question")
+    what = f"feedback question {ident!r}" if ident else "feedback question"
+    scale = reader.number(found, "scale", what, low=2, high=10) or 0
+    return FeedbackQuestion(
+        id=ident,
+        ask=reader.text(found, "ask", what),
+        scale=scale,
+        required=reader.flag(found, "required", what),
+    )
