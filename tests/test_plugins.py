@@ -274,7 +274,7 @@ def test_menu_links_come_from_plugins_in_weight_order(plugged, session):
     html = client.get("/").get_data(as_text=True)
     nav = html[html.index('aria-label="Account"') : html.index("</nav>")]
     labels = re.findall(r'<li><a href="[^"]*">([^<]+)</a></li>', nav)
-    assert labels[:5] == ["Courses", "Notifications", "My progress", "Recorder", "Certification"]
+    assert labels[:5] == ["Courses", "Notifications", "My progress", "Recorder", "Workshops"]
     assert called("register_menu_links")[-1] == {"logged_in": True}
 
 

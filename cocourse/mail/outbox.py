@@ -44,9 +44,16 @@ def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
     return subject, text, html
 
 
-def queue(session: Session, to: str, template: str, context: dict[str, Any]) -> MailMessage:
+def queue(
+    session: Session,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    calendar: str | None = None,
+) -> MailMessage:
     """Add a message for `to`, rendered from `mail/<template>.*` with `context`, to the
-    outbox in the caller's open write transaction (`cocourse.db.write`)."""
+    outbox in the caller's open write transaction (`cocourse.db.write`); `calendar` is an
+    iCalendar object to send with it (an invitation, an update, a cancellation)."""
     if not session.info.get(WRITING):
         raise RuntimeError("queue() adds to the caller's write transaction; open one first")
     subject, text, html = render(template, context)
@@ -63,6 +70,7 @@ def queue(session: Session, to: str, template: str, context: dict[str, Any]) -> 
         created_at=utcnow(),
         next_attempt_at=utcnow(),
         last_error="",
+        calendar=calendar,
     )
     session.add(message)
     session.flush()

@@ -21,6 +21,7 @@ from typing import Any
 from cocourse.models import MailMessage
 
 LINK = re.compile(r"https?://\S+")
+METHOD = re.compile(r"^METHOD:([A-Z]+)\r?$", re.MULTILINE)
 SECURITY = ("starttls", "tls", "none")
 
 
@@ -29,7 +30,8 @@ class PermanentError(RuntimeError):
 
 
 def build(message: MailMessage, sender: str) -> EmailMessage:
-    """The MIME message: plain text with an HTML alternative, and its stable Message-ID."""
+    """The MIME message: plain text with an HTML alternative (and an iCalendar one, when the
+    message carries an invitation), and its stable Message-ID."""
     mime = EmailMessage()
     mime["From"] = sender
     mime["To"] = message.to_address
@@ -39,6 +41,11 @@ def build(message: MailMessage, sender: str) -> EmailMessage:
     mime["Auto-Submitted"] = "auto-generated"
     mime.set_content(message.text_body)
     mime.add_alternative(message.html_body, subtype="html")
+    if message.calendar:
+        # As an alternative part with its METHOD, as calendar programs expect an invitation.
+        method = METHOD.search(message.calendar)
+        params = {"method": method.group(1)} if method else {}
+        mime.add_alternative(message.calendar, subtype="calendar", params=params)
     return mime
 
 

@@ -86,7 +86,7 @@ def register_commands(cli: Any) -> None:
 def register_menu_links(app: Any, user: Any) -> Any:
     _record("register_menu_links", logged_in=user.is_authenticated)
     if user.is_authenticated:
-        return [{"label": "Recorder", "href": "/recorder", "weight": 15}]
+        return [{"label": "Recorder", "href": "/recorder", "weight": 11}]
     return []
 
 

@@ -1,0 +1,90 @@
+"""Workshop forms: schedule or change a workshop, invite someone, cancel."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from cocourse.content.workshop_kit import KIND_LABELS
+from cocourse.web.forms import strip_filter
+from cocourse.workshops.services import MAX_CAPACITY, MAX_MINUTES, MIN_MINUTES
+
+
+class ScheduleForm(FlaskForm):
+    """A facilitator schedules a workshop or changes it; the view sets the choices."""
+
+    kind = SelectField("Kind", choices=list(KIND_LABELS.items()))
+    title = StringField(
+        "Title", validators=[DataRequired(), Length(min=3, max=200)], filters=[strip_filter]
+    )
+    purpose = TextAreaField(
+        "Purpose (what participants will work on)",
+        validators=[Length(max=4000)],
+        filters=[strip_filter],
+        render_kw={"rows": 3},
+    )
+    day = DateField("Date", validators=[InputRequired("Choose the date.")])
+    start = TimeField("Starts at", validators=[InputRequired("Choose the starting time.")])
+    minutes = IntegerField(
+        "Length in minutes",
+        validators=[
+            InputRequired("Say how long it lasts, in minutes."),
+            NumberRange(MIN_MINUTES, MAX_MINUTES),
+        ],
+    )
+    timezone = StringField(
+        "Time zone", validators=[DataRequired(), Length(max=64)], filters=[strip_filter]
+    )
+    place = StringField("Place", validators=[Length(max=300)], filters=[strip_filter])
+    video_url = StringField(
+        "Video link (optional)", validators=[Length(max=500)], filters=[strip_filter]
+    )
+    capacity = IntegerField(
+        "Seats",
+        validators=[InputRequired("Say how many people fit."), NumberRange(1, MAX_CAPACITY)],
+    )
+    opportunity = SelectField("Opportunity it works on (optional)", choices=[], coerce=int)
+    hosts = StringField(
+        "Co-facilitators' emails (optional, separated by commas)",
+        validators=[Length(max=1500)],
+        filters=[strip_filter],
+    )
+    agenda = TextAreaField(
+        "Agenda: one block per line, minutes first",
+        validators=[DataRequired("Write the agenda."), Length(max=6000)],
+        render_kw={"rows": 8},
+    )
+    template = StringField(validators=[Optional(), Length(max=64)])
+
+
+class InviteForm(FlaskForm):
+    """A facilitator invites a colleague (by their account's email) or a guest."""
+
+    name = StringField(
+        "Name (for guests without an account)",
+        validators=[Length(max=120)],
+        filters=[strip_filter],
+    )
+    email = EmailField(
+        "Email", validators=[DataRequired(), Length(max=254)], filters=[strip_filter]
+    )
+
+
+class CancelForm(FlaskForm):
+    """A facilitator cancels a workshop, saying why."""
+
+    reason = TextAreaField(
+        "Why (sent to everyone signed up)",
+        validators=[DataRequired("Say why, in a sentence."), Length(max=1000)],
+        filters=[strip_filter],
+        render_kw={"rows": 2},
+    )
