@@ -7,6 +7,7 @@ from wtforms import (
     DateField,
     EmailField,
     IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -22,7 +23,9 @@ from cocourse.workshops.services import MAX_CAPACITY, MAX_MINUTES, MIN_MINUTES
 class ScheduleForm(FlaskForm):
     """A facilitator schedules a workshop or changes it; the view sets the choices."""
 
-    kind = SelectField("Kind", choices=list(KIND_LABELS.items()))
+    kind = SelectField(
+        "Kind", choices=[SelectChoice(kind, label) for kind, label in KIND_LABELS.items()]
+    )
     title = StringField(
         "Title", validators=[DataRequired(), Length(min=3, max=200)], filters=[strip_filter]
     )

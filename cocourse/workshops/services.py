@@ -385,9 +385,7 @@ def cancel(session: Session, workshop_id: int, user: User, reason: str, now: dat
         workshop.sequence += 1
         workshop.updated_at = now
         for seat in _seats(session, workshop.id, CONFIRMED, WAITING):
-            _send(
-                session, workshop, seat, "cancelled", calendar.CANCEL, now, reason=reason
-            )
+            _send(session, workshop, seat, "cancelled", calendar.CANCEL, now, why=reason)
     return workshop
 
 
@@ -463,7 +461,9 @@ def sign_up(session: Session, workshop_id: int, user: User, now: datetime) -> Wo
             if seat is not None and seat.status != LEFT:
                 raise WorkshopError("You are signed up already.")
             if seat is None:
-                seat = WorkshopSeat(workshop_id=workshop.id, user_id=user.id, name=user.name)
+                seat = WorkshopSeat(
+                    workshop_id=workshop.id, user_id=user.id, name=user.name, status=WAITING
+                )
                 session.add(seat)
             _take(session, workshop, seat, now)
     except IntegrityError:  # the same person twice at the same moment

@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from cocourse.content.workshop_kit import KIND_LABELS, KINDS
 from cocourse.db import get_session
@@ -72,13 +73,13 @@ def workshop_list() -> str:
     )
 
 
-def _opportunity_choices() -> list[tuple[int, str]]:
+def _opportunity_choices() -> list[SelectChoice]:
     rows = get_session().execute(
         select(Opportunity.id, Opportunity.title)
         .where(Opportunity.status.in_(OPEN_OPPORTUNITIES))
         .order_by(Opportunity.title)
     )
-    return [(0, "None"), *((oid, title) for oid, title in rows)]
+    return [SelectChoice(0, "None"), *(SelectChoice(oid, title) for oid, title in rows)]
 
 
 def _plan(form: ScheduleForm) -> services.Plan:
