@@ -17,6 +17,7 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from cocourse.certification import certificates, portfolios, practicum_rules, requirements
+from cocourse.certification.links import site_links
 from cocourse.db import get_session
 from cocourse.learning import progress
 from cocourse.models import (
@@ -136,14 +137,20 @@ def approve(**changes: Any) -> portfolios.Decision:
 
 
 def submit(app: Flask, user: User, portfolio_id: int) -> None:
-    with app.app_context():
+    with app.test_request_context():  # the notifications link to pages
         portfolios.submit(
-            get_session(), course_of(app), program_of(app), portfolio_id, user, utcnow().date()
+            get_session(),
+            course_of(app),
+            program_of(app),
+            portfolio_id,
+            user,
+            utcnow().date(),
+            links=site_links(),
         )
 
 
 def decide(app: Flask, assessor: User, portfolio_id: int, decision: portfolios.Decision) -> Any:
-    with app.app_context():
+    with app.test_request_context():
         return portfolios.decide(
             get_session(),
             plugins_of(app),
@@ -153,6 +160,7 @@ def decide(app: Flask, assessor: User, portfolio_id: int, decision: portfolios.D
             assessor,
             decision,
             utcnow().date(),
+            links=site_links(),
         )
 
 
@@ -409,7 +417,13 @@ def test_an_incomplete_portfolio_is_refused_at_submission(app, auth, session):
         ).id
         with pytest.raises(portfolios.PortfolioError, match="not met"):
             portfolios.submit(
-                get_session(), course_of(app), program_of(app), portfolio_id, user, utcnow().date()
+                get_session(),
+                course_of(app),
+                program_of(app),
+                portfolio_id,
+                user,
+                utcnow().date(),
+                links=site_links(),
             )
     session.rollback()
     assert session.get(Portfolio, portfolio_id).status == portfolios.DRAFT
@@ -637,16 +651,18 @@ def test_concurrent_approvals_issue_exactly_one_certificate(app, auth, session):
     app.extensions["cocourse.plugins"].register(Listener())
 
     def work(i: int) -> None:
-        portfolios.decide(
-            get_session(),
-            plugins_of(app),
-            course_of(app),
-            program_of(app),
-            portfolio.id,
-            admins[i],
-            approve(),
-            utcnow().date(),
-        )
+        with app.test_request_context():
+            portfolios.decide(
+                get_session(),
+                plugins_of(app),
+                course_of(app),
+                program_of(app),
+                portfolio.id,
+                admins[i],
+                approve(),
+                utcnow().date(),
+                links=site_links(),
+            )
 
     errors = run_concurrently(app, 4, work)
     assert len(errors) == 3 and all(isinstance(e, portfolios.PortfolioError) for e in errors)

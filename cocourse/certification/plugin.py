@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ from flask import render_template, url_for
 from markupsafe import Markup
 
 from cocourse.hookspecs import hookimpl
+
+REMINDERS_JOB = "cocourse.certification.certificate-reminders"
 
 
 @hookimpl
@@ -99,3 +102,21 @@ def _person_panel(person: Any, course: Any) -> Markup:
         titles={program.slug: program.title for program in course.programs},
     )
     return Markup(html)  # noqa: S704 (autoescaped template output)
+
+
+@hookimpl
+def register_scheduled_jobs(app: Any) -> Any:
+    """Certificate reminders: renewal open, expiring in 30 days, expired (each sent once)."""
+    from cocourse.plugins import ScheduledJob
+
+    # Reminders go by the date: once an hour is soon enough.
+    return [ScheduledJob(REMINDERS_JOB, _certificate_reminders, minute="7", hour="*")]
+
+
+def _certificate_reminders(session: Any, now: datetime) -> int:
+    """The job: reminders due on today's date (UTC), for the course being served."""
+    from cocourse.certification import notices
+    from cocourse.certification.links import site_links
+    from cocourse.web.course import course
+
+    return notices.send_reminders(session, course(), now.date(), site_links())

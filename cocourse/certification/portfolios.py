@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cocourse.certification import audit, certificates, practicum_rules, requirements
+from cocourse.certification import audit, certificates, notices, practicum_rules, requirements
 from cocourse.certification.attachments import Stored
 from cocourse.cohorts import services as cohorts
 from cocourse.content.model import Course
@@ -318,9 +318,19 @@ def save_statement(
 
 
 def submit(
-    session: Session, course: Course, program: Program, portfolio_id: int, user: User, today: date
+    session: Session,
+    course: Course,
+    program: Program,
+    portfolio_id: int,
+    user: User,
+    today: date,
+    *,
+    links: notices.Links,
 ) -> Portfolio:
-    """Send a complete portfolio for review; refused while any requirement is unmet."""
+    """Send a complete portfolio for review; refused while any requirement is unmet.
+
+    The trainee's assessors (or the admins, where none is assigned) are notified in the
+    same transaction; `links` gives the review page they are pointed to."""
     with write(session):
         portfolio = _editable(session, portfolio_id, user)
         found = requirements.checklist(session, course, program, portfolio, today)
@@ -335,6 +345,7 @@ def submit(
             f"portfolio:{portfolio.id}",
             checklist=requirements.summary(found),
         )
+        notices.portfolio_submitted(session, program, portfolio, user, links)
     return portfolio
 
 
@@ -448,10 +459,14 @@ def decide(
     assessor: User,
     decision: Decision,
     today: date,
+    *,
+    links: notices.Links,
 ) -> tuple[Review, Certificate | None]:
     """Record a review; an approval re-checks every requirement and issues the certificate.
 
-    `certificate_issued` fires after the commit (a plugin that raises is only logged).
+    The trainee is notified of the decision (and of the certificate) in the same
+    transaction, pointed to the pages `links` gives; `certificate_issued` fires after the
+    commit (a plugin that raises is only logged).
     """
     _check_decision(program, decision)
     try:
@@ -500,6 +515,9 @@ def decide(
                 levels=review.levels,
                 independent=decision.independent,
             )
+            notices.portfolio_decided(session, program, portfolio, holder, review, links)
+            if issued is not None:
+                notices.certificate_issued(session, program, issued, holder, links)
     except IntegrityError:
         raise PortfolioError(
             "Another decision was recorded at the same moment; reload the page."

@@ -15,6 +15,7 @@ from wtforms.validators import (
     DataRequired,
     Length,
 )
+from wtforms.widgets import DateInput
 
 from cocourse.cohorts.people import MAX_BYTES as MAX_PEOPLE_FILE
 from cocourse.cohorts.services import MAX_DESCRIPTION
@@ -73,3 +74,16 @@ class PeopleFileForm(FlaskForm):
         ],
     )
     invite = BooleanField("Email an invitation to new people")
+
+
+class DueDateForm(FlaskForm):
+    """An admin sets the date by which a cohort should finish a track or module. The view
+    sets the choices; the service checks the target and the date, with messages of its own."""
+
+    target = SelectField("Track or module", choices=[], validate_choice=False)
+    due_on = StringField(
+        "Due date",
+        validators=[Length(max=40)],
+        filters=[strip_filter],
+        widget=DateInput(),
+    )

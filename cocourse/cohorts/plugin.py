@@ -1,7 +1,9 @@
-"""Cohorts as a built-in plugin: cohorts, join codes, people imports, assessors' learners."""
+"""Cohorts as a built-in plugin: cohorts, join codes, people imports, assessors' learners,
+due dates (on the dashboard) and their reminders (a scheduled job)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,14 +40,18 @@ def register_menu_links(app: Any, user: Any) -> Any:
 
 @hookimpl
 def page_panels(slot: str, user: Any, context: Any) -> Any:
-    """A way into a cohort, on the dashboard; the cohort a join link waits to put the person
-    in, on the login and sign-up pages; a person's cohorts, on their People page."""
+    """The learner's due dates and a way into a cohort, on the dashboard; the cohort a join
+    link waits to put the person in, on the login and sign-up pages; a person's cohorts, on
+    their People page."""
     if slot == "dashboard":
         href = url_for("cohorts.join_form")
-        return Markup(
+        join = Markup(
             '<p class="aside">Got a code from your organization? <a href="{}">'
             "Join a cohort</a>.</p>"
         ).format(href)
+        if user.is_authenticated:
+            return _due_panel(user, context["course"]) + join
+        return join
     if slot in ("login", "register"):
         return _waiting_join()
     if slot == "person" and user.is_authenticated and user.is_admin:
@@ -78,3 +84,44 @@ def _person_panel(person: Any) -> Markup:
         assessing=cohorts.assessed_by(db, person.id),
     )
     return Markup(html)  # noqa: S704 (autoescaped template output)
+
+
+def _due_panel(user: Any, course: Any) -> Markup:
+    """The due dates of the learner's cohorts (nothing when there are none)."""
+    from cocourse.cohorts import due_dates
+    from cocourse.db import get_session
+    from cocourse.models import utcnow
+
+    found = due_dates.for_learner(get_session(), course, user.id)
+    if not found:
+        return Markup("")
+    html = render_template(
+        "cohorts/_due_dates_panel.html",
+        dues=found,
+        today=utcnow().date(),
+        day_text=due_dates.day_text,
+        target_href=_target_href,
+    )
+    return Markup(html)  # noqa: S704 (autoescaped template output)
+
+
+def _target_href(target: Any) -> str:
+    """A track's place in the catalog, or a module's page."""
+    if target.kind == "track":
+        return url_for("learning.catalog", _anchor=f"track-{target.slug}")
+    return url_for("learning.module_page", slug=target.slug)
+
+
+@hookimpl
+def register_scheduled_jobs(app: Any) -> Any:
+    """Reminders of cohort due dates, 7 days and 1 day before, every hour."""
+    from cocourse.plugins import ScheduledJob
+
+    return [ScheduledJob("cocourse.cohorts.due-date-reminders", _send_reminders, minute="7")]
+
+
+def _send_reminders(session: Any, now: datetime) -> int:
+    from cocourse.cohorts import due_dates
+    from cocourse.web.course import course
+
+    return due_dates.send_reminders(session, course(), now, _target_href)

@@ -20,19 +20,20 @@ from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from cocourse.accounts import services as accounts
-from cocourse.cohorts import people
+from cocourse.cohorts import due_dates, people
 from cocourse.cohorts import services as cohorts
 from cocourse.cohorts.forms import (
     AddMemberForm,
     AssessorForm,
     CohortForm,
+    DueDateForm,
     JoinCodeForm,
     PeopleFileForm,
 )
 from cocourse.db import get_session
 from cocourse.extensions import limited
 from cocourse.learning import progress
-from cocourse.models import Cohort, Role
+from cocourse.models import Cohort, Role, utcnow
 from cocourse.web import pending_join, security_log
 from cocourse.web.course import course
 from cocourse.web.forms import ActionForm
@@ -113,8 +114,24 @@ def _staff_choices(form: AssessorForm, leave_out: set[int]) -> AssessorForm:
     return form
 
 
-def _cohort_page(found: Cohort, edit: CohortForm) -> str:
+def _report_link(found: Cohort) -> str | None:
+    """The cohort's progress report, if the reports feature is on."""
+    if "reports" not in current_app.blueprints:
+        return None
+    return url_for("reports.cohort_matrix", cohort_id=found.id)
+
+
+def _due_form(form: DueDateForm) -> DueDateForm:
+    """The due date form, offering the course's tracks and modules in two groups."""
+    form.target.choices = due_dates.choices(course())
+    today = utcnow().date()
+    form.due_on.render_kw = {"min": today.isoformat(), "max": due_dates.latest(today).isoformat()}
+    return form
+
+
+def _cohort_page(found: Cohort, edit: CohortForm, due: DueDateForm | None = None) -> str:
     session = get_session()
+    today = utcnow().date()
     page = requested_page()
     members, total = cohorts.members(session, found.id, page, PER_PAGE)
     assigned = cohorts.assessors(session, found.id)
@@ -132,6 +149,12 @@ def _cohort_page(found: Cohort, edit: CohortForm) -> str:
         add=AddMemberForm(formdata=None),
         assign=assign,
         action=ActionForm(),
+        due_rows=due_dates.rows(course(), due_dates.cohort_due_dates(session, found.id)),
+        due=due or _due_form(DueDateForm(formdata=None)),
+        today=today,
+        report=_report_link(found),
+        when_text=due_dates.when_text,
+        day_text=due_dates.day_text,
     )
 
 
@@ -195,6 +218,49 @@ def remove_member(cohort_id: int, user_id: int) -> Response:
     flash(f"{person.name} is no longer in {found.name}.")
     page = requested_page()
     return redirect(url_for("cohorts.cohort", cohort_id=cohort_id, page=page))
+
+
+@bp.post("/admin/cohorts/<int:cohort_id>/due-dates")
+@role_required(Role.ADMIN)
+def set_due_date(cohort_id: int) -> str | Response:
+    """Set, or change, the date by which the cohort should finish a track or module."""
+    found = _cohort_or_404(cohort_id)
+    form = _due_form(DueDateForm())
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        return _cohort_page(found, CohortForm(obj=found, formdata=None), form)
+    try:
+        day = due_dates.parse_date(form.due_on.data)
+        saved, before = due_dates.set_due_date(
+            get_session(), course(), cohort_id, form.target.data or "", day, utcnow().date()
+        )
+    except due_dates.DueDateError as exc:
+        (form.due_on if exc.field == "due_on" else form.target).errors.append(str(exc))
+        return _cohort_page(found, CohortForm(obj=found, formdata=None), form)
+    title = due_dates.rows(course(), [saved])[0].title
+    when = due_dates.day_text(saved.due_on)
+    if before is None:
+        flash(f"{found.name} should finish {title} by {when}.")
+    elif before == saved.due_on:
+        flash(f"{found.name} already had {when} as the due date of {title}.")
+    else:
+        flash(f"The due date of {title} moved from {due_dates.day_text(before)} to {when}.")
+    return _to_cohort(cohort_id)
+
+
+@bp.post("/admin/cohorts/<int:cohort_id>/due-dates/<int:due_id>/remove")
+@role_required(Role.ADMIN)
+def remove_due_date(cohort_id: int, due_id: int) -> Response:
+    """Remove one of the cohort's due dates (reminders for it stop)."""
+    _cohort_or_404(cohort_id)
+    _checked(ActionForm())
+    removed = due_dates.remove_due_date(get_session(), cohort_id, due_id)
+    if removed is None:
+        abort(404)
+    title = due_dates.rows(course(), [removed])[0].title
+    flash(f"The due date of {title} is removed.")
+    return _to_cohort(cohort_id)
 
 
 @bp.post("/admin/cohorts/<int:cohort_id>/assessors")

@@ -32,8 +32,8 @@ from .markdown import (
 )
 from .model import Course, Lesson, Module, Problem, Track
 from .program import PROGRAMS_FILE, CourseFacts, Program, parse_programs
-from .workshop_kit import KIT_FILE, WorkshopKit, parse_kit
 from .quiz import parse_quiz_settings
+from .workshop_kit import KIT_FILE, WorkshopKit, parse_kit
 
 TRACKS_FILE = "tracks.yml"
 MODULE_FILE = "module.md"

@@ -16,9 +16,10 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
+from cocourse.cohorts import due_dates
 from cocourse.cohorts import services as cohorts
 from cocourse.db import get_session
-from cocourse.models import Cohort, CohortAssessor, CohortMember, QuizAttempt, Role
+from cocourse.models import Cohort, CohortAssessor, CohortMember, QuizAttempt, Role, utcnow
 from cocourse.quiz import engine as quizzes
 from cocourse.reports import cohort_matrix as cohort_report
 from cocourse.reports import funnel
@@ -210,7 +211,8 @@ def cohort_list() -> str:
 @bp.get("/cohorts/<int:cohort_id>")
 @assessors_and_admins
 def cohort_matrix(cohort_id: int) -> str:
-    """Learners by modules: status and best quiz score, by track, sortable, a page at a time."""
+    """Learners by modules: status and best quiz score, by track, sortable, a page at a time;
+    above it, for each due date that has passed, who has not finished."""
     cohort = _cohort_or_404(cohort_id)
     track, modules = _matrix_modules(request.args.get("track"))
     sort = request.args.get("sort", "name")
@@ -229,6 +231,8 @@ def cohort_matrix(cohort_id: int) -> str:
         page=page,
         pages=page_count(total, PER_PAGE),
         tracks=course().tracks,
+        overdue=due_dates.overdue(get_session(), course(), cohort_id, utcnow().date()),
+        day_text=due_dates.day_text,
     )
 
 

@@ -11,6 +11,7 @@ from werkzeug.wrappers import Response
 from cocourse.accounts import services as accounts
 from cocourse.certification import audit, portfolios, requirements
 from cocourse.certification.forms import review_form
+from cocourse.certification.links import site_links
 from cocourse.db import get_session
 from cocourse.models import Portfolio, Role, utcnow
 from cocourse.web.course import course
@@ -64,6 +65,7 @@ def review(portfolio_id: int) -> str | Response | tuple[str, int]:
                 viewer,
                 _decision(form, program.rubric),
                 utcnow().date(),
+                links=site_links(),
             )
         except LookupError:
             abort(404)

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from cocourse.certification import attachments, certificates, portfolios, requirements
 from cocourse.certification.forms import practicum_session_form, reflection_texts, statement_form
+from cocourse.certification.links import site_links
 from cocourse.cohorts import services as cohorts
 from cocourse.content.program import Program
 from cocourse.db import get_session
@@ -165,6 +166,7 @@ def submit(slug: str) -> Response:
                 portfolio.id,
                 current_user._get_current_object(),
                 utcnow().date(),
+                links=site_links(),
             )
         except portfolios.PortfolioError as exc:
             flash(str(exc), "error")
