@@ -8,7 +8,7 @@ owner and only while it is a draft or has changes requested.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pluggy
@@ -16,8 +16,16 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cocourse.certification import audit, certificates, notices, practicum_rules, requirements
+from cocourse.certification import (
+    audit,
+    certificates,
+    from_workshop,
+    notices,
+    practicum_rules,
+    requirements,
+)
 from cocourse.certification.attachments import Stored
+from cocourse.certification.from_workshop import WorkshopFacts
 from cocourse.cohorts import services as cohorts
 from cocourse.content.model import Course
 from cocourse.content.program import Program
@@ -216,11 +224,24 @@ def save_session(
     *,
     session_id: int | None = None,
     attachment: Stored | None = None,
+    record: WorkshopFacts | None = None,
 ) -> tuple[PracticumSession, str | None]:
     """Add or change a logged session; returns it and the key of a replaced attachment.
 
-    `attachment` is a file already written to disk (see `attachments.store`).
+    `attachment` is a file already written to disk (see `attachments.store`). With a
+    workshop `record`, the session's date, length, participants, role, co-facilitators and
+    feedback are the record's, whatever `values` says.
     """
+    if record is not None:
+        values = replace(
+            values,
+            held_on=record.held_on,
+            minutes=record.minutes,
+            participants=record.participants,
+            role=record.role,
+            co_facilitators=record.co_facilitators,
+            feedback=record.feedback,
+        )
     _check_values(values, today)
     rule = program.practicum
     reflection = {p.id: values.reflection.get(p.id, "").strip() for p in rule.prompts}
@@ -234,7 +255,15 @@ def save_session(
             )
             if (logged or 0) >= MAX_SESSIONS:
                 raise PortfolioError(f"A portfolio holds at most {MAX_SESSIONS} sessions.")
-            row = PracticumSession(portfolio_id=portfolio.id, reflection={})
+            if record is not None and record.workshop_id in from_workshop.logged(
+                session, portfolio.id
+            ):
+                raise PortfolioError("That workshop is in your log already.")
+            row = PracticumSession(
+                portfolio_id=portfolio.id,
+                reflection={},
+                workshop_id=record.workshop_id if record else None,
+            )
             session.add(row)
         else:
             found = session.get(PracticumSession, session_id)

@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from cocourse.accounts import services as accounts
-from cocourse.certification import audit, portfolios, requirements
+from cocourse.certification import audit, from_workshop, portfolios, requirements
 from cocourse.certification.forms import review_form
 from cocourse.certification.links import site_links
 from cocourse.db import get_session
@@ -113,4 +113,7 @@ def _page(program: Any, portfolio: Portfolio, form: Any) -> str:
         form=form,
         labels=portfolios.STATUS_LABELS,
         domain_titles={c.id: c.title for c in program.rubric.criteria},
+        attended=from_workshop.attended(
+            session, [logged.row.workshop_id for logged in checklist.sessions]
+        ),
     )

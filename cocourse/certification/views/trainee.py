@@ -17,16 +17,25 @@ from flask import (
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from cocourse.certification import attachments, certificates, portfolios, requirements
+from cocourse.certification import (
+    attachments,
+    certificates,
+    from_workshop,
+    portfolios,
+    requirements,
+)
 from cocourse.certification.forms import practicum_session_form, reflection_texts, statement_form
 from cocourse.certification.links import site_links
 from cocourse.cohorts import services as cohorts
 from cocourse.content.program import Program
 from cocourse.db import get_session
 from cocourse.models import Portfolio, PracticumSession, utcnow
+from cocourse.plugins import enabled
 from cocourse.web.course import course
+from cocourse.web.extend import plugin_manager
 from cocourse.web.files import send_safe_file
 from cocourse.web.forms import ActionForm
+from cocourse.web.ids import query_int
 from cocourse.web.roles import login_required
 from cocourse.web.security_log import denied
 
@@ -84,6 +93,7 @@ def program_page(slug: str) -> str:
         context["checklist"] = requirements.checklist(session, course(), program, portfolio, today)
         context["reviews"] = portfolios.reviews(session, portfolio.id)
         context["editable"] = portfolio.status in portfolios.EDITABLE
+        context["workshops"] = _unlogged_workshops(portfolio.id)
     else:
         context["blockers"] = requirements.enrolment_blockers(
             session, course(), program, current_user.id
@@ -94,6 +104,16 @@ def program_page(slug: str) -> str:
             else None
         )
     return render_template("certification/program.html", **context)
+
+
+def _unlogged_workshops(portfolio_id: int) -> list[Any]:
+    """Workshops the viewer facilitated that are not in this portfolio's log yet."""
+    if not enabled(plugin_manager(), "workshops"):
+        return []
+    db = get_session()
+    done = from_workshop.logged(db, portfolio_id)
+    held = from_workshop.facilitated(db, current_user.id, utcnow())
+    return [w for w in held if w.id not in done]
 
 
 def _titles(program: Program) -> dict[str, str]:
@@ -226,11 +246,26 @@ def _stored_upload(form: Any) -> attachments.Stored | None:
     return attachments.Stored(checked.name, key, checked.media_type, len(data))
 
 
+def _record(workshop_id: int | None) -> from_workshop.WorkshopFacts | None:
+    """The facts of a workshop the viewer facilitated (None when it is not theirs, has not
+    taken place, or the workshops feature is off)."""
+    if workshop_id is None or not enabled(plugin_manager(), "workshops"):
+        return None
+    db = get_session()
+    workshop = from_workshop.may_log(db, workshop_id, current_user.id, utcnow())
+    if workshop is None:
+        return None
+    return from_workshop.facts(db, workshop, current_user.id, course().kit.feedback)
+
+
 def _session_form_page(
-    program: Program, portfolio: Portfolio, row: PracticumSession | None
+    program: Program,
+    portfolio: Portfolio,
+    row: PracticumSession | None,
+    record: from_workshop.WorkshopFacts | None = None,
 ) -> str | Response | tuple[str, int]:
     prompts = _prompts(program, portfolio)
-    form = practicum_session_form(prompts, obj=row)
+    form = practicum_session_form(prompts, obj=row or record)
     if row is not None and not form.is_submitted():
         for index, prompt in enumerate(prompts):
             form[f"reflection_{index}"].data = (row.reflection or {}).get(prompt.id, "")
@@ -243,18 +278,23 @@ def _session_form_page(
         except attachments.AttachmentError as exc:
             form.attachment.errors = [str(exc)]
         else:
-            return _save(program, portfolio, row, form, stored)
-    return _render_session_form(program, form, row, 400 if form.is_submitted() else 200)
+            return _save(program, portfolio, row, form, stored, record)
+    return _render_session_form(program, form, row, 400 if form.is_submitted() else 200, record)
 
 
 def _render_session_form(
-    program: Program, form: Any, row: PracticumSession | None, status: int
+    program: Program,
+    form: Any,
+    row: PracticumSession | None,
+    status: int,
+    record: from_workshop.WorkshopFacts | None = None,
 ) -> tuple[str, int]:
     page = render_template(
         "certification/session_form.html",
         program=program,
         form=form,
         row=row,
+        record=record,
         allowed=attachments.allowed(),
         max_kb=current_app.config["PRACTICUM_ATTACHMENT_MAX_BYTES"] // 1024,
     )
@@ -267,6 +307,7 @@ def _save(
     row: PracticumSession | None,
     form: Any,
     stored: attachments.Stored | None,
+    record: from_workshop.WorkshopFacts | None,
 ) -> str | Response | tuple[str, int]:
     try:
         _saved, replaced = portfolios.save_session(
@@ -278,6 +319,7 @@ def _save(
             utcnow().date(),
             session_id=row.id if row else None,
             attachment=stored,
+            record=record,
         )
     except LookupError:
         attachments.remove(upload_folder(), stored.key if stored else None)
@@ -285,7 +327,7 @@ def _save(
     except portfolios.PortfolioError as exc:
         attachments.remove(upload_folder(), stored.key if stored else None)
         form.form_errors.append(str(exc))
-        return _render_session_form(program, form, row, 400)
+        return _render_session_form(program, form, row, 400, record)
     attachments.remove(upload_folder(), replaced)
     flash("Session saved.")
     return _back(program)
@@ -294,9 +336,16 @@ def _save(
 @bp.route("/<slug>/sessions/new", methods=["GET", "POST"])
 @login_required
 def new_session(slug: str) -> str | Response | tuple[str, int]:
-    """Log a session in the open portfolio."""
+    """Log a session in the open portfolio; `?workshop=<id>` starts from the record of a
+    workshop the trainee facilitated."""
     program = _program_or_404(slug)
-    return _session_form_page(program, _open_or_404(program), None)
+    portfolio = _open_or_404(program)
+    workshop_id = query_int("workshop", 0) or None
+    record = _record(workshop_id)
+    if workshop_id is not None and record is None:
+        denied("workshop not facilitated by the trainee", workshop_id=workshop_id)
+        abort(404)
+    return _session_form_page(program, portfolio, None, record)
 
 
 def _own_row(portfolio: Portfolio, session_id: int) -> PracticumSession:
@@ -315,7 +364,8 @@ def edit_session(slug: str, session_id: int) -> str | Response | tuple[str, int]
     """Change a logged session (only the owner's, only before submission)."""
     program = _program_or_404(slug)
     portfolio = _open_or_404(program)
-    return _session_form_page(program, portfolio, _own_row(portfolio, session_id))
+    row = _own_row(portfolio, session_id)
+    return _session_form_page(program, portfolio, row, _record(row.workshop_id))
 
 
 @bp.post("/<slug>/sessions/<int:session_id>/delete")
