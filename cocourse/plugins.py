@@ -30,6 +30,7 @@ BUILTIN_FEATURES: dict[str, tuple[str, ...]] = {
     "cohorts": ("accounts", "learning"),
     "reports": ("cohorts", "quiz"),
     "certification": ("cohorts", "quiz"),
+    "opportunities": ("accounts",),
     "workshops": ("accounts", "notifications"),
     # Off unless PLUGIN_SETTINGS["sso"] names an issuer (docs/operations.md).
     "sso": ("accounts",),

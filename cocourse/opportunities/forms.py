@@ -1,0 +1,96 @@
+"""Opportunity board forms: propose or edit, comment, and change the status (triage).
+
+The services check the same rules with messages of their own; these validators give the
+person the message next to the field before anything reaches a service.
+"""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length
+
+from cocourse.opportunities.services import (
+    MAX_REASON,
+    MAX_TEXT,
+    MAX_TITLE,
+    MIN_TITLE,
+    SCOPES,
+    STATUSES,
+)
+from cocourse.web.forms import strip_filter
+
+
+class OpportunityForm(FlaskForm):
+    """A person proposes an opportunity, or its proposer changes it."""
+
+    title = StringField(
+        "Title",
+        validators=[
+            DataRequired(f"Give the opportunity a title of at least {MIN_TITLE} characters."),
+            Length(
+                min=MIN_TITLE,
+                max=MAX_TITLE,
+                message=f"Use {MIN_TITLE} to {MAX_TITLE} characters for the title.",
+            ),
+        ],
+        filters=[strip_filter],
+    )
+    stake = TextAreaField(
+        "What is at stake?",
+        validators=[
+            DataRequired("Say what is at stake: why would this be worth it?"),
+            Length(max=MAX_TEXT, message=f"Use at most {MAX_TEXT} characters."),
+        ],
+        filters=[strip_filter],
+        render_kw={"rows": 4},
+    )
+    involved = TextAreaField(
+        "Who is involved? (optional)",
+        validators=[Length(max=MAX_TEXT, message=f"Use at most {MAX_TEXT} characters.")],
+        filters=[strip_filter],
+        render_kw={"rows": 3},
+    )
+    scope = RadioField(
+        "Where does it play?",
+        choices=[SelectChoice(key, label) for key, label in SCOPES.items()],
+        default="internal",
+        validate_choice=True,
+    )
+    # The course module the person came from (`?from=`), kept through a failed submit.
+    source = HiddenField()
+
+
+class CommentForm(FlaskForm):
+    """Anyone logged in comments on an opportunity."""
+
+    body = TextAreaField(
+        "Your comment",
+        validators=[
+            DataRequired("Write a comment before posting it."),
+            Length(max=MAX_TEXT, message=f"Use at most {MAX_TEXT} characters for a comment."),
+        ],
+        filters=[strip_filter],
+        render_kw={"rows": 3},
+    )
+
+
+class TriageForm(FlaskForm):
+    """A facilitator moves an opportunity on: planned, workshop, done or not for now."""
+
+    status = SelectField(
+        "New status", choices=[SelectChoice(key, label) for key, label in STATUSES.items()]
+    )
+    reason = TextAreaField(
+        "Reason (required for “Done” and “Not for now”)",
+        validators=[Length(max=MAX_REASON, message=f"Use at most {MAX_REASON} characters.")],
+        filters=[strip_filter],
+        render_kw={"rows": 2},
+    )
