@@ -52,11 +52,13 @@ class Base(DeclarativeBase):
 
 
 class Role(enum.StrEnum):
-    """What a person may do: learners study, assessors review, admins manage."""
+    """What a person may do: learners study, assessors review, admins manage; sponsors (the
+    people who commissioned the programme) learn too and see how the programme works."""
 
     LEARNER = "learner"
     ASSESSOR = "assessor"
     ADMIN = "admin"
+    SPONSOR = "sponsor"
 
 
 class User(Base):
