@@ -609,6 +609,7 @@ class WorkshopSeat(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feedback_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     feedback: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 

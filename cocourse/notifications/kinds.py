@@ -22,6 +22,7 @@ RENEWAL_OPEN = "renewal_open"
 CERTIFICATE_EXPIRING = "certificate_expiring"
 CERTIFICATE_EXPIRED = "certificate_expired"
 DUE_SOON = "due_soon"
+ACTION_DUE = "action_due"
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -41,6 +42,11 @@ KINDS: dict[str, Kind] = {
             DUE_SOON,
             "A cohort due date is 7 days or 1 day away and I have not finished",
             "cohort members",
+        ),
+        Kind(
+            ACTION_DUE,
+            "An action I own from a workshop is due in 2 days",
+            "owners of workshop actions",
         ),
     )
 }

@@ -1,12 +1,17 @@
-"""Workshop forms: schedule or change a workshop, invite someone, cancel."""
+"""Workshop forms: schedule or change a workshop, invite someone, cancel; walk-ins, the
+feedback form (built from the kit's questions) and the harvest."""
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
     IntegerField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -15,7 +20,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
-from cocourse.content.workshop_kit import KIND_LABELS
+from cocourse.content.workshop_kit import KIND_LABELS, FeedbackQuestion
 from cocourse.web.forms import strip_filter
 from cocourse.workshops.services import MAX_CAPACITY, MAX_MINUTES, MIN_MINUTES
 
@@ -91,3 +96,68 @@ class CancelForm(FlaskForm):
         filters=[strip_filter],
         render_kw={"rows": 2},
     )
+
+
+class WalkInForm(FlaskForm):
+    """Someone who came without a place: their name and email."""
+
+    name = StringField("Name", validators=[Length(max=120)], filters=[strip_filter])
+    email = EmailField(
+        "Email", validators=[DataRequired(), Length(max=254)], filters=[strip_filter]
+    )
+
+
+class HarvestForm(FlaskForm):
+    """A decision or an action from the workshop's harvest."""
+
+    kind = SelectField(
+        "Kind",
+        choices=[SelectChoice("action", "Action"), SelectChoice("decision", "Decision")],
+    )
+    text = TextAreaField(
+        "What was decided or is to be done",
+        validators=[DataRequired("Write the decision or action."), Length(max=2000)],
+        filters=[strip_filter],
+        render_kw={"rows": 2},
+    )
+    owner_email = EmailField(
+        "Owner's email (a person with an account here)",
+        validators=[Length(max=254)],
+        filters=[strip_filter],
+    )
+    owner_name = StringField(
+        "Or the owner's name", validators=[Length(max=120)], filters=[strip_filter]
+    )
+    due_on = DateField("Due date (optional)", validators=[Optional()])
+
+
+def feedback_form(questions: Sequence[FeedbackQuestion], **values: Any) -> Any:
+    """A form for the kit's feedback questions: a scale question as radio buttons, a
+    question in words as a text area. Field names are `q-<question id>`; the service checks
+    required answers and ranges, so the messages are the same for guests and accounts."""
+
+    class FeedbackForm(FlaskForm):
+        pass
+
+    for question in questions:
+        label = question.ask + ("" if question.required else " (optional)")
+        field: Any
+        if question.scale:
+            choices = [SelectChoice(str(n), str(n)) for n in range(1, question.scale + 1)]
+            field = RadioField(
+                label, choices=choices, validators=[Optional()], validate_choice=False
+            )
+        else:
+            field = TextAreaField(
+                label,
+                validators=[Length(max=2000)],
+                filters=[strip_filter],
+                render_kw={"rows": 3},
+            )
+        setattr(FeedbackForm, field_name(question), field)
+    return FeedbackForm(**values)
+
+
+def field_name(question: FeedbackQuestion) -> str:
+    """The form field of a feedback question."""
+    return "q-" + question.id

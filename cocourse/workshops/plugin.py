@@ -1,5 +1,5 @@
 """Workshops as a built-in plugin: scheduling, seats, guests, calendar invitations, the run
-sheet, and the reminder the day before."""
+sheet, the reminder the day before; attendance, feedback and the harvest afterwards."""
 
 from __future__ import annotations
 
@@ -51,23 +51,49 @@ def _remind(session: Any, now: datetime) -> int:
     return remind(session, now)
 
 
+def _invite_feedback(session: Any, now: datetime) -> int:
+    from cocourse.workshops.feedback import invite
+
+    return invite(session, now)
+
+
+def _remind_actions(session: Any, now: datetime) -> int:
+    from cocourse.workshops.harvest import remind_due
+
+    return remind_due(session, now)
+
+
 @hookimpl
 def register_scheduled_jobs(app: Any) -> Any:
-    """The reminder the day before, checked every 15 minutes."""
-    return [ScheduledJob("cocourse.workshops.reminders", _remind)]
+    """The reminder the day before, checked every 15 minutes; after a workshop, the
+    invitation to give feedback (every 15 minutes); actions due in two days (hourly)."""
+    return [
+        ScheduledJob("cocourse.workshops.reminders", _remind),
+        ScheduledJob("cocourse.workshops.feedback_invitations", _invite_feedback),
+        ScheduledJob("cocourse.workshops.action_reminders", _remind_actions, minute="7"),
+    ]
 
 
 @hookimpl
 def page_panels(slot: str, user: Any, context: Any) -> Any:
-    """The learner's next workshops on the dashboard."""
+    """The learner's next workshops and open actions from workshops on the dashboard."""
     if slot != "dashboard" or not user.is_authenticated:
         return None
     from cocourse.db import get_session
     from cocourse.models import utcnow
-    from cocourse.workshops import services
+    from cocourse.web.forms import ActionForm
+    from cocourse.workshops import harvest, services
 
-    mine = services.mine(get_session(), user.id, utcnow())
-    if not mine:
+    session = get_session()
+    mine = services.mine(session, user.id, utcnow())
+    actions = harvest.owned_by(session, user.id)
+    if not mine and not actions:
         return None
-    html = render_template("workshops/_dashboard_panel.html", mine=mine, when=services.when)
+    html = render_template(
+        "workshops/_dashboard_panel.html",
+        mine=mine,
+        actions=actions,
+        when=services.when,
+        form=ActionForm(),
+    )
     return Markup(html)  # noqa: S704 (autoescaped template output)

@@ -48,7 +48,7 @@ MAX_HOSTS = 5
 LONGEST_AHEAD = timedelta(days=2 * 366)
 OPEN_PORTFOLIO = ("draft", "submitted", "changes-requested")
 _AGENDA_LINE = re.compile(r"^\s*(\d{1,3})\s*(?:min(?:utes?)?\.?)?\s*[-–:|]?\s*(.+?)\s*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 class WorkshopError(ValueError):
@@ -326,7 +326,7 @@ def plan_of(session: Session, workshop: Workshop) -> Plan:
     )
 
 
-def _locked(session: Session, workshop_id: int) -> Workshop:
+def locked(session: Session, workshop_id: int) -> Workshop:
     """The workshop, locked for this transaction (on PostgreSQL; SQLite's writer lock
     already serializes writers); LookupError when there is none."""
     found = session.get(Workshop, workshop_id, with_for_update=True, populate_existing=True)
@@ -339,7 +339,7 @@ def update(session: Session, workshop_id: int, user: User, plan: Plan, now: date
     """Change a workshop; everyone with a seat gets the update in their calendar."""
     start = _check(plan, now)
     with write(session):
-        workshop = _locked(session, workshop_id)
+        workshop = locked(session, workshop_id)
         if not may_manage(session, workshop, user):
             raise LookupError(workshop_id)
         if workshop.status != SCHEDULED:
@@ -361,9 +361,9 @@ def update(session: Session, workshop_id: int, user: User, plan: Plan, now: date
         session.add_all(WorkshopHost(workshop_id=workshop.id, user_id=h.id) for h in hosts)
         session.flush()
         if moved:  # a new time: tomorrow's reminder is due again
-            for seat in _seats(session, workshop.id, CONFIRMED):
+            for seat in seats_with(session, workshop.id, CONFIRMED):
                 seat.reminded_at = None
-        for seat in _seats(session, workshop.id, CONFIRMED):
+        for seat in seats_with(session, workshop.id, CONFIRMED):
             _send(session, workshop, seat, "updated", calendar.REQUEST, now)
         _promote(session, workshop, now)
     return workshop
@@ -375,7 +375,7 @@ def cancel(session: Session, workshop_id: int, user: User, reason: str, now: dat
     if len(reason) > 1000:
         raise WorkshopError("Keep the reason under 1000 characters.")
     with write(session):
-        workshop = _locked(session, workshop_id)
+        workshop = locked(session, workshop_id)
         if not may_manage(session, workshop, user):
             raise LookupError(workshop_id)
         if workshop.status == CANCELLED:
@@ -384,7 +384,7 @@ def cancel(session: Session, workshop_id: int, user: User, reason: str, now: dat
         workshop.cancelled_at = now
         workshop.sequence += 1
         workshop.updated_at = now
-        for seat in _seats(session, workshop.id, CONFIRMED, WAITING):
+        for seat in seats_with(session, workshop.id, CONFIRMED, WAITING):
             _send(session, workshop, seat, "cancelled", calendar.CANCEL, now, why=reason)
     return workshop
 
@@ -399,7 +399,7 @@ def _count(session: Session, workshop_id: int, status: str) -> int:
     return int(session.scalar(query) or 0)
 
 
-def _seats(session: Session, workshop_id: int, *statuses: str) -> list[WorkshopSeat]:
+def seats_with(session: Session, workshop_id: int, *statuses: str) -> list[WorkshopSeat]:
     query = (
         select(WorkshopSeat)
         .where(WorkshopSeat.workshop_id == workshop_id, WorkshopSeat.status.in_(statuses))
@@ -410,7 +410,7 @@ def _seats(session: Session, workshop_id: int, *statuses: str) -> list[WorkshopS
 
 def seats(session: Session, workshop_id: int) -> list[WorkshopSeat]:
     """Everyone with a seat or on the waiting list, in the order they came."""
-    return _seats(session, workshop_id, CONFIRMED, WAITING)
+    return seats_with(session, workshop_id, CONFIRMED, WAITING)
 
 
 def counts(session: Session, workshop_ids: Sequence[int]) -> dict[int, dict[str, int]]:
@@ -451,7 +451,7 @@ def sign_up(session: Session, workshop_id: int, user: User, now: datetime) -> Wo
     """Take a seat (or a place on the waiting list) for oneself."""
     try:
         with write(session):
-            workshop = _locked(session, workshop_id)
+            workshop = locked(session, workshop_id)
             _open_for_seats(workshop, now)
             seat = session.scalar(
                 select(WorkshopSeat).where(
@@ -471,49 +471,67 @@ def sign_up(session: Session, workshop_id: int, user: User, now: datetime) -> Wo
     return seat
 
 
+def clean_address(email: str) -> str:
+    """An email address as typed, checked and lower-cased (WorkshopError if it is none)."""
+    address = parseaddr(email.strip())[1].lower()
+    if not EMAIL.match(address) or len(address) > 254:
+        raise WorkshopError("Write a valid email address.")
+    return address
+
+
+def seat_for(
+    session: Session, workshop: Workshop, by: User, name: str, address: str, missing_name: str
+) -> tuple[WorkshopSeat, bool]:
+    """The seat at `workshop` of the person with this (clean) address: their account's if
+    they have one, else a guest's with a personal link; made (waiting, until the caller
+    decides) when there is none. True when it was made; `missing_name` is the message for a
+    guest without a name."""
+    account = session.scalar(select(User).where(func.lower(User.email) == address))
+    if account is not None and not account.is_active:
+        raise WorkshopError(f"The account of {address} is deactivated.")
+    mine = (
+        WorkshopSeat.user_id == account.id
+        if account is not None
+        else WorkshopSeat.guest_email == address
+    )
+    seat = session.scalar(select(WorkshopSeat).where(WorkshopSeat.workshop_id == workshop.id, mine))
+    if seat is not None:
+        return seat, False
+    name = " ".join(name.split())[:120]
+    if account is None and not name:
+        raise WorkshopError(missing_name)
+    seat = WorkshopSeat(
+        workshop_id=workshop.id,
+        user_id=account.id if account else None,
+        guest_email=None if account else address,
+        name=account.name if account else name,
+        invited_by_id=by.id,
+        status=WAITING,
+    )
+    session.add(seat)
+    session.flush()
+    if account is None:
+        seat.token_hash = hash_token(guest_token(seat))
+    return seat, True
+
+
 def invite(
     session: Session, workshop_id: int, inviter: User, name: str, email: str, now: datetime
 ) -> WorkshopSeat:
     """Give a colleague (by their account's email) or a guest a seat, or a place on the
     waiting list; a guest needs no account and gets a personal link."""
-    address = parseaddr(email.strip())[1].lower()
-    if not _EMAIL.match(address) or len(address) > 254:
-        raise WorkshopError("Write a valid email address.")
-    name = " ".join(name.split())[:120]
+    address = clean_address(email)
     try:
         with write(session):
-            workshop = _locked(session, workshop_id)
+            workshop = locked(session, workshop_id)
             if not may_manage(session, workshop, inviter):
                 raise LookupError(workshop_id)
             _open_for_seats(workshop, now)
-            account = session.scalar(select(User).where(func.lower(User.email) == address))
-            if account is not None and not account.is_active:
-                raise WorkshopError(f"The account of {address} is deactivated.")
-            mine = (
-                WorkshopSeat.user_id == account.id
-                if account is not None
-                else WorkshopSeat.guest_email == address
+            seat, made = seat_for(
+                session, workshop, inviter, name, address, "Write the guest's name."
             )
-            seat = session.scalar(
-                select(WorkshopSeat).where(WorkshopSeat.workshop_id == workshop.id, mine)
-            )
-            if seat is not None and seat.status != LEFT:
+            if not made and seat.status != LEFT:
                 raise WorkshopError(f"{seat.name} is on the list already.")
-            if seat is None:
-                if account is None and not name:
-                    raise WorkshopError("Write the guest's name.")
-                seat = WorkshopSeat(
-                    workshop_id=workshop.id,
-                    user_id=account.id if account else None,
-                    guest_email=None if account else address,
-                    name=account.name if account else name,
-                    invited_by_id=inviter.id,
-                    status=WAITING,  # until _take decides
-                )
-                session.add(seat)
-                session.flush()
-                if account is None:
-                    seat.token_hash = _hash(guest_token(seat))
             _take(session, workshop, seat, now)
     except IntegrityError:
         raise WorkshopError("That person is on the list already.") from None
@@ -527,7 +545,7 @@ def leave(session: Session, seat_id: int, now: datetime) -> WorkshopSeat:
         seat = session.get(WorkshopSeat, seat_id, populate_existing=True)
         if seat is None:
             raise LookupError(seat_id)
-        workshop = _locked(session, seat.workshop_id)
+        workshop = locked(session, seat.workshop_id)
         if seat.status == LEFT:
             raise WorkshopError("That place was given up already.")
         if workshop.status != SCHEDULED or ends_at(workshop) <= now:
@@ -544,7 +562,7 @@ def leave(session: Session, seat_id: int, now: datetime) -> WorkshopSeat:
 def _promote(session: Session, workshop: Workshop, now: datetime) -> None:
     """Move people up from the waiting list while seats are free."""
     free = workshop.capacity - _count(session, workshop.id, CONFIRMED)
-    for seat in _seats(session, workshop.id, WAITING)[: max(free, 0)]:
+    for seat in seats_with(session, workshop.id, WAITING)[: max(free, 0)]:
         seat.status = CONFIRMED
         _send(session, workshop, seat, "moved-up", calendar.REQUEST, now)
 
@@ -572,7 +590,7 @@ def guest_token(seat: WorkshopSeat) -> str:
     return hmac.new(key, message, hashlib.sha256).hexdigest()[:40]
 
 
-def _hash(token: str) -> str:
+def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -580,7 +598,7 @@ def seat_by_token(session: Session, token: str) -> WorkshopSeat | None:
     """A guest's seat by the token in their link (None for anything else)."""
     if not re.fullmatch(r"[0-9a-f]{40}", token):
         return None
-    return session.scalar(select(WorkshopSeat).where(WorkshopSeat.token_hash == _hash(token)))
+    return session.scalar(select(WorkshopSeat).where(WorkshopSeat.token_hash == hash_token(token)))
 
 
 def link_for(seat: WorkshopSeat) -> str:
@@ -593,7 +611,7 @@ def link_for(seat: WorkshopSeat) -> str:
 # Messages
 
 
-def _address(session: Session, seat: WorkshopSeat) -> tuple[str, str] | None:
+def address_of(session: Session, seat: WorkshopSeat) -> tuple[str, str] | None:
     """(name, email) of the person holding a seat; None for a deactivated account."""
     if seat.user_id is None:
         return (seat.name, seat.guest_email or "")
@@ -614,7 +632,7 @@ def _send(
 ) -> None:
     """Queue one message about a workshop for one seat (`event` says which: invitation,
     waiting, updated, cancelled, left, moved-up, reminder), with the calendar object."""
-    person = _address(session, seat)
+    person = address_of(session, seat)
     if person is None:
         return
     link = link_for(seat)
@@ -654,8 +672,8 @@ def remind(session: Session, now: datetime) -> int:
     )
     for workshop_id in list(session.scalars(soon)):
         with write(session):
-            workshop = _locked(session, workshop_id)
-            for seat in _seats(session, workshop.id, CONFIRMED):
+            workshop = locked(session, workshop_id)
+            for seat in seats_with(session, workshop.id, CONFIRMED):
                 marked = session.execute(
                     sa_update(WorkshopSeat)
                     .where(WorkshopSeat.id == seat.id, WorkshopSeat.reminded_at.is_(None))

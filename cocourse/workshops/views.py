@@ -1,5 +1,6 @@
 """Blueprint: the workshop list, scheduling, signing up and leaving, invitations, the run
-sheet, and a guest's personal page."""
+sheet, and a guest's personal page; after the start, attendance with check-in by QR code,
+participants' feedback, and the harvest of decisions and actions."""
 
 from __future__ import annotations
 
@@ -31,8 +32,17 @@ from cocourse.web.course import course
 from cocourse.web.forms import ActionForm
 from cocourse.web.roles import login_required
 from cocourse.web.security_log import denied
-from cocourse.workshops import services
-from cocourse.workshops.forms import CancelForm, InviteForm, ScheduleForm
+from cocourse.web.urls import external_url
+from cocourse.workshops import attendance, feedback, harvest, services
+from cocourse.workshops.forms import (
+    CancelForm,
+    HarvestForm,
+    InviteForm,
+    ScheduleForm,
+    WalkInForm,
+    feedback_form,
+    field_name,
+)
 
 bp = Blueprint("workshops", __name__)
 OPEN_OPPORTUNITIES = ("open", "planned", "workshop")
@@ -70,6 +80,8 @@ def workshop_list() -> str:
         may_schedule=services.may_facilitate(session, current_user, now.date()),
         labels=KIND_LABELS,
         when=services.when,
+        actions=harvest.owned_by(session, current_user.id),
+        form=ActionForm(),
     )
 
 
@@ -185,26 +197,34 @@ def edit(workshop_id: int) -> str | Response:
 @login_required
 def workshop_page(workshop_id: int) -> str:
     """A workshop: when, where, the agenda; sign up or leave; for its facilitators, who is
-    coming, invitations, and changes."""
-    session = get_session()
-    workshop = _workshop_or_404(workshop_id)
+    coming, invitations, and changes; after it, the feedback form for those who came."""
+    return _workshop_page(_workshop_or_404(workshop_id))
+
+
+def _workshop_page(workshop: Workshop, feedback_form: Any = None) -> str:
+    """The workshop page, with a feedback form that was just refused when there is one."""
+    session, now = get_session(), utcnow()
     manages = services.may_manage(session, workshop, current_user)
     lead = session.get(User, workshop.facilitator_id) if workshop.facilitator_id else None
     seats = services.seats(session, workshop.id)
+    seat = services.my_seat(session, workshop.id, current_user.id)
+    hosts = services.hosts_of(session, workshop.id)
     return render_template(
         "workshops/workshop.html",
         workshop=workshop,
         when=services.when(workshop),
         label=KIND_LABELS.get(workshop.kind, workshop.kind),
         lead=lead,
-        hosts=services.hosts_of(session, workshop.id),
-        seat=services.my_seat(session, workshop.id, current_user.id),
+        hosts=hosts,
+        facilitates=current_user.id in {workshop.facilitator_id, *(h.id for h in hosts)},
+        seat=seat,
         confirmed=sum(1 for s in seats if s.status == services.CONFIRMED),
         seats=seats if manages else [],
         manages=manages,
-        over=services.ends_at(workshop) <= utcnow(),
+        over=services.ends_at(workshop) <= now,
         invite_form=InviteForm(),
         form=ActionForm(),
+        **_followup(workshop, seat, manages, feedback_form),
     )
 
 
@@ -360,10 +380,14 @@ def run_sheet(workshop_id: int) -> str:
 def guest_page(token: str) -> str:
     """A guest's own page, from the link in their invitation: the workshop, and a button to
     give up their place."""
-    session = get_session()
-    seat = services.seat_by_token(session, token)
+    seat = services.seat_by_token(get_session(), token)
     if seat is None:
         abort(404)
+    return _guest_page(seat, token)
+
+
+def _guest_page(seat: WorkshopSeat, token: str, feedback_form: Any = None) -> str:
+    """A guest's page, with a feedback form that was just refused when there is one."""
     workshop = _workshop_or_404(seat.workshop_id)
     return render_template(
         "workshops/guest.html",
@@ -374,6 +398,7 @@ def guest_page(token: str) -> str:
         over=services.ends_at(workshop) <= utcnow(),
         form=ActionForm(),
         token=token,
+        **_followup(workshop, seat, False, feedback_form),
     )
 
 
@@ -394,3 +419,325 @@ def guest_leave(token: str) -> Response:
     else:
         flash("You gave up your place. Thank you for letting us know.", "success")
     return redirect(url_for(".guest_page", token=token))
+
+
+# After the start: attendance, check-in, feedback and the harvest
+
+
+def _followup(
+    workshop: Workshop, seat: WorkshopSeat | None, manages: bool, form: Any
+) -> dict[str, Any]:
+    """What the workshop page and a guest's page show about attendance and feedback."""
+    now = utcnow()
+    questions = course().kit.feedback
+    why_not = feedback.may_answer(workshop, seat, now)
+    answering = not why_not and bool(questions)
+    return {
+        "attendance_open": attendance.is_open(workshop, now),
+        "attended": seat is not None and seat.attended_at is not None,
+        "feedback_open": feedback.is_open(workshop, now),
+        "feedback_why_not": why_not,
+        "feedback_form": (form or feedback_form(questions)) if answering else None,
+        "questions": questions,
+        "field_name": field_name,
+        "harvest_open": manages and harvest.is_open(workshop, now),
+    }
+
+
+def _check_in_url(workshop_id: int) -> str:
+    code = attendance.check_in_code(workshop_id)
+    return external_url(".check_in", workshop_id=workshop_id, code=code)
+
+
+def _attendance_page(workshop: Workshop, walk_in_form: WalkInForm | None = None) -> str:
+    session, now = get_session(), utcnow()
+    opens, closes = attendance.window(workshop)
+    url = _check_in_url(workshop.id)
+    people = attendance.attendance_list(session, workshop.id)
+    return render_template(
+        "workshops/attendance.html",
+        workshop=workshop,
+        when=services.when(workshop),
+        open=attendance.is_open(workshop, now),
+        early=now < opens,
+        opens=opens.astimezone(services.zone(workshop.timezone)),
+        closes=closes.astimezone(services.zone(workshop.timezone)),
+        seats=people,
+        present=sum(1 for s in people if s.attended_at is not None),
+        check_in_url=url,
+        qr=attendance.qr_svg(url),
+        walk_in_form=walk_in_form or WalkInForm(),
+        form=ActionForm(),
+    )
+
+
+@bp.get("/workshops/<int:workshop_id>/attendance")
+@login_required
+def attendance_page(workshop_id: int) -> str:
+    """For facilitators on the day: who came (ticks), the check-in QR code, walk-ins."""
+    return _attendance_page(_managed_or_404(workshop_id))
+
+
+def _ids(name: str) -> set[int]:
+    """Seat ids from a list of form values (anything else is ignored)."""
+    return {int(v) for v in request.form.getlist(name) if v.isdigit() and len(v) < 12}
+
+
+@bp.post("/workshops/<int:workshop_id>/attendance")
+@login_required
+def record_attendance(workshop_id: int) -> Response:
+    """Save the facilitator's ticks."""
+    workshop = _managed_or_404(workshop_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    session, back = get_session(), url_for(".attendance_page", workshop_id=workshop.id)
+    try:
+        marked, unmarked = attendance.record(
+            session, workshop.id, current_user, _ids("present"), _ids("shown"), utcnow()
+        )
+    except services.WorkshopError as exc:
+        flash(str(exc), "error")
+    except LookupError:
+        abort(404)
+    else:
+        flash(f"Attendance saved: {marked} marked present, {unmarked} unmarked.", "success")
+    return redirect(back)
+
+
+@bp.post("/workshops/<int:workshop_id>/attendance/walk-in")
+@login_required
+def walk_in(workshop_id: int) -> str | Response:
+    """Add someone who came without a place, marked present."""
+    workshop = _managed_or_404(workshop_id)
+    form = WalkInForm()
+    if not form.validate_on_submit():
+        return _attendance_page(workshop, form)
+    try:
+        seat = attendance.walk_in(
+            get_session(),
+            workshop.id,
+            current_user,
+            form.name.data or "",
+            form.email.data or "",
+            utcnow(),
+        )
+    except services.WorkshopError as exc:
+        flash(str(exc), "error")
+        return _attendance_page(workshop, form)
+    except LookupError:
+        abort(404)
+    flash(f"{seat.name} is marked present.", "success")
+    return redirect(url_for(".attendance_page", workshop_id=workshop.id))
+
+
+def _code_or_404(workshop_id: int, code: str) -> Workshop:
+    workshop = _workshop_or_404(workshop_id)
+    if not attendance.code_matches(workshop.id, code):
+        denied("wrong-check-in-code", workshop_id=workshop_id)
+        abort(404)
+    return workshop
+
+
+@bp.get("/workshops/<int:workshop_id>/check-in/<code>")
+@limited("30 per minute")
+def check_in(workshop_id: int, code: str) -> str:
+    """The page the room's QR code opens: a button to check in (GET changes nothing)."""
+    workshop = _code_or_404(workshop_id, code)
+    seat = None
+    if current_user.is_authenticated:
+        seat = services.my_seat(get_session(), workshop.id, current_user.id)
+    return render_template(
+        "workshops/check_in.html",
+        workshop=workshop,
+        when=services.when(workshop),
+        open=attendance.is_open(workshop, utcnow()),
+        seat=seat,
+        code=code,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/workshops/<int:workshop_id>/check-in/<code>")
+@limited("30 per minute")
+@login_required
+def check_in_post(workshop_id: int, code: str) -> Response:
+    """Check oneself in with the room's code."""
+    workshop = _code_or_404(workshop_id, code)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        attendance.check_in(get_session(), workshop.id, current_user, utcnow())
+    except services.WorkshopError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".check_in", workshop_id=workshop.id, code=code))
+    flash("You are checked in. Welcome!", "success")
+    return redirect(url_for(".workshop_page", workshop_id=workshop.id))
+
+
+@bp.post("/w/<token>/check-in")
+@limited("30 per minute")
+def guest_check_in(token: str) -> Response:
+    """A guest says "I am here"."""
+    session = get_session()
+    seat = services.seat_by_token(session, token)
+    if seat is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        attendance.guest_check_in(session, seat.id, utcnow())
+    except services.WorkshopError as exc:
+        flash(str(exc), "error")
+    else:
+        flash("You are checked in. Welcome!", "success")
+    return redirect(url_for(".guest_page", token=token))
+
+
+def _answer(seat: WorkshopSeat) -> tuple[Any, str | None]:
+    """Store the posted feedback for a seat: (the refused form, None) or (None, message)."""
+    questions = course().kit.feedback
+    form = feedback_form(questions)
+    if not form.validate_on_submit():
+        if form.csrf_token.errors:
+            abort(400)
+        flash("Some answers cannot be stored; see the questions marked below.", "error")
+        return form, None
+    raw = {q.id: str(form[field_name(q)].data or "") for q in questions}
+    try:
+        feedback.answer(get_session(), seat.id, questions, raw, utcnow())
+    except feedback.FeedbackError as exc:
+        for question_id, problem in exc.problems.items():
+            form["q-" + question_id].errors = [problem]
+        flash("Some answers need attention; see the questions marked below.", "error")
+        return form, None
+    except services.WorkshopError as exc:
+        return None, str(exc)
+    return None, ""
+
+
+@bp.post("/workshops/<int:workshop_id>/feedback")
+@login_required
+def give_feedback(workshop_id: int) -> str | Response:
+    """Answer the feedback form after attending."""
+    workshop = _workshop_or_404(workshop_id)
+    seat = services.my_seat(get_session(), workshop.id, current_user.id)
+    if seat is None:
+        flash("Only people who attended the workshop can give feedback.", "error")
+        return redirect(url_for(".workshop_page", workshop_id=workshop.id))
+    refused, problem = _answer(seat)
+    if refused is not None:
+        return _workshop_page(workshop, refused)
+    if problem:
+        flash(problem, "error")
+    else:
+        flash("Thank you for your feedback!", "success")
+    return redirect(url_for(".workshop_page", workshop_id=workshop.id))
+
+
+@bp.post("/w/<token>/feedback")
+@limited("30 per minute")
+def guest_feedback(token: str) -> str | Response:
+    """A guest answers the feedback form."""
+    seat = services.seat_by_token(get_session(), token)
+    if seat is None:
+        abort(404)
+    refused, problem = _answer(seat)
+    if refused is not None:
+        return _guest_page(seat, token, refused)
+    if problem:
+        flash(problem, "error")
+    else:
+        flash("Thank you for your feedback!", "success")
+    return redirect(url_for(".guest_page", token=token))
+
+
+@bp.get("/workshops/<int:workshop_id>/feedback/summary")
+@login_required
+def feedback_summary(workshop_id: int) -> str:
+    """For facilitators: the feedback in numbers, and answers in words without names."""
+    workshop = _managed_or_404(workshop_id)
+    questions = course().kit.feedback
+    return render_template(
+        "workshops/feedback_summary.html",
+        workshop=workshop,
+        when=services.when(workshop),
+        summary=feedback.summary(get_session(), workshop.id, questions),
+        open=feedback.is_open(workshop, utcnow()),
+        over=services.ends_at(workshop) <= utcnow(),
+    )
+
+
+def _harvest_page(workshop: Workshop, form: HarvestForm | None = None) -> str:
+    return render_template(
+        "workshops/harvest.html",
+        workshop=workshop,
+        when=services.when(workshop),
+        open=harvest.is_open(workshop, utcnow()),
+        items=harvest.of_workshop(get_session(), workshop.id),
+        opportunity=(
+            get_session().get(Opportunity, workshop.opportunity_id)
+            if workshop.opportunity_id
+            else None
+        ),
+        harvest_form=form or HarvestForm(),
+        form=ActionForm(),
+        kinds=harvest.KINDS,
+    )
+
+
+@bp.route("/workshops/<int:workshop_id>/harvest", methods=["GET", "POST"])
+@login_required
+def harvest_page(workshop_id: int) -> str | Response:
+    """For facilitators: the decisions and actions of the workshop, and a form to add one."""
+    workshop = _managed_or_404(workshop_id)
+    form = HarvestForm()
+    if not form.validate_on_submit():
+        return _harvest_page(workshop, form)
+    entry = harvest.Entry(
+        kind=form.kind.data,
+        text=form.text.data or "",
+        owner_email=form.owner_email.data or "",
+        owner_name=form.owner_name.data or "",
+        due_on=form.due_on.data,
+    )
+    try:
+        harvest.record(get_session(), workshop.id, current_user, entry, utcnow())
+    except services.WorkshopError as exc:
+        flash(str(exc), "error")
+        return _harvest_page(workshop, form)
+    except LookupError:
+        abort(404)
+    flash(f"{harvest.KINDS[entry.kind]} recorded.", "success")
+    return redirect(url_for(".harvest_page", workshop_id=workshop.id))
+
+
+@bp.post("/workshops/<int:workshop_id>/harvest/<int:action_id>/remove")
+@login_required
+def remove_action(workshop_id: int, action_id: int) -> Response:
+    """Take an item out of the harvest."""
+    workshop = _managed_or_404(workshop_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        harvest.remove(get_session(), action_id, workshop.id, current_user)
+    except LookupError:
+        abort(404)
+    flash("Removed from the harvest.", "success")
+    return redirect(url_for(".harvest_page", workshop_id=workshop.id))
+
+
+@bp.post("/workshops/actions/<int:action_id>/done")
+@login_required
+def action_done(action_id: int) -> Response:
+    """The owner marks an action done."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        action = harvest.mark_done(get_session(), action_id, current_user, utcnow())
+    except LookupError:
+        abort(404)
+    flash(f"Done: {action.text[:80]}", "success")
+    back = request.form.get("back", "")
+    if back == "harvest":
+        return redirect(url_for(".harvest_page", workshop_id=action.workshop_id))
+    return redirect(url_for(".workshop_list") + "#your-actions")
