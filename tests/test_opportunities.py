@@ -466,3 +466,64 @@ def test_the_board_can_be_switched_off(engine, database_url, tmp_path, session):
     client = log_in(app.test_client(), "lea@example.org")
     assert "Opportunities" not in client.get("/").get_data(as_text=True)
     assert client.get("/opportunities").status_code == 404
+
+
+# From the Tasting track's exercise to the board
+
+
+def test_an_answer_about_an_opportunity_can_start_a_proposal(
+    engine, database_url, tmp_path, session
+):
+    from pathlib import Path
+
+    from cocourse.quiz import engine as quizzes
+
+    bundled = Path(__file__).resolve().parents[1] / "content" / "modules"
+    app = make_app(database_url, tmp_path, CONTENT_DIR=str(bundled))
+    lea = create_user(session, "lea@example.org", "Lea", PASSWORD)
+    create_user(session, "bo@example.org", "Bo", PASSWORD)
+    answer = (
+        "The rota for the weekend shifts: the nurses who work them are never asked, and the "
+        "planners decide alone. I would invite two nurses, a planner and the ward manager."
+    )
+    course = app.extensions["cocourse.course"].course
+    module, lesson = course.quiz(
+        course.module("tasting-01-what-co-creation-is").lessons[-1].quiz.id
+    )
+    with app.app_context():
+        db = get_session()
+        attempt = quizzes.start(db, lea.id, module, lesson)
+        quizzes.submit(
+            db,
+            app.extensions["cocourse.plugins"],
+            attempt.id,
+            lea.id,
+            {"t01-own": answer},
+            app.extensions["cocourse.question_types"],
+        )
+    client = app.test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    client.post(
+        "/login", data={"email": "lea@example.org", "password": PASSWORD, "csrf_token": token}
+    )
+    result = client.get(f"/quiz/attempts/{attempt.id}/result").get_data(as_text=True)
+    assert "Put your opportunity on the board?" in result
+    form = client.get(f"/opportunities/new?attempt={attempt.id}").get_data(as_text=True)
+    assert "The rota for the weekend shifts" in form
+    assert "What co-creation is" in form or "tasting-01-what-co-creation-is" in form
+    # Someone else's attempt fills in nothing.
+    other = app.test_client()
+    token = csrf_token(other.get("/login").get_data(as_text=True))
+    other.post(
+        "/login", data={"email": "bo@example.org", "password": PASSWORD, "csrf_token": token}
+    )
+    foreign = other.get(f"/opportunities/new?attempt={attempt.id}").get_data(as_text=True)
+    assert "The rota for the weekend shifts" not in foreign
+    assert session.scalar(select(func.count()).select_from(Opportunity)) == 0
+
+
+def _client_of(app, email):
+    client = app.test_client()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": email, "password": PASSWORD, "csrf_token": token})
+    return client

@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import url_for
+from flask import render_template, url_for
+from markupsafe import Markup
 
 from cocourse.hookspecs import hookimpl
 
@@ -32,3 +33,19 @@ def register_menu_links(app: Any, user: Any) -> Any:
     if not user.is_authenticated:
         return []
     return [{"label": "Opportunities", "href": url_for("opportunities.board"), "weight": 15}]
+
+
+@hookimpl
+def page_panels(slot: str, user: Any, context: Any) -> Any:
+    """After a quiz whose reflection asked for an opportunity: an offer to put it on the
+    board (the learner chooses; nothing is posted without them)."""
+    if slot != "quiz_result" or not user.is_authenticated:
+        return None
+    from cocourse.db import get_session
+    from cocourse.opportunities.services import from_attempt
+
+    attempt = context["attempt"]
+    if from_attempt(get_session(), context["course"], attempt.id, user.id) is None:
+        return None
+    html = render_template("opportunities/_from_quiz.html", attempt=attempt)
+    return Markup(html)  # noqa: S704 (autoescaped template output)

@@ -19,12 +19,14 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cocourse.accounts.services import like_pattern
+from cocourse.content.model import Course
 from cocourse.db import write
 from cocourse.models import (
     Certificate,
     Opportunity,
     OpportunityComment,
     OpportunitySupport,
+    QuizAttempt,
     Role,
     User,
     utcnow,
@@ -375,3 +377,28 @@ def comment_count(session: Session, opportunity_id: int) -> int:
         OpportunityComment.opportunity_id == opportunity_id
     )
     return session.scalar(query) or 0
+
+
+# A reflection question tagged `opportunity` in the course asks for one; after the quiz, the
+# learner may put their answer on the board.
+TAG = "opportunity"
+
+
+def from_attempt(
+    session: Session, course: Course, attempt_id: int, user_id: int
+) -> tuple[str, str] | None:
+    """(module slug, answer) of the first answered question tagged `opportunity` in the
+    person's own submitted attempt; None when there is no such answer."""
+    attempt = session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user_id or attempt.submitted_at is None:
+        return None
+    found = course.quiz(attempt.quiz_id)
+    if found is None:
+        return None
+    _module, lesson = found
+    answers = attempt.answers or {}
+    for question in lesson.questions:
+        text = answers.get(question.id)
+        if TAG in question.tags and isinstance(text, str) and text.strip():
+            return attempt.module_slug, text.strip()[:MAX_TEXT]
+    return None

@@ -15,6 +15,7 @@ from cocourse.opportunities import services as opportunities
 from cocourse.opportunities.forms import CommentForm, OpportunityForm, TriageForm
 from cocourse.web.course import course
 from cocourse.web.forms import ActionForm
+from cocourse.web.ids import query_int
 from cocourse.web.paging import page_count, requested_page
 from cocourse.web.roles import login_required
 from cocourse.web.security_log import denied
@@ -138,13 +139,20 @@ def _saved_or_errors(
 @login_required
 def new() -> str:
     """The proposal form; `?from=<module>` says which lesson sent the person, `?title=`
-    and `?stake=` fill in a first draft."""
+    and `?stake=` fill in a first draft, and `?attempt=<id>` takes the stake from the
+    person's own answer to a question tagged `opportunity` in that quiz attempt."""
     form = OpportunityForm(formdata=None)
     args = request.args
-    module = _source(args.get("from"))
+    slug, stake = args.get("from"), args.get("stake", "")
+    attempt_id = query_int("attempt", 0)
+    if attempt_id:
+        found = opportunities.from_attempt(get_session(), course(), attempt_id, current_user.id)
+        if found is not None:
+            slug, stake = found
+    module = _source(slug)
     form.source.data = module.slug if module else ""
     form.title.data = args.get("title", "")[:MAX_PREFILL].strip()
-    form.stake.data = args.get("stake", "")[: opportunities.MAX_TEXT].strip()
+    form.stake.data = stake[: opportunities.MAX_TEXT].strip()
     return _form_page(form)
 
 
