@@ -32,6 +32,7 @@ BUILTIN_FEATURES: dict[str, tuple[str, ...]] = {
     "certification": ("cohorts", "quiz"),
     "opportunities": ("accounts",),
     "workshops": ("accounts", "notifications"),
+    "programme": ("accounts",),
     # Off unless PLUGIN_SETTINGS["sso"] names an issuer (docs/operations.md).
     "sso": ("accounts",),
 }
