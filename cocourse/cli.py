@@ -215,8 +215,9 @@ def synthetic_command(
         f"Generated {summary.learners} learners and {summary.assessors} assessor(s) "
         f"in {summary.cohorts} cohorts ({summary.memberships} memberships), "
         f"{summary.completions} lesson completions, {summary.attempts} quiz attempts and "
-        f"{summary.events} activity events, {summary.portfolios} certification portfolios "
-        f"and {summary.certificates} certificates in {time.perf_counter() - began:.1f} s."
+        f"{summary.events} activity events, {summary.workshops} attended workshops, "
+        f"{summary.portfolios} certification portfolios and {summary.certificates} "
+        f"certificates in {time.perf_counter() - began:.1f} s."
     )
     login = "log in with --password" if password else "nobody can log in as them"
     click.echo(f"Their emails end in @seed{seed}.example.org; {login}.")

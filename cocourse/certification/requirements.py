@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import pluggy
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -199,15 +200,27 @@ def session_rows(session: Session, portfolio_id: int) -> list[PracticumSession]:
 
 
 def enrolment_blockers(
-    session: Session, course: Course, program: Program, user_id: int
+    session: Session,
+    course: Course,
+    program: Program,
+    user_id: int,
+    pm: pluggy.PluginManager | None = None,
 ) -> list[str]:
-    """Tracks still to complete before a person may enrol (empty: they may)."""
-    standing = progress.Standing(course, progress.completed(session, user_id))
+    """Tracks still to complete before a person may enrol (empty: they may); a track whose
+    required workshop is all that is missing says so: "Tasting (attend a tasting workshop)".
+    Workshop requirements count while the workshops feature is on in `pm` (default: the
+    current app's plugins)."""
+    standing = progress.Standing(
+        course,
+        progress.completed(session, user_id),
+        attendance=progress.attendance(session, user_id, pm),
+    )
     missing = []
     for slug in program.prerequisites:
         track = course.track(slug)
-        if track is not None and not all(standing.finished(m) for m in track.modules):
-            missing.append(track.title)
+        blocker = standing.track_blocker(track) if track is not None else None
+        if blocker is not None:
+            missing.append(blocker)
     return missing
 
 

@@ -33,7 +33,7 @@ from .markdown import (
 from .model import Course, Lesson, Module, Problem, Track
 from .program import PROGRAMS_FILE, CourseFacts, Program, parse_programs
 from .quiz import parse_quiz_settings
-from .workshop_kit import KIT_FILE, WorkshopKit, parse_kit
+from .workshop_kit import KINDS, KIT_FILE, WorkshopKit, parse_kit
 
 TRACKS_FILE = "tracks.yml"
 MODULE_FILE = "module.md"
@@ -60,7 +60,8 @@ MODULE_OPTIONAL = {"prerequisites": fmt.text_list, "audience": fmt.text_list}
 # quiz: checked by quiz.py
 LESSON_OPTIONAL = {"title": fmt.text, "optional": fmt.boolean, "quiz": lambda value: None}
 TRACK_REQUIRED = {"slug": fmt.text, "title": fmt.text, "summary": fmt.text}
-TRACK_OPTIONAL = {"prerequisites": fmt.text_list}
+# requires_workshop: checked against the workshop kinds by _read_tracks (C151)
+TRACK_OPTIONAL = {"prerequisites": fmt.text_list, "requires_workshop": lambda value: None}
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ def load_course(
                 modules=tuple(
                     sorted((m for m in modules if m.track == t["slug"]), key=lambda m: m.order)
                 ),
+                requires_workshop=t.get("requires_workshop"),
             )
             for t in tracks
         ),
@@ -254,7 +256,8 @@ def _read_text(file: Path, shown: str, problems: list[Problem]) -> str | None:
 
 
 def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
-    """Read tracks.yml: the tracks, in order, with titles, summaries and prerequisites."""
+    """Read tracks.yml: the tracks, in order, with titles, summaries, prerequisites and the
+    workshop each one may require."""
     file = base / TRACKS_FILE
     shown = str(file)
     if not file.is_file() and not file.is_symlink():
@@ -291,6 +294,12 @@ def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
         )
         if found:
             continue
+        if "requires_workshop" in item and item["requires_workshop"] not in KINDS:
+            message = (
+                f"'requires_workshop' must be one of {', '.join(KINDS)}, "
+                f"not {item['requires_workshop']!r}"
+            )
+            problems.append(Problem(shown, fm.line("requires_workshop"), "C151", message))
         if not SLUG.match(item["slug"]):
             problems.append(Problem(shown, line, "C111", f"invalid track slug {item['slug']!r}"))
         elif item["slug"] in seen:

@@ -111,6 +111,9 @@ class Track:
     summary: str
     prerequisites: tuple[str, ...]
     modules: tuple[Module, ...]
+    # A workshop kind (tasting, solution, exchange) the learner must also attend before the
+    # track counts as complete; ignored while the workshops feature is switched off.
+    requires_workshop: str | None = None
 
 
 def _no_kit() -> WorkshopKit:

@@ -41,6 +41,8 @@ from cocourse.models import (
     QuizAttempt,
     Role,
     User,
+    Workshop,
+    WorkshopSeat,
     utcnow,
 )
 from cocourse.questions.base import Question, QuestionType, resolve
@@ -186,6 +188,7 @@ class Summary:
     attempts_by_quiz: dict[str, int] = field(default_factory=dict)
     portfolios: int = 0
     certificates: int = 0
+    workshops: int = 0
 
 
 def domain(seed: int) -> str:
@@ -234,9 +237,73 @@ def generate(
         with write(session):
             _insert_batch(session, batch, journeys, password_hash, now, cohort_ids, summary)
     with write(session):
+        summary.workshops = _workshops_attended(session, course, domain(options.seed), now)
+    with write(session):
         found = certify(session, course, domain(options.seed), options.seed, now)
     summary.portfolios, summary.certificates = found.portfolios, found.certificates
     return summary
+
+
+def _workshops_attended(session: Session, course: Course, where: str, now: datetime) -> int:
+    """For each track that requires a workshop (tracks.yml `requires_workshop`), the workshops
+    its synthetic finishers attended: one a month, led by the first synthetic assessor, the
+    day before the first of that month's finishers completed the track. How many."""
+    lead = session.scalar(
+        select(User.id).where(User.email.like(f"assessor-%@{where}")).order_by(User.id)
+    )
+    made = 0
+    for track in course.tracks:
+        if not track.requires_workshop or lead is None:
+            continue
+        finished = session.execute(
+            select(ActivityEvent.user_id, ActivityEvent.occurred_at, User.name)
+            .join(User, User.id == ActivityEvent.user_id)
+            .where(
+                ActivityEvent.verb == activity.COMPLETED,
+                ActivityEvent.object_type == activity.TRACK,
+                ActivityEvent.object_id == track.slug,
+                User.email.like(f"%@{where}"),
+            )
+            .order_by(ActivityEvent.occurred_at)
+        ).all()
+        by_month: dict[str, list[tuple[int, datetime, str]]] = {}
+        for user_id, at, name in finished:
+            by_month.setdefault(at.strftime("%Y-%m"), []).append((user_id, at, name))
+        for month, people in sorted(by_month.items()):
+            start = min(people[0][1] - timedelta(days=1), now - timedelta(days=1))
+            workshop = Workshop(
+                kind=track.requires_workshop,
+                title=f"{track.title} workshop, {month}",
+                purpose="Try the practices together on one real question.",
+                starts_at=start,
+                duration_minutes=95,
+                timezone="UTC",
+                place="Main meeting room",
+                capacity=max(len(people), 1),
+                facilitator_id=lead,
+                status="scheduled",
+                agenda=[{"title": "The standard template", "minutes": 95}],
+                created_at=start - timedelta(days=14),
+                updated_at=start - timedelta(days=14),
+            )
+            session.add(workshop)
+            session.flush()
+            session.execute(
+                insert(WorkshopSeat),
+                [
+                    {
+                        "workshop_id": workshop.id,
+                        "user_id": user_id,
+                        "name": name,
+                        "status": "confirmed",
+                        "created_at": start - timedelta(days=7),
+                        "attended_at": start,
+                    }
+                    for user_id, name in dict((u, n) for u, _at, n in people).items()
+                ],
+            )
+            made += 1
+    return made
 
 
 def _check_empty(session: Session, options: Options) -> None:

@@ -76,7 +76,8 @@ def page_panels(slot: str, user: Any, context: Any) -> Any:
     from cocourse.learning import activity, progress
 
     db, person, course = get_session(), context["person"], context["course"]
-    standing = progress.Standing(course, progress.completed(db, person.id))
+    attended = progress.attendance(db, person.id)
+    standing = progress.Standing(course, progress.completed(db, person.id), attendance=attended)
     events, more = activity.recent(db, person.id, 1, RECENT_EVENTS)
     rows = [(e, activity.title(course, e.object_type, e.object_id) or e.object_id) for e in events]
     html = render_template(

@@ -2,23 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
 import pluggy
-from sqlalchemy import Table, func, select
+from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cocourse.content.model import Course, Lesson, Module, Track
+from cocourse.content.workshop_kit import KIND_LABELS
 from cocourse.db import write
 from cocourse.learning import activity
-from cocourse.models import LessonCompletion, User, utcnow
-from cocourse.plugins import Event, fire_events
+from cocourse.models import LessonCompletion, User, Workshop, WorkshopSeat, utcnow
+from cocourse.plugins import Event, enabled, fire_events
 
 Done = Mapping[str, frozenset[str]]
+# Looks up the workshop kinds a learner attended; Standing calls it at most once, and only
+# when a track with a workshop requirement is consulted (the lesson pages rarely need it).
+Attendance = Callable[[], Collection[str]]
 
 
 @dataclass(frozen=True)
@@ -65,9 +69,20 @@ def completed(session: Session, user_id: int | None) -> Done:
 class Standing:
     """A learner's standing in the course: module statuses and locks, computed on demand."""
 
-    def __init__(self, course: Course, done: Done, *, bypass_locks: bool = False) -> None:
+    def __init__(
+        self,
+        course: Course,
+        done: Done,
+        *,
+        bypass_locks: bool = False,
+        attendance: Attendance | None = None,
+    ) -> None:
+        """`attendance` (see `attendance()`): None ignores the tracks' workshop requirements,
+        as while the workshops feature is switched off."""
         self.course, self.done, self.bypass_locks = course, done, bypass_locks
         self._finished: dict[str, bool] = {}
+        self._attendance = attendance
+        self._attended: frozenset[str] | None = None
 
     def finished(self, module: Module) -> bool:
         """Every required lesson of the module is complete (quiz lessons: quiz passed)."""
@@ -82,12 +97,41 @@ class Standing:
         required = module.required_lessons
         return sum(1 for lesson in required if lesson.slug in mine), len(required)
 
+    def attended(self) -> frozenset[str]:
+        """The workshop kinds the learner attended (looked up on first need, then kept)."""
+        if self._attended is None:
+            found = self._attendance() if self._attendance is not None else ()
+            self._attended = frozenset(found)
+        return self._attended
+
+    def workshop_missing(self, track: Track) -> str | None:
+        """The kind of workshop the track requires and the learner has not attended yet
+        (None: no requirement, met, or requirements ignored)."""
+        kind = track.requires_workshop
+        if kind is None or self._attendance is None or kind in self.attended():
+            return None
+        return kind
+
+    def track_finished(self, track: Track) -> bool:
+        """Every module of the track is finished, and its required workshop attended."""
+        return self.track_blocker(track) is None
+
+    def track_blocker(self, track: Track) -> str | None:
+        """What is left of a track, as lock messages name it: its title, with the workshop
+        when only that is missing ("Tasting (attend a tasting workshop)"); None: finished.
+        Attendance is looked up only once the modules are finished."""
+        if not all(map(self.finished, track.modules)):
+            return track.title
+        kind = self.workshop_missing(track)
+        return f"{track.title} (attend {workshop_words(kind)})" if kind else None
+
     def track_locked_by(self, track: Track | None) -> tuple[str, ...]:
-        """Titles of the unfinished tracks this track needs first (empty: open)."""
+        """The unfinished tracks this track needs first, as `track_blocker` names them
+        (empty: open)."""
         if self.bypass_locks or track is None:
             return ()
         needed = [self.course.track(name) for name in track.prerequisites]
-        return tuple(t.title for t in needed if t and not all(map(self.finished, t.modules)))
+        return tuple(b for t in needed if t is not None and (b := self.track_blocker(t)))
 
     def locked_by(self, module: Module) -> tuple[str, ...]:
         """Titles of the unfinished prerequisite tracks and modules (empty: open)."""
@@ -115,6 +159,64 @@ class Standing:
     def statuses(self) -> dict[str, ModuleStatus]:
         """Every module's status, for the catalog."""
         return {module.slug: self.status(module) for module in self.course.modules}
+
+
+def workshop_label(kind: str) -> str:
+    """A workshop kind in words: "tasting workshop"."""
+    return KIND_LABELS.get(kind, f"{kind} workshop").lower()
+
+
+def workshop_words(kind: str) -> str:
+    """A workshop kind in a sentence: "a tasting workshop"."""
+    return "a " + workshop_label(kind)
+
+
+def _attended_where(user_id: int) -> tuple[ColumnElement[bool], ...]:
+    """A seat of the learner marked present at a workshop that was not cancelled."""
+    return (
+        WorkshopSeat.workshop_id == Workshop.id,
+        WorkshopSeat.user_id == user_id,
+        WorkshopSeat.attended_at.is_not(None),
+        Workshop.status != "cancelled",
+    )
+
+
+def attended_kinds(session: Session, user_id: int) -> frozenset[str]:
+    """The kinds of workshop the learner attended (one query)."""
+    rows = session.connection().execute(
+        select(Workshop.kind).distinct().where(*_attended_where(user_id))
+    )
+    return frozenset(kind for (kind,) in rows)
+
+
+def attended_workshops(session: Session, user_id: int) -> dict[str, Workshop]:
+    """Per kind, the first workshop the learner attended (one query)."""
+    query = select(Workshop).where(*_attended_where(user_id)).order_by(Workshop.starts_at)
+    found: dict[str, Workshop] = {}
+    for workshop in session.scalars(query):
+        found.setdefault(workshop.kind, workshop)
+    return found
+
+
+def attendance(
+    session: Session, user_id: int | None, pm: pluggy.PluginManager | None = None
+) -> Attendance | None:
+    """The learner's attendance look-up for `Standing`, or None (requirements ignored) for
+    nobody, or while the workshops feature is switched off in `pm` (default: the current
+    app's plugins; outside an app, off)."""
+    plugins = pm if pm is not None else _current_plugins()
+    if user_id is None or plugins is None or not enabled(plugins, "workshops"):
+        return None
+    return lambda: attended_kinds(session, user_id)
+
+
+def _current_plugins() -> pluggy.PluginManager | None:
+    """The plugin manager of the app being served, if there is one."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return None
+    return cast("pluggy.PluginManager | None", current_app.extensions.get("cocourse.plugins"))
 
 
 def next_lesson(module: Module, done: Done) -> Lesson | None:
@@ -246,17 +348,24 @@ class TrackProgress:
     next_step: tuple[Module, Lesson] | None
     finished: tuple[tuple[Module, datetime | None], ...]
     locked_by: tuple[str, ...]
+    workshop: str | None = None  # the kind of workshop still to attend to complete the track
 
     @property
     def percent(self) -> int:
         """Required lessons complete in the track, 0 to 100."""
         return round(100 * self.done / self.total) if self.total else 0
 
+    @property
+    def workshop_words(self) -> str:
+        """The workshop still to attend, in a sentence ("a tasting workshop"); "" if none."""
+        return workshop_words(self.workshop) if self.workshop else ""
+
 
 def track_progress(
     standing: Standing, dates: Mapping[tuple[str, str], datetime]
 ) -> list[TrackProgress]:
-    """Per track: lessons done, time left, where to continue, finished modules with dates."""
+    """Per track: lessons done, time left, where to continue, finished modules with dates,
+    and the workshop still to attend."""
     tracks = []
     for track in standing.course.tracks:
         done = total = 0
@@ -279,6 +388,7 @@ def track_progress(
                 next_step=standing.next_step(track.modules),
                 finished=tuple(finished),
                 locked_by=standing.track_locked_by(track),
+                workshop=standing.workshop_missing(track),
             )
         )
     return tracks

@@ -34,6 +34,7 @@ from cocourse.learning import activity, progress
 from cocourse.models import ActivityEvent, Role
 from cocourse.quiz import engine as quizzes
 from cocourse.web.course import course
+from cocourse.web.extend import plugin_manager
 from cocourse.web.files import send_safe_file
 from cocourse.web.forms import ActionForm
 from cocourse.web.paging import requested_page
@@ -47,10 +48,13 @@ def _user_id() -> int | None:
 
 
 def _standing() -> progress.Standing:
-    """The learner's completed lessons and module statuses (one query)."""
-    done = progress.completed(get_session(), _user_id())
+    """The learner's completed lessons and module statuses (one query; the workshops they
+    attended are looked up only if a track requiring one is consulted)."""
+    session, user_id = get_session(), _user_id()
+    done = progress.completed(session, user_id)
     bypass = current_user.is_authenticated and current_user.can_bypass_locks
-    return progress.Standing(course(), done, bypass_locks=bypass)
+    attended = progress.attendance(session, user_id, plugin_manager())
+    return progress.Standing(course(), done, bypass_locks=bypass, attendance=attended)
 
 
 def _module_or_404(slug: str) -> Module:

@@ -75,8 +75,14 @@ def _own_attempt_or_404(attempt_id: int) -> QuizAttempt:
 
 def _check_open(module: Module) -> None:
     """Quizzes of locked modules cannot be started."""
-    done = progress.completed(get_session(), current_user.id)
-    standing = progress.Standing(course(), done, bypass_locks=current_user.can_bypass_locks)
+    session = get_session()
+    done = progress.completed(session, current_user.id)
+    standing = progress.Standing(
+        course(),
+        done,
+        bypass_locks=current_user.can_bypass_locks,
+        attendance=progress.attendance(session, current_user.id, plugin_manager()),
+    )
     locked_by = standing.locked_by(module)
     if locked_by:
         abort(403, f"This module is locked: complete {', '.join(locked_by)} first.")

@@ -76,7 +76,8 @@ def register_scheduled_jobs(app: Any) -> Any:
 
 @hookimpl
 def page_panels(slot: str, user: Any, context: Any) -> Any:
-    """The learner's next workshops and open actions from workshops on the dashboard."""
+    """On the dashboard: the workshops that tracks require (attended, or the next dates),
+    the learner's next workshops and open actions from workshops."""
     if slot != "dashboard" or not user.is_authenticated:
         return None
     from cocourse.db import get_session
@@ -84,16 +85,82 @@ def page_panels(slot: str, user: Any, context: Any) -> Any:
     from cocourse.web.forms import ActionForm
     from cocourse.workshops import harvest, services
 
-    session = get_session()
-    mine = services.mine(session, user.id, utcnow())
+    session, now = get_session(), utcnow()
+    required = _required_workshops(session, context["course"], user.id, now)
+    mine = services.mine(session, user.id, now)
     actions = harvest.owned_by(session, user.id)
-    if not mine and not actions:
+    if not required and not mine and not actions:
         return None
-    html = render_template(
-        "workshops/_dashboard_panel.html",
-        mine=mine,
-        actions=actions,
-        when=services.when,
-        form=ActionForm(),
-    )
+    html = ""
+    if required:
+        html += render_template(
+            "workshops/_required_panel.html", required=required, when=services.when, day=_day
+        )
+    if mine or actions:
+        html += render_template(
+            "workshops/_dashboard_panel.html",
+            mine=mine,
+            actions=actions,
+            when=services.when,
+            form=ActionForm(),
+        )
     return Markup(html)  # noqa: S704 (autoescaped template output)
+
+
+NEXT_DATES = 3  # upcoming workshops shown for a track's required workshop
+
+
+def _required_workshops(
+    session: Any, course: Any, user_id: int, now: datetime
+) -> list[dict[str, Any]]:
+    """Per track requiring a workshop (tracks.yml `requires_workshop`): the workshop of that
+    kind the learner attended, or else the next ones of that kind."""
+    from cocourse.learning import progress
+
+    tracks = [track for track in course.tracks if track.requires_workshop]
+    if not tracks:
+        return []
+    attended = progress.attended_workshops(session, user_id)
+    found = []
+    for track in tracks:
+        kind = track.requires_workshop
+        went = attended.get(kind)
+        found.append(
+            {
+                "track": track,
+                "label": progress.workshop_label(kind),
+                "attended": went,
+                "upcoming": [] if went else _next_of_kind(session, kind, now),
+            }
+        )
+    return found
+
+
+def _next_of_kind(session: Any, kind: str, now: datetime) -> list[Any]:
+    """The next scheduled workshops of a kind that have not ended, soonest first."""
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from cocourse.models import Workshop
+    from cocourse.workshops.services import MAX_MINUTES, SCHEDULED, ends_at
+
+    query = (
+        select(Workshop)
+        .where(
+            Workshop.kind == kind,
+            Workshop.status == SCHEDULED,
+            # Started up to the longest length ago: it may still be on (ends_at decides).
+            Workshop.starts_at > now - timedelta(minutes=MAX_MINUTES),
+        )
+        .order_by(Workshop.starts_at, Workshop.id)
+        .limit(NEXT_DATES + 20)
+    )
+    return [w for w in session.scalars(query) if ends_at(w) > now][:NEXT_DATES]
+
+
+def _day(workshop: Any) -> str:
+    """The day a workshop was held, in words, in its own zone."""
+    from cocourse.workshops.services import local_start
+
+    return f"{local_start(workshop):%A %d %B %Y}"
