@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 IMMEDIATE = "cocourse_immediate"
 # Set in `Session.info` while `write` has a transaction open on that session.
 WRITING = "cocourse.writing"
+# In `Session.info`: (user id, unread notifications) as loaded with the logged-in person.
+UNREAD = "cocourse.unread"
 
 
 def make_engine(url: str, busy_timeout_ms: int = 15000) -> Engine:

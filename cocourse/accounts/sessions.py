@@ -13,11 +13,11 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from cocourse.db import WRITING, write
-from cocourse.models import LoginSession, RememberToken, User, utcnow
+from cocourse.db import UNREAD, WRITING, write
+from cocourse.models import LoginSession, Notification, RememberToken, User, utcnow
 
 # Where the login session token is kept in the signed Flask session.
 SESSION_KEY = "cocourse_sid"
@@ -89,14 +89,30 @@ def load_user(session: Session, token: str, user_id: str | int) -> User | None:
         wanted = int(user_id)
     except (TypeError, ValueError):
         return None
+    # The unread notification count rides along: every page's menu shows it, and this saves
+    # each page a round trip to the database (see `notifications.services.unread_count`).
+    unread = (
+        select(func.count())
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
     row = session.execute(
-        select(User, LoginSession.expires_at, LoginSession.revoked_at, LoginSession.last_seen_at)
+        select(
+            User,
+            LoginSession.expires_at,
+            LoginSession.revoked_at,
+            LoginSession.last_seen_at,
+            unread,
+        )
         .join(LoginSession, LoginSession.user_id == User.id)
         .where(LoginSession.id == token_hash(token))
     ).first()
     if row is None:
         return None
-    user, expires_at, revoked_at, last_seen_at = row
+    user, expires_at, revoked_at, last_seen_at, count = row
+    assert isinstance(user, User)
+    session.info[UNREAD] = (user.id, int(count or 0))
     now = utcnow()
     if user.id != wanted or revoked_at is not None or expires_at <= now:
         return None

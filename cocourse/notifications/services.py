@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from cocourse.db import WRITING, write
+from cocourse.db import UNREAD, WRITING, write
 from cocourse.mail.outbox import queue
 from cocourse.models import EmailOptOut, Notification, User, utcnow
 from cocourse.notifications.kinds import KINDS
@@ -54,6 +54,7 @@ def notify(session: Session, user: User, kind: str, key: str, message: Message) 
         url=message.url[:500],
         created_at=utcnow(),
     )
+    session.info.pop(UNREAD, None)
     try:
         # A savepoint: another transaction that stored the same key first (a second worker)
         # makes this insert fail without undoing the caller's other work.
@@ -99,7 +100,11 @@ def set_emails_off(session: Session, user_id: int, kinds: Iterable[str]) -> None
 
 
 def unread_count(session: Session, user_id: int) -> int:
-    """How many notifications the person has not opened."""
+    """How many notifications the person has not opened (as counted when their login was
+    loaded for this request, if it was; see `accounts.sessions.load_user`)."""
+    loaded = session.info.get(UNREAD)
+    if loaded is not None and loaded[0] == user_id:
+        return int(loaded[1])
     query = select(func.count()).where(
         Notification.user_id == user_id, Notification.read_at.is_(None)
     )
@@ -121,6 +126,7 @@ def page_of(session: Session, user_id: int, page: int) -> tuple[list[Notificatio
 
 def open_one(session: Session, user_id: int, notification_id: int) -> Notification | None:
     """Mark one of the person's notifications read and return it; None if it is not theirs."""
+    session.info.pop(UNREAD, None)
     with write(session):
         found = session.get(Notification, notification_id)
         if found is None or found.user_id != user_id:
@@ -132,6 +138,7 @@ def open_one(session: Session, user_id: int, notification_id: int) -> Notificati
 
 def read_all(session: Session, user_id: int) -> int:
     """Mark every notification of the person read; how many were unread."""
+    session.info.pop(UNREAD, None)
     with write(session):
         result = session.execute(
             update(Notification)
