@@ -7,6 +7,7 @@ beside the chart, so the chart is a picture with a name (`role="img"`), not the 
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,6 @@ LEFT, RIGHT, TOP, BOTTOM = 30, 4, 10, 36
 # Colours of the series, in order: 3:1 or more against the white card (WCAG 1.4.11), and
 # apart in lightness and hue (teal and amber stay distinct in the common colour blindnesses).
 COLOURS = ("#1f6f64", "#c07a12", "#4c5a61")
-MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def bar_chart(
         labels.append(
             MonthLabel(
                 round(LEFT + (index + 0.5) * span, 2),
-                MONTH_NAMES[int(month_number) - 1],
+                calendar.month_abbr[int(month_number)],
                 shown_year,
             )
         )

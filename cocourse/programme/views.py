@@ -9,6 +9,7 @@ months; in training and certificates valid: now); the columns are `month` and th
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -27,20 +28,6 @@ from cocourse.web.security_log import denied
 
 bp = Blueprint("programme", __name__)
 sponsors_and_admins = role_required(Role.ADMIN, Role.SPONSOR)
-MONTH_NAMES = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 @dataclass(frozen=True)
@@ -164,5 +151,5 @@ def _blank(value: int | None) -> int | str:
 def _month_name(key: str, short: bool = False) -> str:
     """ "2025-03" as "March 2025" (short: "Mar 2025")."""
     year, month = key.split("-")
-    name = MONTH_NAMES[int(month) - 1]
+    name = calendar.month_name[int(month)]
     return f"{name[:3] if short else name} {year}"

@@ -402,10 +402,8 @@ def _guest_page(seat: WorkshopSeat, token: str, feedback_form: Any = None) -> st
     )
 
 
-@bp.post("/w/<token>/leave")
-@limited("30 per minute")
-def guest_leave(token: str) -> Response:
-    """A guest gives up their place."""
+def _guest_action(token: str, change: Callable[[int], Any], done: str) -> Response:
+    """A change a guest makes from their personal page (the token is their key)."""
     session = get_session()
     seat = services.seat_by_token(session, token)
     if seat is None:
@@ -413,12 +411,23 @@ def guest_leave(token: str) -> Response:
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        services.leave(session, seat.id, utcnow())
+        change(seat.id)
     except services.WorkshopError as exc:
         flash(str(exc), "error")
     else:
-        flash("You gave up your place. Thank you for letting us know.", "success")
+        flash(done, "success")
     return redirect(url_for(".guest_page", token=token))
+
+
+@bp.post("/w/<token>/leave")
+@limited("30 per minute")
+def guest_leave(token: str) -> Response:
+    """A guest gives up their place."""
+    return _guest_action(
+        token,
+        lambda seat_id: services.leave(get_session(), seat_id, utcnow()),
+        "You gave up your place. Thank you for letting us know.",
+    )
 
 
 # After the start: attendance, check-in, feedback and the harvest
@@ -578,19 +587,11 @@ def check_in_post(workshop_id: int, code: str) -> Response:
 @limited("30 per minute")
 def guest_check_in(token: str) -> Response:
     """A guest says "I am here"."""
-    session = get_session()
-    seat = services.seat_by_token(session, token)
-    if seat is None:
-        abort(404)
-    if not ActionForm().validate_on_submit():
-        abort(400)
-    try:
-        attendance.guest_check_in(session, seat.id, utcnow())
-    except services.WorkshopError as exc:
-        flash(str(exc), "error")
-    else:
-        flash("You are checked in. Welcome!", "success")
-    return redirect(url_for(".guest_page", token=token))
+    return _guest_action(
+        token,
+        lambda seat_id: attendance.guest_check_in(get_session(), seat_id, utcnow()),
+        "You are checked in. Welcome!",
+    )
 
 
 def _answer(seat: WorkshopSeat) -> tuple[Any, str | None]:

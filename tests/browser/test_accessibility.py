@@ -388,6 +388,7 @@ def test_axe_finds_no_wcag_violations(name, width, visit, axe_source):
 
 def check_axe(page: Any, what: str) -> None:
     """Run axe-core on the page; fail with the list of violations."""
+    page.wait_for_load_state("load")  # a page reached by a click may not have its CSS yet
     violations = page.evaluate(RUN_AXE, TAGS)
     assert not violations, (
         f"axe-core found {len(violations)} WCAG 2.2 A/AA violation(s) on {what} "

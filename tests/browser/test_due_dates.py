@@ -43,6 +43,7 @@ def phone(browser, live_server):
 
 def checked(page) -> None:
     """No sideways scrolling at phone width, and no WCAG violations axe-core can find."""
+    page.wait_for_load_state("load")
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
     if AXE.is_file():

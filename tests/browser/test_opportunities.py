@@ -14,6 +14,7 @@ from cocourse.accounts.services import create_user
 from cocourse.models import Role
 
 from ..conftest import PASSWORD
+from .helpers import check, open_as
 
 pytestmark = pytest.mark.browser
 
@@ -52,28 +53,6 @@ def people(engine):
         create_user(db, "lea@example.org", "Lea Learner", PASSWORD)
         create_user(db, "sam@example.org", "Sam Supporter", PASSWORD)
         create_user(db, "ada@example.org", "Ada Admin", PASSWORD, Role.ADMIN)
-
-
-def open_as(browser, live_server, email, axe_source, viewport=PHONE):
-    """A logged-in page in its own context, with axe-core loaded on every page it opens (an
-    init script is run by the browser, so the app's CSP stays in force)."""
-    context = browser.new_context(base_url=live_server, viewport=viewport)
-    context.add_init_script(script=axe_source)
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    return page
-
-
-def check(page, what: str) -> None:
-    """No axe violations, and nothing wider than the screen."""
-    violations = page.evaluate(RUN_AXE, TAGS)
-    assert not violations, f"axe-core on {what} ({page.url}): {violations}"
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{what} scrolls sideways by {overflow}px"
 
 
 def test_propose_support_comment_and_triage(browser, live_server, people, axe_source, artifacts):

@@ -14,7 +14,8 @@ from cocourse.models import Role
 
 from ..conftest import PASSWORD
 from ..test_programme import NOW, Seeded
-from .test_accessibility import AXE, RUN_AXE, TAGS
+from .helpers import check, open_as
+from .test_accessibility import AXE
 
 pytestmark = pytest.mark.browser
 
@@ -40,27 +41,6 @@ def programme(engine, monkeypatch):
         seeded = Seeded(db)
         create_user(db, "spo@example.org", "Sol Sponsor", PASSWORD, Role.SPONSOR)
         return seeded
-
-
-def open_as(browser, live_server, email, axe_source, viewport):
-    """A logged-in page with axe-core loaded by an init script (the CSP stays in force)."""
-    context = browser.new_context(base_url=live_server, viewport=viewport)
-    context.add_init_script(script=axe_source)
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    return page
-
-
-def check(page, what: str) -> None:
-    """No axe violations, and nothing wider than the screen."""
-    violations = page.evaluate(RUN_AXE, TAGS)
-    assert not violations, f"axe-core on {what} ({page.url}): {violations}"
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{what} scrolls sideways by {overflow}px"
 
 
 @pytest.mark.parametrize("width", ["phone", "desktop"])

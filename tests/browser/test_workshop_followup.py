@@ -19,6 +19,7 @@ from cocourse.workshops import services
 
 from ..conftest import PASSWORD, make_app
 from ..test_workshops import plan
+from .helpers import check, open_as
 
 pytestmark = pytest.mark.browser
 
@@ -75,27 +76,6 @@ def _move(engine, workshop_id, starts_at):
     with Session(engine) as db:
         db.get(Workshop, workshop_id).starts_at = starts_at
         db.commit()
-
-
-def open_as(browser, live_server, email, axe_source, viewport):
-    """A logged-in page in its own context, with axe-core loaded on every page."""
-    context = browser.new_context(base_url=live_server, viewport=viewport)
-    context.add_init_script(script=axe_source)
-    page = context.new_page()
-    page.goto("/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("button", name="Log out")).to_be_visible()
-    return page
-
-
-def check(page, what: str) -> None:
-    """No axe violations, and nothing wider than the screen."""
-    violations = page.evaluate(RUN_AXE, TAGS)
-    assert not violations, f"axe-core on {what} ({page.url}): {violations}"
-    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0, f"{what} scrolls sideways by {overflow}px"
 
 
 def test_attendance_check_in_feedback_and_harvest(
