@@ -15,6 +15,7 @@ from ..conftest import COURSE, make_app
 
 CHROMIUM = os.environ.get("COCOURSE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent.parent.parent / "test-artifacts"
+AXE = Path(__file__).parent.parent.parent / "node_modules" / "axe-core" / "axe.min.js"
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -79,3 +80,14 @@ def artifacts() -> Path:
     """Where screenshots go (kept after the run)."""
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    """axe-core's script, installed by `npm ci`; missing fails under CI=true, else skips."""
+    if not AXE.is_file():
+        message = "node_modules/axe-core/axe.min.js is missing: run `npm ci` (make test does)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE.read_text(encoding="utf-8")

@@ -11,7 +11,6 @@ under CI=true.
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -340,17 +339,6 @@ def visit(browser, site, logins) -> Iterator[Callable[..., Any]]:
     yield open_page
     for context in contexts:
         context.close()
-
-
-@pytest.fixture(scope="module")
-def axe_source() -> str:
-    """axe-core's script, installed by `npm ci`; missing fails under CI=true, else skips."""
-    if not AXE.is_file():
-        message = f"{AXE.relative_to(ROOT)} is missing: run `npm ci` (make test does)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    return AXE.read_text(encoding="utf-8")
 
 
 RUN_AXE = """async (tags) => {

@@ -3,9 +3,6 @@ and comments on it, an admin moves it to "planned" with a reason; every page pas
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
@@ -18,33 +15,11 @@ from .helpers import check, open_as
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 NARROW = {"width": 320, "height": 640}
 LINK = "https://intranet.example.org/onboarding/checklists/2027/first-week-of-new-recruits"
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-# As in test_accessibility.py: the violations, each with the elements concerned.
-RUN_AXE = """async (tags) => {
-  const results = await axe.run(document, {
-    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
-  });
-  return results.violations.map((v) => ({
-    id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5),
-  }));
-}"""
 TITLE = "Plan the onboarding with last year's recruits"
 STAKE = "New recruits wait two weeks for a laptop and an account, and feel unwelcome."
-
-
-@pytest.fixture
-def axe_source() -> str:
-    """axe-core from npm; missing fails under CI=true, else skips."""
-    if not AXE.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{AXE} is missing: run `npm ci`")
-        pytest.skip(f"{AXE} is missing: run `npm ci`")
-    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture

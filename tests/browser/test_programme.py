@@ -3,8 +3,6 @@ width, picks a cohort, and every view passes axe without scrolling sideways."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy.orm import Session
@@ -14,23 +12,11 @@ from cocourse.models import Role
 
 from ..conftest import PASSWORD
 from ..test_programme import NOW, Seeded
-from .helpers import check, open_as
-from .test_accessibility import AXE
+from .helpers import PHONE, check, open_as
 
 pytestmark = pytest.mark.browser
 
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
-
-
-@pytest.fixture
-def axe_source() -> str:
-    """axe-core from npm; missing fails under CI=true, else skips."""
-    if not AXE.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{AXE} is missing: run `npm ci`")
-        pytest.skip(f"{AXE} is missing: run `npm ci`")
-    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture

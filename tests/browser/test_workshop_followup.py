@@ -4,7 +4,6 @@ aggregate and records the harvest; every page passes axe and fits the screen."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,40 +18,19 @@ from cocourse.workshops import services
 
 from ..conftest import PASSWORD, make_app
 from ..test_workshops import plan
-from .helpers import check, open_as
+from .helpers import PHONE, check, open_as
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT = ROOT / "content" / "modules"
-PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-RUN_AXE = """async (tags) => {
-  const results = await axe.run(document, {
-    runOnly: {type: "tag", values: tags}, resultTypes: ["violations"],
-  });
-  return results.violations.map((v) => ({
-    id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(" ")).slice(0, 5),
-  }));
-}"""
 
 
 @pytest.fixture
 def content_dir() -> Path:
     """The bundled course: its workshop kit has the feedback form."""
     return CONTENT
-
-
-@pytest.fixture
-def axe_source() -> str:
-    """axe-core from npm; missing fails under CI=true, else skips."""
-    if not AXE.is_file():
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{AXE} is missing: run `npm ci`")
-        pytest.skip(f"{AXE} is missing: run `npm ci`")
-    return AXE.read_text(encoding="utf-8")
 
 
 @pytest.fixture
