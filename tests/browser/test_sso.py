@@ -16,9 +16,8 @@ from cocourse.models import User
 
 from ..conftest import make_app
 from ..oidc import provider, settings
-from .test_accessibility import axe_source, check_axe
+from .test_accessibility import check_axe
 
-__all__ = ["axe_source"]  # the fixture, shared with the accessibility tests
 
 
 @pytest.fixture
