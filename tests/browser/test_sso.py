@@ -19,7 +19,6 @@ from ..oidc import provider, settings
 from .test_accessibility import check_axe
 
 
-
 @pytest.fixture
 def sso_site(engine, database_url, tmp_path) -> Iterator[tuple[str, str]]:
     """The app on a free loopback port, signing in with a provider that knows its
