@@ -491,7 +491,14 @@ def test_owners_are_reminded_once_two_days_before_an_action_is_due(app, session,
             db,
             workshop.id,
             ada,
-            harvest.Entry("action", "Done", owner_email=lea.email, due_on=now.date()),
+            # Due on the workshop's own day, in its time zone: between 23:00 and
+            # midnight UTC that day is already tomorrow in Amsterdam.
+            harvest.Entry(
+                "action",
+                "Done",
+                owner_email=lea.email,
+                due_on=services.local_start(workshop).date(),
+            ),
             now,
         )
         harvest.mark_done(db, done.id, lea, now)
