@@ -146,6 +146,7 @@ def submit(app: Flask, user: User, portfolio_id: int) -> None:
             user,
             utcnow().date(),
             links=site_links(),
+            declared=True,
         )
 
 
@@ -382,6 +383,39 @@ def test_a_complete_portfolio_can_be_submitted_and_then_not_changed(app, auth, s
     assert count(session, PracticumSession.id) == 3
 
 
+def test_submitting_needs_the_programmes_declaration(app, auth, session, client):
+    user, portfolio = ready_trainee(app, auth)
+    declaration = program_of(app).practicum.declaration_html
+    assert 'href="/modules/basics/start"' in declaration  # linked like a lesson's links
+    refusal = pytest.raises(portfolios.PortfolioError, match="Confirm the declaration")
+    with app.test_request_context(), refusal:
+        portfolios.submit(
+            get_session(),
+            course_of(app),
+            program_of(app),
+            portfolio.id,
+            user,
+            utcnow().date(),
+            links=site_links(),
+        )
+    session.rollback()
+    assert session.get(Portfolio, portfolio.id).status == portfolios.DRAFT
+    # The page shows the declaration beside a box to tick; the form is refused without it.
+    auth.login("trainee@example.org")
+    base = f"/certification/{PROGRAM}"
+    page = client.get(base).get_data(as_text=True)
+    assert declaration in page and "I confirm this declaration" in page
+    refused = client.post(
+        f"{base}/submit", data={"csrf_token": csrf_token(page)}, follow_redirects=True
+    )
+    assert "Confirm the declaration" in refused.get_data(as_text=True)
+    client.post(f"{base}/submit", data={"csrf_token": csrf_token(page), "declared": "yes"})
+    session.rollback()
+    assert session.get(Portfolio, portfolio.id).status == portfolios.SUBMITTED
+    [entry] = session.scalars(select(AuditEntry).where(AuditEntry.action == "submitted"))
+    assert entry.detail["declared"] is True
+
+
 def test_a_submission_can_be_withdrawn_until_someone_decides(app, auth, session, client):
     user, portfolio = ready_trainee(app, auth)
     submit(app, user, portfolio.id)
@@ -424,6 +458,7 @@ def test_an_incomplete_portfolio_is_refused_at_submission(app, auth, session):
                 user,
                 utcnow().date(),
                 links=site_links(),
+                declared=True,
             )
     session.rollback()
     assert session.get(Portfolio, portfolio_id).status == portfolios.DRAFT

@@ -132,7 +132,8 @@ def test_a_submission_tells_the_cohorts_assessor_and_not_the_admins(app, session
     AuthActions(client, session).login("rita@example.org")
     page = client.get(f"/certification/{PROGRAM}").get_data(as_text=True)
     response = client.post(
-        f"/certification/{PROGRAM}/submit", data={"csrf_token": csrf_token(page)}
+        f"/certification/{PROGRAM}/submit",
+        data={"csrf_token": csrf_token(page), "declared": "yes"},
     )
     assert response.status_code == 302
     [note] = told(session, assessor)

@@ -100,6 +100,12 @@ def test_every_part_of_a_programme_is_read(program_copy):
     (criterion,) = program.rubric.criteria
     # Relative links are resolved like in lessons, from the folder of programs.yml.
     assert 'href="/modules/cert-exam/exam"' in criterion.description_html
+    # What each level looks like for this criterion, in the levels' order.
+    assert [level for level, _ in criterion.levels_html] == ["not-yet", "done"]
+    assert criterion.descriptor("done") == (
+        "<p>Leaves the content to the group, <strong>every</strong> time.</p>\n"
+    )
+    assert criterion.descriptor("nope") == ""
     renewal = program.renewal
     assert renewal is not None
     assert (renewal.quiz, renewal.development_hours, renewal.reflection_max_words) == (
@@ -155,6 +161,14 @@ BROKEN = [
     ("    prerequisites: [basics]", "    prerequisites: basics", "prerequisites:", "C183"),
     ("          passing: false", "          passing: maybe", "passing: maybe", "C183"),
     ("      criteria:\n", "      criteria: []\n      old_criteria:\n", "criteria: []", "C183"),
+    ("            not-yet: Takes", "            not-done: Takes", "not-done:", "C181"),
+    ("            not-yet: Takes sides on the content.\n", "", "          levels:\n", "C182"),
+    (
+        "            done: Leaves the content to the group, **every** time.",
+        "            done: 3",
+        "done: 3",
+        "C183",
+    ),
     ("    grace_days: 90", "    grace_days: -1", "grace_days: -1", "C183"),
     ("      lead: 2\n      co", "      lead: 3\n      co", "lead: 3", "C184"),
     ("      lead_beyond_team: 1", "      lead_beyond_team: 3", "lead_beyond_team: 3", "C184"),

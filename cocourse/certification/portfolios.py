@@ -355,11 +355,16 @@ def submit(
     today: date,
     *,
     links: notices.Links,
+    declared: bool = False,
 ) -> Portfolio:
-    """Send a complete portfolio for review; refused while any requirement is unmet.
+    """Send a complete portfolio for review; refused while any requirement is unmet, or
+    when the programme has a declaration (such as following its code of ethics) that the
+    trainee has not confirmed (`declared`).
 
     The trainee's assessors (or the admins, where none is assigned) are notified in the
     same transaction; `links` gives the review page they are pointed to."""
+    if program.practicum.declaration_html and not declared:
+        raise PortfolioError("Confirm the declaration before you submit your portfolio.")
     with write(session):
         portfolio = _editable(session, portfolio_id, user)
         found = requirements.checklist(session, course, program, portfolio, today)
@@ -373,6 +378,7 @@ def submit(
             "submitted",
             f"portfolio:{portfolio.id}",
             checklist=requirements.summary(found),
+            declared=declared,
         )
         notices.portfolio_submitted(session, program, portfolio, user, links)
     return portfolio

@@ -50,6 +50,7 @@ PRACTICUM_KEYS = {
     "min_participants": True,
     "within_months": False,
     "reflection": True,
+    "declaration": False,
 }
 REFLECTION_KEYS = {"within_days": True, "min_words": True, "max_words": False, "prompts": True}
 RENEWAL_KEYS = {
@@ -63,7 +64,7 @@ RENEWAL_KEYS = {
 RENEWAL_REFLECTION_KEYS = {k: v for k, v in REFLECTION_KEYS.items() if k != "within_days"}
 RUBRIC_KEYS = {"levels": True, "criteria": True}
 LEVEL_KEYS = {"id": True, "title": True, "passing": True, "description": False}
-CRITERION_KEYS = {"id": True, "title": True, "description": True}
+CRITERION_KEYS = {"id": True, "title": True, "description": True, "levels": False}
 PROMPT_KEYS = {"id": True, "text": True}
 
 
@@ -79,11 +80,19 @@ class RubricLevel:
 
 @dataclass(frozen=True)
 class RubricCriterion:
-    """One criterion of the rubric; its description is rendered, sanitised Markdown."""
+    """One criterion of the rubric; its description is rendered, sanitised Markdown.
+
+    `levels_html` says what an assessor observes at each level for this criterion, by level
+    id (empty when the programme gives only the rubric's general level descriptions)."""
 
     id: str
     title: str
     description_html: str
+    levels_html: tuple[tuple[str, str], ...] = ()
+
+    def descriptor(self, level_id: str) -> str:
+        """What this criterion looks like at a level (rendered Markdown), or ''."""
+        return dict(self.levels_html).get(level_id, "")
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,8 @@ class PracticumRule:
     reflection_max_words: int | None
     prompts: tuple[ReflectionPrompt, ...]
     within_months: int | None  # all sessions within N months of enrolment
+    # What the trainee confirms on submitting the portfolio (rendered Markdown), or "".
+    declaration_html: str = ""
 
 
 @dataclass(frozen=True)
@@ -374,6 +385,7 @@ def _practicum(reader: NodeReader, found: FieldMap, where: str) -> PracticumRule
         reflection_max_words=high,
         prompts=_prompts(reader, reflection, f"{where} reflection"),
         within_months=reader.number(found, "within_months", where),
+        declaration_html=reader.markdown(found, "declaration", where),
     )
 
 
@@ -436,8 +448,26 @@ def _rubric(reader: NodeReader, found: FieldMap, where: str) -> Rubric:
             id=reader.ident(item, "id", f"{where} criterion"),
             title=reader.text(item, "title", f"{where} criterion"),
             description_html=reader.markdown(item, "description", f"{where} criterion"),
+            levels_html=_descriptors(reader, item, f"{where} criterion", levels),
         )
         if criterion.id and any(other.id == criterion.id for other in criteria):
             reader.report(line, "C185", f"{where}: criterion id {criterion.id!r} is used twice")
         criteria.append(criterion)
     return Rubric(levels=tuple(levels), criteria=tuple(criteria))
+
+
+def _descriptors(
+    reader: NodeReader, item: FieldMap, where: str, levels: list[RubricLevel]
+) -> tuple[tuple[str, str], ...]:
+    """A criterion's `levels`: what each level of the rubric looks like for it. When given,
+    every level needs one (an assessor choosing a level without a descriptor would guess)."""
+    if "levels" not in item.values:
+        return ()
+    line, node = item.values["levels"]
+    ids = {level.id: True for level in levels if level.id}
+    found = reader.fields(node, line, f"{where} levels", ids)
+    return tuple(
+        (level_id, reader.markdown(found, level_id, f"{where} levels"))
+        for level_id in ids
+        if level_id in found.values
+    )

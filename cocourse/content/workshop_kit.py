@@ -1,9 +1,11 @@
 """The workshop kit in `workshops.yml`: session templates and the feedback form (pure).
 
 A session template is an agenda of timed blocks that facilitators start a workshop from;
-its blocks must add up to its length. The feedback form is what participants answer after
-a workshop: questions on a scale or in words. Problems name their line, as in
-`programs.yml`, and reuse its general codes (C181 to C185); C191 to C194 are this file's.
+its blocks must add up to its length, and each may carry the hosts' script. Handouts are
+the printable rest of the kit (an invitation, cards). The feedback form is what
+participants answer after a workshop: questions on a scale or in words. Problems name
+their line, as in `programs.yml`, and reuse its general codes (C181 to C185); C191 to C194
+are this file's.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import yaml
 from markdown_it import MarkdownIt
 
 from .model import Problem
-from .program_reader import NodeReader
+from .program_reader import FieldMap, NodeReader
 
 KIT_FILE = "workshops.yml"
 KINDS = ("tasting", "solution", "exchange")
@@ -33,8 +35,10 @@ TEMPLATE_KEYS = {
     "blocks": True,
     "taught_in": False,
     "default": False,
+    "materials": False,
 }
-BLOCK_KEYS = {"title": True, "minutes": True, "notes": False}
+BLOCK_KEYS = {"title": True, "minutes": True, "notes": False, "script": False}
+HANDOUT_KEYS = {"id": True, "title": True, "body": True, "template": False}
 QUESTION_KEYS = {"id": True, "ask": True, "scale": False, "required": False}
 
 
@@ -45,6 +49,7 @@ class Block:
     title: str
     minutes: int
     notes: str = ""
+    script_html: str = ""  # what the hosts say and do, as rendered Markdown
 
 
 @dataclass(frozen=True)
@@ -58,6 +63,17 @@ class SessionTemplate:
     blocks: tuple[Block, ...]
     taught_in: str = ""  # the module that teaches it
     default: bool = False
+    materials: tuple[str, ...] = ()  # what to bring
+
+
+@dataclass(frozen=True)
+class Handout:
+    """A printable part of the kit, such as an invitation or a set of cards."""
+
+    id: str
+    title: str
+    body_html: str
+    template: str = ""  # the template it goes with, if one
 
 
 @dataclass(frozen=True)
@@ -76,6 +92,7 @@ class WorkshopKit:
 
     templates: tuple[SessionTemplate, ...] = ()
     feedback: tuple[FeedbackQuestion, ...] = ()
+    handouts: tuple[Handout, ...] = ()
 
     def template(self, template_id: str) -> SessionTemplate | None:
         """A template by id."""
@@ -107,9 +124,9 @@ def parse_kit(
             Problem(path, 1, "C191", f"{KIT_FILE} needs 'templates:' and 'feedback:'")
         ]
     reader = NodeReader(path, problems, md, None)
-    top = reader.fields(root, 1, KIT_FILE, {"templates": True, "feedback": True})
+    top = reader.fields(root, 1, KIT_FILE, {"templates": True, "feedback": True, "handouts": False})
     known = set(modules)
-    templates, feedback = [], []
+    templates, feedback, handouts = [], [], []
     seen: dict[str, int] = {}
     for line, node in reader.items(top, "templates", KIT_FILE):
         templates.append(_template(reader, node, line, known))
@@ -118,6 +135,10 @@ def parse_kit(
     for line, node in reader.items(top, "feedback", KIT_FILE):
         feedback.append(_question(reader, node, line))
         _once(reader, seen, feedback[-1].id, line, "feedback question")
+    seen = {}
+    for line, node in reader.items(top, "handouts", KIT_FILE):
+        handouts.append(_handout(reader, node, line, {t.id for t in templates}))
+        _once(reader, seen, handouts[-1].id, line, "handout")
     for kind in KINDS:
         defaults = [t.id for t in templates if t.kind == kind and t.default]
         if len(defaults) > 1:
@@ -125,7 +146,7 @@ def parse_kit(
             reader.report(top.line_of("templates"), "C194", message)
     if problems:
         return WorkshopKit(), problems
-    return WorkshopKit(tuple(templates), tuple(feedback)), problems
+    return WorkshopKit(tuple(templates), tuple(feedback), tuple(handouts)), problems
 
 
 def _once(reader: NodeReader, seen: dict[str, int], ident: str, line: int, what: str) -> None:
@@ -154,7 +175,8 @@ def _template(reader: NodeReader, node: yaml.Node, line: int, modules: set[str])
         title = reader.text(block, "title", f"{what} block")
         length = reader.number(block, "minutes", f"{what} block", low=1, high=MAX_MINUTES) or 0
         notes = reader.text(block, "notes", f"{what} block") if "notes" in block.values else ""
-        blocks.append(Block(title, length, notes))
+        script = reader.markdown(block, "script", f"{what} block")
+        blocks.append(Block(title, length, notes, script))
     total = sum(block.minutes for block in blocks)
     if minutes and blocks and all(b.minutes for b in blocks) and total != minutes:
         reader.report(
@@ -170,6 +192,34 @@ def _template(reader: NodeReader, node: yaml.Node, line: int, modules: set[str])
         blocks=tuple(blocks),
         taught_in=taught_in,
         default=reader.flag(found, "default", what),
+        materials=_materials(reader, found, what),
+    )
+
+
+def _materials(reader: NodeReader, found: FieldMap, what: str) -> tuple[str, ...]:
+    """A template's list of things to bring: each a line of text."""
+    items = []
+    for item_line, node in reader.items(found, "materials", what):
+        value = reader.value(node)
+        if not isinstance(value, str) or not value.strip():
+            reader.report(item_line, "C183", f"{what}: each of 'materials' must be non-empty text")
+        else:
+            items.append(" ".join(value.split()))
+    return tuple(items)
+
+
+def _handout(reader: NodeReader, node: yaml.Node, line: int, templates: set[str]) -> Handout:
+    found = reader.fields(node, line, "handout", HANDOUT_KEYS)
+    ident = reader.ident(found, "id", "handout")
+    what = f"handout {ident!r}" if ident else "handout"
+    template = reader.text(found, "template", what) if "template" in found.values else ""
+    if template and template not in templates:
+        reader.report(found.line_of("template"), "C193", f"{what}: no template {template!r}")
+    return Handout(
+        id=ident,
+        title=reader.text(found, "title", what),
+        body_html=reader.markdown(found, "body", what),
+        template=template,
     )
 
 

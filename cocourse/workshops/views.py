@@ -4,7 +4,7 @@ participants' feedback, and the harvest of decisions and actions."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -23,7 +23,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from cocourse.content.workshop_kit import KIND_LABELS, KINDS
+from cocourse.content.workshop_kit import KIND_LABELS, KINDS, Block
 from cocourse.db import get_session
 from cocourse.extensions import limited
 from cocourse.models import Opportunity, User, Workshop, WorkshopSeat, utcnow
@@ -352,6 +352,29 @@ def cancel(workshop_id: int) -> str | Response:
     )
 
 
+@bp.get("/workshops/kit")
+@login_required
+def kit() -> str:
+    """The printable workshop kit: each template's run sheet with the hosts' script, the
+    handouts and the participants' feedback form."""
+    found = course().kit
+    return render_template(
+        "workshops/kit.html",
+        kit=found,
+        labels=KIND_LABELS,
+        offsets={t.id: _offsets(t.blocks) for t in found.templates},
+    )
+
+
+def _offsets(blocks: Sequence[Block]) -> list[str]:
+    """Each block's start from the beginning of the session, as h:mm."""
+    out, minutes = [], 0
+    for block in blocks:
+        out.append(f"{minutes // 60}:{minutes % 60:02d}")
+        minutes += block.minutes
+    return out
+
+
 @bp.get("/workshops/<int:workshop_id>/run-sheet")
 @login_required
 def run_sheet(workshop_id: int) -> str:
@@ -364,8 +387,13 @@ def run_sheet(workshop_id: int) -> str:
         times.append((clock, block))
         clock += timedelta(minutes=int(block["minutes"]))
     confirmed = [s for s in services.seats(session, workshop.id) if s.status == "confirmed"]
+    # The hosts' script for the blocks still as the template has them (a renamed or new
+    # block has none).
+    template = course().kit.template(workshop.template)
+    scripts = {b.title: b.script_html for b in template.blocks} if template else {}
     return render_template(
         "workshops/run_sheet.html",
+        scripts=scripts,
         workshop=workshop,
         when=services.when(workshop),
         times=times,

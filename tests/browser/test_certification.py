@@ -62,6 +62,7 @@ def test_log_submit_review_and_verify(
     log_session(page, "Co-facilitator", beyond=False)
     log_session(page, "Co-facilitator", beyond=False)
     page.screenshot(path=str(artifacts / "certification-log-phone.png"), full_page=True)
+    page.get_by_label("I confirm this declaration").check()
     page.get_by_role("button", name="Submit for review").click()
     expect(page.get_by_role("main")).to_contain_text("Submitted")
     phone.close()

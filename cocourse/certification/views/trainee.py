@@ -12,6 +12,7 @@ from flask import (
     flash,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_login import current_user
@@ -187,6 +188,7 @@ def submit(slug: str) -> Response:
                 current_user._get_current_object(),
                 utcnow().date(),
                 links=site_links(),
+                declared=request.form.get("declared") == "yes",
             )
         except portfolios.PortfolioError as exc:
             flash(str(exc), "error")
