@@ -5,6 +5,7 @@ the scheduled messages (feedback invitations, actions due) that go once."""
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import timedelta
 from pathlib import Path
 
@@ -34,10 +35,34 @@ ROOT = Path(__file__).resolve().parents[1]
 GOOD = {"q-useful": "4", "q-heard": "5", "q-try-next": "A consent round on Monday."}
 
 
+# A feedback form with questions on a scale as well as in words. The bundled form asks in
+# words only; these tests use both kinds.
+SCALE_FORM = """\
+feedback:
+  - id: useful
+    ask: How useful was this workshop for your own work?
+    scale: 5
+    required: true
+  - id: heard
+    ask: How well could you bring in your own view?
+    scale: 5
+    required: true
+  - id: try-next
+    ask: What will you try or do differently in the next two weeks?
+  - id: improve
+    ask: What would have made the workshop better?
+"""
+
+
 @pytest.fixture
 def app(engine, database_url, tmp_path):
-    """The app serving the bundled course, whose workshop kit has the feedback form."""
-    return make_app(database_url, tmp_path, CONTENT_DIR=str(ROOT / "content" / "modules"))
+    """The app serving the bundled course, with SCALE_FORM as the kit's feedback form."""
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content" / "modules", content)
+    kit = content / "workshops.yml"
+    text = kit.read_text(encoding="utf-8")
+    kit.write_text(text[: text.index("\nfeedback:\n") + 1] + SCALE_FORM, encoding="utf-8")
+    return make_app(database_url, tmp_path, CONTENT_DIR=str(content))
 
 
 @pytest.fixture

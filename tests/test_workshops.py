@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from icalendar import Calendar
+from markupsafe import escape
 from sqlalchemy import select
 
 from cocourse.content.workshop_kit import Block
@@ -371,3 +372,33 @@ def test_a_cancelled_workshop_takes_no_one(app, session, ada, auth):
         with pytest.raises(WorkshopError, match="already cancelled"):
             services.cancel(db, workshop.id, ada, "Again.", utcnow())
     assert session.get(User, ada.id) is not None
+
+
+def test_the_kit_page_prints_every_part_of_the_kit(engine, database_url, tmp_path, session, auth):
+    """The printable kit shows each template's blocks with the hosts' script, the handouts
+    and the feedback form; a workshop's run sheet carries the script of the blocks it kept
+    from its template."""
+    app = make_app(database_url, tmp_path, CONTENT_DIR=str(ROOT / "content" / "modules"))
+    kit = app.extensions["cocourse.course"].course.kit
+    client = app.test_client()
+    assert client.get("/workshops/kit").status_code == 302  # sign in first
+    ada = auth.create("ada@example.org", Role.ADMIN)
+    auth.client = client
+    auth.login("ada@example.org")
+    page = client.get("/workshops/kit").get_data(as_text=True)
+    for template in kit.templates:
+        assert f"Run sheet: {template.title}" in page
+        assert all(str(escape(item)) in page for item in template.materials)
+        assert all(block.script_html in page for block in template.blocks)
+    assert all(handout.body_html in page for handout in kit.handouts)
+    assert all(str(escape(question.ask)) in page for question in kit.feedback)
+    tasting = kit.default_for("tasting")
+    first, second = tasting.blocks[:2]
+    assert f"<td>0:00</td><td>{first.minutes}</td>" in page  # offsets from the start
+    assert f"<td>0:{first.minutes:02d}</td><td>{second.minutes}</td>" in page
+    assert first.script_html and second.script_html
+    agenda = (Block(first.title, first.minutes), Block("Our own block", second.minutes))
+    agenda += tuple(Block(b.title, b.minutes) for b in tasting.blocks[2:])
+    workshop = _schedule(app, ada, agenda=agenda, template=tasting.id, minutes=tasting.minutes)
+    sheet = client.get(f"/workshops/{workshop.id}/run-sheet").get_data(as_text=True)
+    assert first.script_html in sheet and second.script_html not in sheet
