@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -33,6 +31,7 @@ from cocourse.db import get_session
 from cocourse.learning import activity, progress
 from cocourse.models import ActivityEvent, Role
 from cocourse.quiz import engine as quizzes
+from cocourse.web import csv_export
 from cocourse.web.course import course
 from cocourse.web.extend import plugin_manager
 from cocourse.web.files import send_safe_file
@@ -256,18 +255,18 @@ def activity_csv() -> Response:
     current = course()
 
     def lines() -> Iterator[str]:
-        yield _csv_lines([CSV_COLUMNS])
+        yield csv_export.start() + csv_export.lines([CSV_COLUMNS])
         chunk = []
         try:
             for row in rows:
                 chunk.append(_csv_row(current, row))
                 if len(chunk) == activity.CHUNK:
-                    yield _csv_lines(chunk)
+                    yield csv_export.lines(chunk)
                     chunk = []
         finally:
             get_session().rollback()  # end the read transaction with the last row
         if chunk:
-            yield _csv_lines(chunk)
+            yield csv_export.lines(chunk)
 
     headers = {"Content-Disposition": 'attachment; filename="activity.csv"', **PRIVATE}
     return Response(stream_with_context(lines()), mimetype="text/csv", headers=headers)
@@ -287,12 +286,6 @@ def _csv_row(current: Course, row: Any) -> tuple[Any, ...]:
         "" if score is None else f"{score:g}",
         "" if passed is None else ("true" if passed else "false"),
     )
-
-
-def _csv_lines(rows: Iterable[Iterable[Any]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue()
 
 
 @bp.get("/admin/activity.jsonl")

@@ -253,7 +253,7 @@ def cohort_matrix_csv(cohort_id: int) -> Response:
             values: list[Any] = [row.user.name, row.user.email]
             for cell in row.cells:
                 best = "" if cell.best_score is None else f"{cell.best_score:g}"
-                values += [cell.status, f"{cell.done}/{cell.total}", best]
+                values += [cell.status, f"{cell.done} of {cell.total}", best]
             yield values
 
     return csv_export.download(header, rows(), f"cohort-{cohort.id}-progress.csv", session)
