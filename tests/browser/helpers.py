@@ -33,3 +33,13 @@ def check(page, what: str) -> None:
     assert not violations, f"axe-core on {what} ({page.url}): {violations}"
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{what} scrolls sideways by {overflow}px"
+
+
+def fill_workshop(page, *, title: str, purpose: str, day: str, place: str, seats: str) -> None:
+    """Fill the scheduling form's own fields (the agenda stays the template's), at 09:30."""
+    page.get_by_label("Title").fill(title)
+    page.get_by_label("Purpose").fill(purpose)
+    page.get_by_label("Date").fill(day)
+    page.get_by_label("Starts at").fill("09:30")
+    page.get_by_label("Place").fill(place)
+    page.get_by_label("Seats").fill(seats)

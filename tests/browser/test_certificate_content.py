@@ -22,7 +22,7 @@ from cocourse.workshops import attendance, services
 
 from ..conftest import AuthActions, make_app
 from ..test_workshops import plan
-from .helpers import check, open_as
+from .helpers import check, fill_workshop, open_as
 
 pytestmark = pytest.mark.browser
 DESKTOP = {"width": 1280, "height": 900}
@@ -88,12 +88,14 @@ def test_the_kit_the_rubric_and_the_exam(
     # She schedules a tasting workshop from the template; its run sheet has the script.
     page.goto("/workshops/new")
     day = (utcnow() + timedelta(days=9)).date().isoformat()
-    page.get_by_label("Title").fill("Tasting: requests that bounce")
-    page.get_by_label("Purpose").fill("Agree one experiment on requests that change hands.")
-    page.get_by_label("Date").fill(day)
-    page.get_by_label("Starts at").fill("09:30")
-    page.get_by_label("Place").fill("Room 2")
-    page.get_by_label("Seats").fill("12")
+    fill_workshop(
+        page,
+        title="Tasting: requests that bounce",
+        purpose="Agree one experiment on requests that change hands.",
+        day=day,
+        place="Room 2",
+        seats="12",
+    )
     page.get_by_role("button", name="Schedule").click()
     page.get_by_role("link", name="Run sheet and sign-in list (printable)").click()
     expect(page.get_by_role("heading", name="The hosts' script")).to_be_visible()

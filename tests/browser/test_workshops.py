@@ -16,6 +16,7 @@ from cocourse.models import Role, utcnow
 
 from ..conftest import PASSWORD, AuthActions
 from ..mailserver import smtp_settings, text_of
+from .helpers import fill_workshop
 from .test_invitations import deliver, inbox, wait_for  # noqa: F401 (fixtures)
 from .test_people import PHONE
 
@@ -59,12 +60,14 @@ def test_schedule_sign_up_and_invite(browser, live_server, session, inbox, deliv
     page.get_by_role("link", name="Schedule a workshop").click()
     agenda = page.get_by_label("Agenda: one block per line, minutes first")
     expect(agenda).to_have_value(re.compile(r"^15 Arrive: check-in and purpose"))
-    page.get_by_label("Title").fill("Tasting: deciding by consent")
-    page.get_by_label("Purpose").fill("Try a consent round on next year's team budget.")
-    page.get_by_label("Date").fill(day)
-    page.get_by_label("Starts at").fill("09:30")
-    page.get_by_label("Place").fill("Room 3, Ghent office")
-    page.get_by_label("Seats").fill("2")
+    fill_workshop(
+        page,
+        title="Tasting: deciding by consent",
+        purpose="Try a consent round on next year's team budget.",
+        day=day,
+        place="Room 3, Ghent office",
+        seats="2",
+    )
     # An agenda that runs over is refused with the sums, and nothing is lost.
     agenda.fill(agenda.input_value() + "\n10 Coffee")
     page.get_by_role("button", name="Schedule").click()
