@@ -13,6 +13,7 @@ from cocourse.questions import builtin_types
 from cocourse.questions.base import Answer, Question
 from cocourse.quiz.gift import (
     GiftWarning,
+    category_path,
     category_tag,
     gift_to_markdown,
     lesson_file,
@@ -112,7 +113,8 @@ def test_single_choice_with_feedback_title_and_category(fixture_import):
     assert fence(markdown, "what-fits-co-creation") == (
         "```quiz single-choice what-fits-co-creation\n"
         "---\n"
-        "# GIFT title: What fits co-creation?\n"
+        'name: "What fits co-creation?"\n'
+        'category: "$course$/top/Co-creation/Basics"\n'
         "tags: [category-co-creation-basics]\n"
         "---\n"
         "Which description fits co-creation best?\n"
@@ -171,6 +173,7 @@ def test_missing_word_question_gets_a_blank_and_a_numbered_id(fixture_import):
     assert fence(markdown, "q-8") == (
         "```quiz single-choice q-8\n"
         "---\n"
+        'category: "$course$/top/Co-creation/Basics"\n'
         "tags: [category-co-creation-basics]\n"
         "---\n"
         "A good meeting starts _____ and ends on time.\n"
@@ -332,9 +335,9 @@ def test_true_false_with_only_right_answer_feedback():
     assert body.endswith("- [x] True\n  > Well done.\n- [ ] False\n```")
 
 
-def test_title_becomes_id_and_is_kept_as_a_comment():
+def test_title_becomes_id_and_is_kept_as_the_name():
     markdown, _ = convert("::Über Co-creation!::Q?{T}\n\n::Über co-creation::Q2?{F}\n\nQ3?{T}")
-    assert "```quiz true-false uber-co-creation\n---\n# GIFT title: Über Co-creation!\n---\n" in (
+    assert '```quiz true-false uber-co-creation\n---\nname: "Über Co-creation!"\n---\n' in (
         markdown
     )
     assert "```quiz true-false uber-co-creation-2\n" in markdown
@@ -359,7 +362,8 @@ def test_tags_and_points_comments_written_by_the_export_are_read_back():
     )
     markdown, warnings = convert("$CATEGORY: Meetings\n\n" + text)
     settings = (
-        '# GIFT title: Q\npoints: 2\ntags: [domain-1, needs review, "a:b", category-meetings]'
+        "name: Q\ncategory: Meetings\npoints: 2\n"
+        'tags: [domain-1, needs review, "a:b", category-meetings]'
     )
     assert f"---\n{settings}\n---\n" in fence(markdown, "q")
     assert "tags: [x, category-meetings]" in fence(markdown, "q-2")
@@ -654,7 +658,7 @@ def test_export_single_choice():
         ]
     )
     assert gift == (
-        "// tags: domain-1\n"
+        "// [id:q-1] [tag:domain-1]\n"
         "::q-1::[markdown]Which fits?{\n"
         "\t~Informing#Not quite.\n"
         "\t=Co-creating#Yes.\n"
@@ -667,7 +671,7 @@ def test_export_single_choice():
 def test_export_multiple_choice_weights_follow_the_cocourse_rule():
     answers = [option("a", True), option("b", True), option("c", True), option("d")]
     gift, _ = markdown_to_gift([question("multiple-choice", answers)])
-    assert gift.splitlines()[1:5] == [
+    assert gift.splitlines()[2:6] == [
         "\t~%33.33333%a",
         "\t~%33.33333%b",
         "\t~%33.33333%c",
@@ -690,10 +694,12 @@ def test_export_true_false_puts_wrong_answer_feedback_first():
         option("False", True, "Yes."),
     ]
     gift, _ = markdown_to_gift([question("true-false", answers)])
-    assert gift == "::q-1::[markdown]Which fits?{FALSE#No\\: it allows disagreement.#Yes.}\n"
+    assert gift == (
+        "// [id:q-1]\n::q-1::[markdown]Which fits?{FALSE#No\\: it allows disagreement.#Yes.}\n"
+    )
     answers = [option("true", True, "Right."), option("false")]
     gift, _ = markdown_to_gift([question("true-false", answers, feedback="See module 2.")])
-    assert gift == "::q-1::[markdown]Which fits?{TRUE##Right.####See module 2.}\n"
+    assert gift == "// [id:q-1]\n::q-1::[markdown]Which fits?{TRUE##Right.####See module 2.}\n"
 
 
 def test_export_short_text_with_wrong_answers_and_lost_settings():
@@ -764,7 +770,7 @@ def test_export_reflection_and_unsupported_types():
         question("drawing", [], id="q-3"),
     ]
     gift, warnings = markdown_to_gift(questions)
-    assert gift == "::q-1::[markdown]Which fits?{}\n"
+    assert gift == "// [id:q-1]\n::q-1::[markdown]Which fits?{}\n"
     assert [w.message for w in warnings] == [
         "question 'q-1': GIFT cannot ask for a minimum number of words: min_words 30 is left out",
         "question 'q-1': a reflection becomes a Moodle essay, which Moodle counts towards the "
@@ -783,6 +789,7 @@ def test_export_escapes_multiline_prompts_points_and_missing_words():
     )
     gift, warnings = markdown_to_gift([q])
     assert gift == (
+        "// [id:q-1]\n"
         "// points: 2\n"
         "::q-1::[markdown]A good meeting\\:\\n\\nstarts {\n"
         "\t=on time\n"
@@ -795,7 +802,7 @@ def test_export_escapes_multiline_prompts_points_and_missing_words():
 def test_export_keeps_underscores_in_code_where_they_are():
     q = question("reflection", [], prompt="Type `_____` here and go on.")
     gift, _ = markdown_to_gift([q])
-    assert gift == "::q-1::[markdown]Type `_____` here and go on.{}\n"
+    assert gift == "// [id:q-1]\n::q-1::[markdown]Type `_____` here and go on.{}\n"
 
 
 # GIFT -> Markdown -> loaded lesson -> GIFT.
@@ -846,11 +853,90 @@ def test_round_trip_of_the_fixture_keeps_the_meaning(course_copy, fixture_import
     assert markdown_to_gift(second)[0] == gift
 
 
+MOODLE_BANK = FIXTURE.parent / "moodle-bank.gift"
+
+
+def identity(q: Question) -> tuple[object, ...]:
+    """What a question bank knows a question by."""
+    return (q.id, q.name, q.category, q.tags)
+
+
+def test_a_moodle_bank_keeps_ids_names_tags_and_categories_both_ways(course_copy):
+    markdown, warnings = convert(MOODLE_BANK.read_text(encoding="utf-8"))
+    first = write_lesson(course_copy, markdown)
+    assert [identity(q) for q in first[:4]] == [
+        (
+            "ladder-01",
+            "Ladder step",
+            "$course$/top/Co-creation basics",
+            ("participation", "week 1", "category-co-creation-basics"),
+        ),
+        (
+            "reasons-02",
+            "Good reasons",
+            "$course$/top/Co-creation basics",
+            ("participation", "category-co-creation-basics"),
+        ),
+        (
+            "groan-zone",
+            "Groan zone",
+            "$course$/top/Co-creation basics",
+            ("diamond", "needs review]", "category-co-creation-basics"),
+        ),
+        (
+            "standup-length",
+            "Stand-up length",
+            "$course$/top/Co-creation basics/Meetings",
+            ("category-co-creation-basics-meetings",),
+        ),
+    ]
+    assert len(first) == 8
+    # Every change is said: the ID number that is not a cocourse id, the numeric question's
+    # feedback for any other answer, and the essay that becomes a reflection.
+    assert [(w.line, w.message.split(":")[0]) for w in warnings] == [
+        (9, "the ID number 'LADDER-01' is not a cocourse id"),
+        (35, "question 'standup-length'"),
+        (56, "question 'reflection-1'"),
+    ]
+
+    gift, _ = markdown_to_gift(first, category_path("Intro", "Imported quiz"))
+    assert gift.startswith("$CATEGORY: $course$/top/Co-creation basics\n\n")
+    assert "// [id:groan-zone] [tag:diamond] [tag:needs review\\]]\n::Groan zone::" in gift
+    again, warnings = convert(gift)
+    second = write_lesson(course_copy, again)
+    assert [identity(q) for q in second] == [identity(q) for q in first]
+    assert [meaning(q) for q in second] == [meaning(q) for q in first]
+    assert ["essay becomes a reflection" in w.message for w in warnings] == [True]
+    assert markdown_to_gift(second, category_path("Intro", "Imported quiz"))[0] == gift
+
+
+def test_the_first_id_number_counts_and_a_taken_one_is_renamed_with_a_warning():
+    text = "// [id:roles] [tag:a]\n// [id:other]\n::R::Q?{T}\n\n// [id:roles]\n::S::Q2?{T}"
+    markdown, warnings = convert(text)
+    assert "```quiz true-false roles\n" in markdown
+    assert "```quiz true-false roles-2\n" in markdown
+    assert messages(warnings) == [
+        "line 3: a second ID number 'other' is left out: Moodle keeps the first, 'roles'",
+        "line 6: the ID number 'roles' is used already: the question's id is 'roles-2', "
+        "which an export writes as its ID number",
+    ]
+
+
+def test_export_without_categories_files_the_quiz_under_its_own_and_warns_about_lost_tags():
+    q = question("true-false", [option("True", True), option("False")], tags=("a<b", "x"))
+    gift, warnings = markdown_to_gift([q], category_path("Week 1/2", "Check"))
+    assert gift.startswith("$CATEGORY: $course$/top/Week 1//2/Check\n\n// [id:q-1] [tag:x]\n")
+    assert "the tag 'a<b' is left out" in warnings[0].message
+    named = question("true-false", [option("True", True), option("False")], name="Is it?")
+    assert "::Is it?::[markdown]" in markdown_to_gift([named])[0]
+
+
 def test_round_trip_weights_ranges_and_feedback_in_gift(course_copy, fixture_import):
     markdown, _ = fixture_import
     gift, _ = markdown_to_gift(write_lesson(course_copy, markdown))
     assert (
-        "::good-practices::[markdown]Which practices help a co-creation session?{\n"
+        "// [id:good-practices]\n"
+        "::Good practices::[markdown]Which practices help a co-creation session?{\n"
         "\t~%50%Agree on the question first#Yes.\n"
         "\t~%50%Make room for every voice#Yes.\n"
         "\t~%-50%Present a finished plan#That closes the process.\n"
@@ -865,7 +951,10 @@ def test_round_trip_weights_ranges_and_feedback_in_gift(course_copy, fixture_imp
     assert "{FALSE#It does not\\: disagreement is part of the work.#Right\\: it needs" in gift
     assert "::q-8::[markdown]A good meeting starts {\n\t~late\n\t=on time\n" in gift
     assert "} and ends on time.\n" in gift
-    assert "// tags: category-facilitation\n::meeting-length-2::" in gift
+    assert gift.startswith("$CATEGORY: $course$/top/Co-creation/Basics\n\n// [id:")
+    assert "$CATEGORY: $course$/top/Facilitation\n\n// [id:" in gift
+    # The category's tag is not written: the $CATEGORY line says it, and an import makes it again.
+    assert "[tag:category-" not in gift
 
 
 def test_round_trip_of_tricky_text(course_copy):

@@ -30,6 +30,8 @@ COMMON_SETTINGS = {
     "points": "how many points the question is worth (default 1)",
     "tags": "labels such as a competency domain, for reports and exam rules",
     "allow": "item-quality warnings silenced for this question, each with a reason",
+    "name": "the question's name in another question bank, such as Moodle's (never shown)",
+    "category": "the question's category in another question bank, such as Moodle's",
 }
 
 
@@ -365,6 +367,8 @@ def _check_settings(draft: QuestionDraft, qtype: QuestionType) -> list[Problem]:
             isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
         ):
             problems.append(draft.problem("C168", "'points' must be a number above zero", line))
+        elif key in ("name", "category") and (not isinstance(value, str) or not value.strip()):
+            problems.append(draft.problem("C168", f"{key!r} must be a text", line))
         elif key == "tags" and fmt.text_list(value):
             problems.append(draft.problem("C168", "'tags' must be a list of names", line))
         elif key == "allow":

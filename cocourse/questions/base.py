@@ -85,6 +85,8 @@ class Question:
     points: float = 1.0
     tags: tuple[str, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)  # type-specific settings
+    name: str = ""  # its name in another question bank (GIFT), never shown to learners
+    category: str = ""  # its category there, such as "$course$/top/Meetings"
     path: str = ""
     line: int = 0
     source_hash: str = ""

@@ -71,6 +71,8 @@ def make_question(
         points=float(draft.settings.get("points", 1)),
         tags=tuple(str(tag) for tag in draft.settings.get("tags", ())),
         options=dict(options or {}),
+        name=str(draft.settings.get("name", "")).strip(),
+        category=str(draft.settings.get("category", "")).strip(),
         path=draft.path,
         line=draft.line,
         source_hash=draft.source_hash,

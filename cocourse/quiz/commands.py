@@ -83,7 +83,7 @@ def import_gift_command(
 def export_gift_command(quiz_id: str) -> None:
     """Print the questions of quiz QUIZ_ID in Moodle GIFT format (warnings go to stderr)."""
     from cocourse.content.loader import load_course
-    from cocourse.quiz.gift import markdown_to_gift
+    from cocourse.quiz.gift import category_path, markdown_to_gift
 
     app = config_app()
     result = load_course(app.config["CONTENT_DIR"], *content_tools(app))
@@ -94,7 +94,8 @@ def export_gift_command(quiz_id: str) -> None:
     found = result.course.quiz(quiz_id)
     if found is None:
         raise click.ClickException(f"no quiz with id {quiz_id!r} in the course")
-    gift, warnings = markdown_to_gift(found[1].questions)
+    module, lesson = found
+    gift, warnings = markdown_to_gift(lesson.questions, category_path(module.title, lesson.title))
     for warning in warnings:
         click.echo(str(warning), err=True)
     click.echo(gift, nl=False)

@@ -13,12 +13,13 @@ from pathlib import Path
 
 from cocourse.content.loader import ORDER_PREFIX
 
-from .exporter import markdown_to_gift
+from .exporter import category_path, markdown_to_gift
 from .importer import category_tag, gift_to_markdown, slugify
 from .reader import GiftWarning, read_gift
 
 __all__ = [
     "GiftWarning",
+    "category_path",
     "category_tag",
     "gift_to_markdown",
     "lesson_file",

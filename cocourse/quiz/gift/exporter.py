@@ -14,6 +14,7 @@ from markdown_it import MarkdownIt
 
 from cocourse.questions.base import Answer, Question
 
+from .importer import category_tag
 from .reader import GiftWarning
 from .text import gift_escape, unescape_markdown
 
@@ -33,10 +34,17 @@ class _Skip(Exception):
     """The question cannot be written in GIFT."""
 
 
-def markdown_to_gift(questions: Iterable[Question]) -> tuple[str, list[GiftWarning]]:
-    """GIFT for the questions of a quiz lesson, and warnings for what GIFT cannot hold."""
+def markdown_to_gift(
+    questions: Iterable[Question], category: str = ""
+) -> tuple[str, list[GiftWarning]]:
+    """GIFT for the questions of a quiz lesson, and warnings for what GIFT cannot hold.
+
+    Each question goes into its own `category` setting, else into `category` (when given):
+    a `$CATEGORY` line stands before the first question of each.
+    """
     blocks: list[str] = []
     warnings: list[GiftWarning] = []
+    current = ""
 
     for question in questions:
 
@@ -54,6 +62,10 @@ def markdown_to_gift(questions: Iterable[Question]) -> tuple[str, list[GiftWarni
         except _Skip as skip:
             warn(f"left out: {skip}")
             continue
+        wanted = question.category or category
+        if wanted and wanted != current:
+            blocks.append(f"$CATEGORY: {wanted}")
+            current = wanted
         blocks.append(_block(question, answers, warn))
     return "\n\n".join(blocks) + ("\n" if blocks else ""), warnings
 
@@ -62,10 +74,19 @@ Warn = Callable[[str], None]
 
 
 def _block(question: Question, answers: str, warn: Warn) -> str:
-    """Comments, ::name::, [markdown] text with the answers in place, general feedback."""
-    lines = []
-    if question.tags:
-        lines.append(f"// tags: {', '.join(question.tags)}")
+    """Comments, ::name::, [markdown] text with the answers in place, general feedback.
+
+    The id and tags go into Moodle's `// [id:...] [tag:...]` comment; the tag an import
+    made from the question's category is left out, as the category says it.
+    """
+    derived = category_tag(question.category) if question.category else None
+    marks = [f"[id:{_bracketed(question.id)}]"]
+    for tag in question.tags:
+        if set(tag) & set("<>`"):
+            warn(f"Moodle's tags cannot hold <, > or `: the tag {tag!r} is left out")
+        elif tag != derived:
+            marks.append(f"[tag:{_bracketed(tag)}]")
+    lines = [f"// {' '.join(marks)}"]
     if question.points != 1:
         lines.append(f"// points: {question.points:g}")
         warn(f"GIFT has no points: {question.points:g} points become Moodle's default mark")
@@ -81,8 +102,20 @@ def _block(question: Question, answers: str, warn: Warn) -> str:
         text = f"{gift_escape(before)}{answers}{gift_escape(after)}"
     else:
         text = f"{gift_escape(question.prompt)}{answers}"
-    lines.append(f"::{gift_escape(question.id)}::[markdown]{text}")
+    lines.append(f"::{gift_escape(question.name or question.id)}::[markdown]{text}")
     return "\n".join(lines)
+
+
+def category_path(*names: str) -> str:
+    """A Moodle category path below the course's top category (a `/` in a name is `//`)."""
+    return "/".join(
+        ["$course$", "top", *(" ".join(name.split()).replace("/", "//") for name in names)]
+    )
+
+
+def _bracketed(text: str) -> str:
+    """Text inside `[id:...]` or `[tag:...]` on one comment line: `]` escaped, no line breaks."""
+    return " ".join(text.split()).replace("]", "\\]")
 
 
 def _blank(prompt: str) -> re.Match[str] | None:

@@ -73,18 +73,18 @@ def gift_to_markdown(
     items, warnings = read_gift(text)
     used = set(reserved_ids)
     parts: list[str] = []
-    tag: str | None = None
+    category = ""
     questions = 0
     for item in items:
         warnings += item.notes
         if item.kind == "category":
-            tag = category_tag(item.category)
+            category = item.category
             continue
         if item.kind == "description":
             parts.append(_description(item, warnings))
             continue
-        qid = _unique(slugify(item.title or "") or f"q-{item.number}", used)
-        built = _Builder(item, qid, warnings).build(tag)
+        qid = _question_id(item, used, warnings)
+        built = _Builder(item, qid, warnings).build(category)
         if built is not None:
             used.add(qid)
             parts.append(built)
@@ -95,6 +95,20 @@ def gift_to_markdown(
     body = "\n\n".join(part for part in parts if part)
     warnings.sort(key=lambda warning: warning.line)
     return front + ("\n" + body + "\n" if body else ""), warnings
+
+
+def _question_id(item: GiftItem, used: set[str], warnings: list[GiftWarning]) -> str:
+    """The id from Moodle's ID number, else from the name, else from the position."""
+    base = slugify(item.idnumber) or slugify(item.title or "") or f"q-{item.number}"
+    qid = _unique(base, used)
+    if item.idnumber and qid != item.idnumber:
+        reason = "is used already" if base == item.idnumber else "is not a cocourse id"
+        message = (
+            f"the ID number {item.idnumber!r} {reason}: the question's id is {qid!r}, "
+            "which an export writes as its ID number"
+        )
+        warnings.append(GiftWarning(item.line, message))
+    return qid
 
 
 def _unique(base: str, used: set[str]) -> str:
@@ -154,7 +168,7 @@ class _Builder:
             self.warn(line, note)
         return converted
 
-    def build(self, tag: str | None) -> str | None:
+    def build(self, category: str) -> str | None:
         item = self.item
         self.prompt = self.markdown(item.prompt, item.line)
         if not self.prompt.strip():
@@ -166,9 +180,12 @@ class _Builder:
         prompt = self.prompt
         settings = []
         if item.title:
-            settings.append(f"# GIFT title: {' '.join(item.title.split())}")
+            settings.append(f"name: {yaml_string(' '.join(item.title.split()))}")
+        if category:
+            settings.append(f"category: {yaml_string(category)}")
         if item.points is not None and item.points != 1:
             settings.append(f"points: {item.points:g}")
+        tag = category_tag(category)
         tags = [*item.tags, *([tag] if tag else [])]
         if tags:
             settings.append(

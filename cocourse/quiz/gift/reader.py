@@ -18,6 +18,10 @@ ESCAPE = re.compile(r"\\([\\:#={}~n])")  # left to right: GIFT \\# is a backslas
 FORMAT_PREFIX = re.compile(r"\[(moodle|html|plain|markdown)\]")
 WEIGHT = re.compile(r"%\s*(-?[0-9]+(?:\.[0-9]*)?|-?\.[0-9]+)\s*%")
 TRUE_FALSE = {"T": True, "TRUE": True, "F": False, "FALSE": False}
+# Moodle's question ID number and tags, written in a comment as `[id:...]` and `[tag:...]`;
+# `\]` stands for a `]` inside them.
+ID_NUMBER = re.compile(r"\[id:((?:\\\]|[^\]\x00-\x1f])+)\]")
+TAG = re.compile(r"\[tag:((?:\\\]|[^\]<>`\x00-\x1f])+)\]")
 BLANK = "\ue000"  # where the answers stood in a missing-word question; becomes _____
 
 
@@ -70,7 +74,8 @@ class GiftItem:
     wrong_feedback: Text | None = None  # true/false: shown for the wrong answer
     right_feedback: Text | None = None  # true/false: shown for the right answer
     catch_all: GiftAnswer | None = None  # numeric "~#feedback": for any other response
-    tags: list[str] = field(default_factory=list)  # from a "// tags: a, b" comment
+    idnumber: str = ""  # from a "// [id:...]" comment (Moodle's ID number)
+    tags: list[str] = field(default_factory=list)  # "// [tag:...]" or "// tags: a, b" comments
     points: float | None = None  # from a "// points: 2" comment
     notes: list[GiftWarning] = field(default_factory=list)
 
@@ -179,13 +184,25 @@ def read_gift(source: str) -> tuple[list[GiftItem], list[GiftWarning]]:
 
 
 def _read_comments(item: GiftItem, comments: list[str]) -> None:
-    """`// tags: a, b` and `// points: 2` in a question (as cocourse exports them)."""
+    """Moodle's `// [id:...] [tag:...]` and cocourse's older `// tags: a, b`, `// points: 2`."""
     for comment in comments:
+        for found in ID_NUMBER.finditer(comment):
+            value = found.group(1).replace("\\]", "]").strip()
+            if not item.idnumber:
+                item.idnumber = value
+            elif value != item.idnumber:
+                message = (
+                    f"a second ID number {value!r} is left out: Moodle keeps the first, "
+                    f"{item.idnumber!r}"
+                )
+                item.notes.append(GiftWarning(item.line, message))
+        item.tags += [found.group(1).replace("\\]", "]").strip() for found in TAG.finditer(comment)]
         key, _, value = comment.partition(":")
         if key.strip() == "tags":
             item.tags += [tag.strip() for tag in value.split(",") if tag.strip()]
         elif key.strip() == "points" and re.fullmatch(r"\s*[0-9]+(?:\.[0-9]+)?\s*", value):
             item.points = float(value) or None
+    item.tags = [tag for tag in dict.fromkeys(item.tags) if tag]
 
 
 def _blocks(source: str) -> list[tuple[int, list[str], list[str]]]:
