@@ -50,6 +50,9 @@ class Defaults:
     PRACTICUM_ATTACHMENT_MAX_BYTES = 1536 * 1024  # below MAX_CONTENT_LENGTH, with the form
     ISSUER_NAME = "cocourse"  # the organization named on certificates and badges
     ISSUER_EMAIL: str | None = None  # contact address in the Open Badges issuer profile
+    # The PEM file of the key that signs baked badges; None: instance/badge-signing-key.pem,
+    # created on first use. Every host of an installation needs the same file.
+    BADGE_SIGNING_KEY_FILE: str | None = None
     PUBLIC_URL: str | None = None  # e.g. https://learn.example.org; None: the request's host
     CERTIFICATE_FONT_DIRS: list[str] = []  # searched before the system fonts for PDFs
     MAIL_FROM: str | None = None  # e.g. "Acme Learning <learning@acme.example>"
@@ -88,6 +91,10 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config["DATABASE_URL"]:
         path = Path(app.instance_path) / "cocourse.sqlite3"
         app.config["DATABASE_URL"] = f"sqlite:///{path}"
+    if not app.config["BADGE_SIGNING_KEY_FILE"]:
+        app.config["BADGE_SIGNING_KEY_FILE"] = str(
+            Path(app.instance_path) / "badge-signing-key.pem"
+        )
     if app.config["PRODUCTION"]:
         _require_production_settings(app)
     elif not app.config["SECRET_KEY"]:

@@ -72,6 +72,17 @@ def by_code(session: Session, code: str) -> Certificate | None:
     return session.scalar(select(Certificate).where(Certificate.code == code))
 
 
+def revoked_codes(session: Session) -> list[str]:
+    """The verification codes of every revoked certificate (for the revocation list)."""
+    return list(
+        session.scalars(
+            select(Certificate.code)
+            .where(Certificate.revoked_at.is_not(None))
+            .order_by(Certificate.id)
+        )
+    )
+
+
 def current(session: Session, user_id: int, program: str) -> Certificate | None:
     """The person's current (latest, not superseded) certificate for the programme."""
     return session.scalar(

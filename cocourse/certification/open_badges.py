@@ -1,10 +1,16 @@
-"""Open Badges 2.0 documents for certificates, verified by hosting (HostedBadge).
+"""Open Badges 2.0 documents for certificates: hosted Assertions, and signed ones baked
+into badge images.
 
 Pure: no Flask, no database. The routes serve each document at the URL that is its ``id``:
-the issuer Profile, the BadgeClass of a programme, one Assertion per certificate, and the
-badge image. Open Badges 2.0 asks for ``application/ld+json`` (``application/json`` when the
-client accepts only that), and a revoked hosted Assertion is answered with ``410 Gone`` and
-the short body :func:`assertion` returns for it.
+the issuer Profile, its public key and revocation list, the BadgeClass of a programme, one
+hosted Assertion per certificate, and the badge image. Open Badges 2.0 asks for
+``application/ld+json`` (``application/json`` when the client accepts only that), and a
+revoked hosted Assertion is answered with ``410 Gone`` and the short body :func:`assertion`
+returns for it.
+
+A baked badge (PNG or SVG) carries a *signed* Assertion of the same certificate: the
+holder's copy works without our URLs, and a verifier learns from the issuer's revocation
+list that it was revoked (a hosted Assertion can only answer 410).
 
 The recipient is never published in clear: the Assertion carries ``sha256$`` and the hex
 SHA-256 of the email address followed by a salt, so a backpack that knows the address can
@@ -14,13 +20,19 @@ check it and nobody else can read it.
 from __future__ import annotations
 
 import hashlib
+import io
 import secrets
 import textwrap
 import unicodedata
+import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from xml.sax.saxutils import escape
+
+from openbadges_bakery import bake  # type: ignore[import-untyped]
+from PIL import Image, ImageDraw, ImageFont
 
 __all__ = [
     "CONTEXT",
@@ -28,10 +40,15 @@ __all__ = [
     "REVOKED_STATUS",
     "assertion",
     "badge_class",
+    "badge_image_png",
     "badge_image_svg",
+    "baked",
+    "cryptographic_key",
     "identity_hash",
     "issuer_profile",
     "new_salt",
+    "revocation_list",
+    "signed_assertion",
 ]
 
 CONTEXT = "https://w3id.org/openbadges/v2"
@@ -76,8 +93,10 @@ def issuer_profile(
     email: str | None,
     description: str | None = None,
     image_url: str | None = None,
+    public_key_url: str | None = None,
+    revocation_list_url: str | None = None,
 ) -> dict[str, Any]:
-    """The issuer's Profile.
+    """The issuer's Profile, with the key that signs its badges and its revocation list.
 
     Open Badges 2.0 requires ``email`` of an issuer; it is left out only when None is given,
     which some validators reject, so configure a contact address.
@@ -95,7 +114,50 @@ def issuer_profile(
         profile["description"] = description
     if image_url:
         profile["image"] = _url(image_url, "image_url")
+    if public_key_url:
+        profile["publicKey"] = _url(public_key_url, "public_key_url")
+    if revocation_list_url:
+        profile["revocationList"] = _url(revocation_list_url, "revocation_list_url")
     return profile
+
+
+def cryptographic_key(*, key_id_url: str, owner_url: str, public_key_pem: str) -> dict[str, Any]:
+    """The public key that signs the issuer's badges, owned by the issuer Profile."""
+    return {
+        "@context": CONTEXT,
+        "type": "CryptographicKey",
+        "id": _url(key_id_url, "key_id_url"),
+        "owner": _url(owner_url, "owner_url"),
+        "publicKeyPem": public_key_pem,
+    }
+
+
+def signed_assertion_id(assertion_id_url: str) -> str:
+    """The id of the signed twin of a hosted Assertion: a URN derived from its URL."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, _url(assertion_id_url, "assertion_id_url")).urn
+
+
+def revocation_list(
+    *, list_id_url: str, issuer_id_url: str, revoked_assertion_urls: list[str]
+) -> dict[str, Any]:
+    """The issuer's RevocationList: both Assertions of every revoked certificate.
+
+    A revoked certificate is listed by its signed Assertion's id and by its hosted
+    Assertion's URL. Reasons stay private (the issuer's records keep them), so the list only
+    says that a badge was revoked. (Two entries per certificate also keep the list a list
+    after JSON-LD compaction, which turns a list of one into a single value that the
+    reference verifier then fails to read.)
+    """
+    entries = []
+    for url in sorted(revoked_assertion_urls):
+        entries += [{"id": signed_assertion_id(url)}, {"id": _url(url, "assertion URL")}]
+    return {
+        "@context": CONTEXT,
+        "type": "RevocationList",
+        "id": _url(list_id_url, "list_id_url"),
+        "issuer": _url(issuer_id_url, "issuer_id_url"),
+        "revokedAssertions": entries,
+    }
 
 
 def badge_class(
@@ -186,6 +248,31 @@ def assertion(
     return document
 
 
+def signed_assertion(hosted: dict[str, Any], *, key_id_url: str) -> dict[str, Any]:
+    """The signed twin of a (not revoked) hosted Assertion, to sign and bake into an image.
+
+    Same recipient, badge, dates and evidence; its id is a URN (see
+    :func:`signed_assertion_id`) and its verification names the signing key.
+    """
+    if hosted.get("revoked"):
+        raise ValueError("a revoked Assertion is not signed again")
+    document = dict(hosted)
+    document["id"] = signed_assertion_id(hosted["id"])
+    document["verification"] = {"type": "SignedBadge", "creator": _url(key_id_url, "key_id_url")}
+    return document
+
+
+def baked(image: bytes, kind: str, signed: str) -> bytes:
+    """A badge image (``png`` or ``svg``) with a signed Assertion (a JWS) baked into it."""
+    if kind not in ("png", "svg"):
+        raise ValueError(f"badges are baked into PNG or SVG images, not {kind!r}")
+    source = io.BytesIO(image)
+    source.name = f"badge.{kind}"  # openbadges-bakery tells the formats apart by content
+    target = io.BytesIO()
+    bake(source, signed, target)
+    return target.getvalue()
+
+
 # --- the badge image ---------------------------------------------------------------------------
 
 _ACCENT = "#1f6f64"
@@ -241,3 +328,28 @@ def badge_image_svg(title: str) -> str:
         f'font-weight="bold" fill="{_INK}">{texts}</text>'
         "</svg>"
     )
+
+
+def badge_image_png(title: str, font: Path | None) -> bytes:
+    """The badge of :func:`badge_image_svg` as a 400 by 400 PNG (for baking).
+
+    `font` draws the title (DejaVu Sans Bold, as certificates use); without one the
+    medallion has no title, which the Assertion and the BadgeClass still name.
+    """
+    image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(120, 300), (95, 390), (140, 365), (165, 395), (185, 310)], fill=_ACCENT)
+    draw.polygon([(280, 300), (305, 390), (260, 365), (235, 395), (215, 310)], fill=_ACCENT)
+    draw.ellipse((30, 30, 370, 370), fill=_ACCENT)
+    draw.ellipse((50, 50, 350, 350), fill=_ACCENT_SOFT)
+    draw.ellipse((60, 60, 340, 340), outline=_ACCENT, width=3)
+    if font is not None:
+        lines, size = _title_lines(title)
+        face = ImageFont.truetype(str(font), size)
+        step = size * 1.2
+        top = 200 - step * len(lines) / 2
+        for number, line in enumerate(lines):
+            draw.text((200, top + number * step), line, font=face, fill=_INK, anchor="mt")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

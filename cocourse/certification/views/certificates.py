@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, time
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask_login import current_user
+from joserfc.jwk import RSAKey
 from werkzeug.wrappers import Response
 
-from cocourse.certification import certificates, open_badges
+from cocourse.certification import badge_signing, certificates, fonts, open_badges
 from cocourse.certification import document as certificate_document
 from cocourse.db import get_session
 from cocourse.extensions import limited
@@ -142,6 +144,39 @@ def badge_issuer() -> Response:
             name=current_app.config["ISSUER_NAME"],
             url=_external("learning.catalog"),
             email=current_app.config.get("ISSUER_EMAIL") or None,
+            public_key_url=_external("certificates.badge_key"),
+            revocation_list_url=_external("certificates.badge_revocations"),
+        )
+    )
+
+
+def _signing_key() -> RSAKey:
+    return badge_signing.signing_key(current_app.config["BADGE_SIGNING_KEY_FILE"])
+
+
+@bp.get("/badges/key.json")
+def badge_key() -> Response:
+    """The public key that signs the badges baked into images."""
+    return _badge_json(
+        open_badges.cryptographic_key(
+            key_id_url=_external("certificates.badge_key"),
+            owner_url=_external("certificates.badge_issuer"),
+            public_key_pem=badge_signing.public_pem(_signing_key()),
+        )
+    )
+
+
+@bp.get("/badges/revocations.json")
+def badge_revocations() -> Response:
+    """The issuer's revocation list: every revoked certificate's signed badge."""
+    codes = certificates.revoked_codes(get_session())
+    return _badge_json(
+        open_badges.revocation_list(
+            list_id_url=_external("certificates.badge_revocations"),
+            issuer_id_url=_external("certificates.badge_issuer"),
+            revoked_assertion_urls=[
+                _external("certificates.badge_assertion", code=code) for code in codes
+            ],
         )
     )
 
@@ -173,30 +208,70 @@ def badge_image(slug: str) -> Response:
     return Response(open_badges.badge_image_svg(program.title), mimetype="image/svg+xml")
 
 
+def _assertion(certificate: Certificate) -> dict[str, Any]:
+    holder = get_session().get(User, certificate.user_id)
+    assert holder is not None  # certificates are deleted with their holder
+    code = certificate.code
+    return open_badges.assertion(
+        assertion_id_url=_external("certificates.badge_assertion", code=code),
+        badge_id_url=_external("certificates.badge_class", slug=certificate.program),
+        recipient_email=holder.email,
+        salt=certificate.badge_salt,
+        issued_on=certificate.issued_at,
+        expires=_end_of(certificate),
+        revoked=certificate.revoked_at is not None,
+        evidence_url=_external("certificates.verify", code=code),
+    )
+
+
 @bp.get("/badges/assertions/<code>.json")
 @limited(_verify_limit)
 def badge_assertion(code: str) -> Response:
     """The hosted Open Badges assertion of a certificate (revoked ones say so)."""
-    session = get_session()
-    certificate = certificates.by_code(session, code)
+    certificate = certificates.by_code(get_session(), code)
     if certificate is None:
         return _json({"error": "not found"}, 404)
-    holder = session.get(User, certificate.user_id)
-    assert holder is not None  # certificates are deleted with their holder
     revoked = certificate.revoked_at is not None
-    return _badge_json(
-        open_badges.assertion(
-            assertion_id_url=_external("certificates.badge_assertion", code=code),
-            badge_id_url=_external("certificates.badge_class", slug=certificate.program),
-            recipient_email=holder.email,
-            salt=certificate.badge_salt,
-            issued_on=certificate.issued_at,
-            expires=_end_of(certificate),
-            revoked=revoked,
-            evidence_url=_external("certificates.verify", code=code),
+    return _badge_json(_assertion(certificate), open_badges.REVOKED_STATUS if revoked else 200)
+
+
+@bp.get("/badges/assertions/<code>.<any(png, svg):kind>")
+@limited(_verify_limit)
+def baked_badge(code: str, kind: str) -> Response:
+    """The badge image with the certificate's signed Assertion baked into it.
+
+    Revoked certificates get no new image; a copy baked before is reported as revoked by
+    verifiers, through the revocation list.
+    """
+    certificate = certificates.by_code(get_session(), code)
+    if certificate is None:
+        abort(404)
+    if certificate.revoked_at is not None:
+        abort(410, description="This certificate was revoked: its badge is no longer issued.")
+    program = course().program(certificate.program)
+    title = program.title if program else certificate.program
+    signed = badge_signing.sign(
+        open_badges.signed_assertion(
+            _assertion(certificate), key_id_url=_external("certificates.badge_key")
         ),
-        open_badges.REVOKED_STATUS if revoked else 200,
+        _signing_key(),
     )
+    if kind == "svg":
+        image = open_badges.badge_image_svg(title).encode("utf-8")
+    else:
+        image = open_badges.badge_image_png(title, _badge_font())
+    name = f"badge-{certificate.program}-{certificate.valid_from.isoformat()}.{kind}"
+    return Response(
+        open_badges.baked(image, kind, signed),
+        mimetype="image/svg+xml" if kind == "svg" else "image/png",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+def _badge_font() -> Path | None:
+    dirs = tuple(Path(folder) for folder in current_app.config["CERTIFICATE_FONT_DIRS"])
+    face = fonts.named_face(fonts.TEXT_BOLD, dirs)
+    return face.path if face else None
 
 
 def _end_of(certificate: Certificate) -> datetime:
