@@ -110,6 +110,13 @@ def _require_production_settings(app: Flask) -> None:
             "32 random characters (for example: python3 -c 'import secrets; "
             "print(secrets.token_urlsafe(48))')."
         )
+    public = str(app.config.get("PUBLIC_URL") or "")
+    if not public.startswith(("https://", "http://")):
+        raise ConfigError(
+            "Production mode needs PUBLIC_URL, the address people use (for example "
+            "COCOURSE_PUBLIC_URL=https://learn.example.org): certificates, badges and xAPI "
+            "statements are named by it, whatever address a request comes in on."
+        )
     app.config["SESSION_COOKIE_SECURE"] = True
     app.config["REMEMBER_COOKIE_SECURE"] = True
 

@@ -177,6 +177,8 @@ class ActivityEvent(Base):
     object_id: Mapped[str] = mapped_column(String(200))  # e.g. "module-slug/lesson-slug"
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The event's xAPI statement as JSON text: built once, then exported as it is.
+    statement: Mapped[str | None] = mapped_column(Text)
 
 
 class Cohort(Base):

@@ -432,3 +432,134 @@ def test_a_bad_since_is_a_clear_400(admin_client, since):
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "must be an ISO 8601 date such as 2026-01-31" in html
+
+
+# The record store: statements are built once, stored, and carry their context.
+
+
+def export_text(client, query=""):
+    response = client.get(f"/admin/activity.jsonl{query}")
+    assert response.status_code == 200, response.status
+    return response.get_data()
+
+
+def admin_of(app, session):
+    """A second client, signed in as an admin of the same app."""
+    client = app.test_client()
+    auth = AuthActions(client, session)
+    auth.create("boss@example.org", Role.ADMIN)
+    auth.login("boss@example.org")
+    return client
+
+
+def test_statements_carry_parent_grouping_registration_and_attempt(quiz_client, session):
+    take_quiz(quiz_client, ALL_RIGHT)
+    admin = admin_of(quiz_client.application, session)
+    found = [json.loads(line) for line in export_text(admin).splitlines()]
+    by_verb = {
+        (s["verb"]["display"]["en-US"], s["object"]["id"].rsplit("/", 2)[-2]): s for s in found
+    }
+    viewed = by_verb[("experienced", "check")]
+    site = "http://localhost"
+    module = {
+        "objectType": "Activity",
+        "id": f"{site}/modules/check",
+        "definition": {
+            "name": {"en-US": "Check yourself"},
+            "type": "http://adlnet.gov/expapi/activities/module",
+        },
+    }
+    track = {
+        "objectType": "Activity",
+        "id": f"{site}/tracks/only",
+        "definition": {
+            "name": {"en-US": "Only track"},
+            "type": "http://adlnet.gov/expapi/activities/course",
+        },
+    }
+    assert viewed["context"]["platform"] == "cocourse"
+    assert viewed["context"]["language"] == "en-US"
+    assert viewed["context"]["contextActivities"] == {"parent": [module], "grouping": [track]}
+    passed = by_verb[("passed", "quiz")]
+    assert passed["object"]["id"] == f"{site}/quiz/every-kind"
+    assert passed["context"]["contextActivities"]["parent"][0]["id"] == f"{site}/modules/check/quiz"
+    assert passed["context"]["contextActivities"]["grouping"] == [module, track]
+    assert passed["context"]["extensions"] == {"http://id.tincanapi.com/extension/attempt-id": 1}
+    # One registration for everything the learner does in the track.
+    registrations = {s["context"]["registration"] for s in found}
+    assert len(registrations) == 1 and uuid.UUID(registrations.pop()).version == 5
+
+
+def test_a_re_export_after_renaming_lessons_and_people_gives_the_same_bytes(
+    quiz_client, session, tmp_path
+):
+    app = quiz_client.application
+    take_quiz(quiz_client, ALL_RIGHT)
+    learner_id = quiz_client.user.id
+    admin = admin_of(app, session)
+    first = export_text(admin)
+    assert b"Every kind of question" in first
+    lesson = tmp_path / "quiz_course" / "check" / "02-quiz.md"
+    lesson.write_text(lesson.read_text().replace("Every kind of question", "All the kinds"))
+    assert app.extensions["cocourse.course"].reload() == ()
+    with app.app_context():
+        from cocourse.db import get_session
+        from cocourse.models import User
+
+        db = get_session()
+        db.get(User, learner_id).name = "Renamed Learner"
+        db.commit()
+    assert export_text(admin) == first
+    # A new event is built from the course as it is now.
+    add(session, learner_id, "completed", "lesson", "check/quiz")
+    again = export_text(admin)
+    assert again.startswith(first)
+    assert b"All the kinds" in again[len(first) :] and b"Renamed Learner" in again[len(first) :]
+
+
+def test_a_statement_stored_by_a_racing_export_wins(learner, admin_client, session, app):
+    add(session, learner.id, "completed", "module", "intro")
+    with app.test_request_context():
+        from cocourse.db import get_session
+        from cocourse.web.course import course
+
+        db = get_session()
+        stale = list(activity.all_events(db))  # read before the other export stores it
+        assert stale[0].statement is None
+        stored = export_text(admin_client)
+        renamed = activity.stored_statements(db, stale, course(), "http://elsewhere.example/")
+    assert renamed == [stored.decode().rstrip("\n")]
+
+
+def test_ids_come_from_the_public_url_never_from_the_host_header(
+    engine, database_url, tmp_path, session
+):
+    app = make_app(database_url, tmp_path, PUBLIC_URL="https://learn.example.org")
+    client = admin_of(app, session)
+    add(session, 1, "completed", "module", "intro")
+    response = client.get("/admin/activity.jsonl")  # asked for at http://localhost/
+    assert response.status_code == 200, response.status
+    text = response.get_data(as_text=True)
+    statement = json.loads(text)
+    assert statement["object"]["id"] == "https://learn.example.org/modules/intro"
+    expected = activity.statement_id("https://learn.example.org/", statement_event_id(session))
+    assert statement["id"] == str(expected)
+    assert "localhost" not in text
+
+
+def statement_event_id(session):
+    session.rollback()
+    return session.scalar(select(ActivityEvent.id))
+
+
+def test_every_activity_iri_leads_somewhere(client, learner):
+    assert client.get("/tracks/basics").headers["Location"] == "/#track-basics"
+    assert client.get("/tracks/nope").status_code == 404
+    assert client.get("/quiz/nope").status_code == 404
+    assert client.get("/modules/intro").status_code == 200
+
+
+def test_a_quiz_iri_leads_to_its_lesson(quiz_client):
+    response = quiz_client.get("/quiz/every-kind")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/modules/check/quiz"

@@ -44,8 +44,28 @@ def test_production_refuses_to_start_without_a_real_secret_key(database_url, tmp
     assert not (tmp_path / "secret_key").exists()
 
 
+def test_production_refuses_to_start_without_its_public_address(database_url, tmp_path):
+    config = {
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": str(tmp_path),
+        "CONTENT_DIR": str(COURSE),
+        "PRODUCTION": True,
+        "SECRET_KEY": "k" * 40,
+    }
+    for wrong in (None, "", "learn.example.org"):
+        with pytest.raises(ConfigError, match="PUBLIC_URL"):
+            create_app({**config, "PUBLIC_URL": wrong})
+    assert create_app({**config, "PUBLIC_URL": "https://learn.example.org"}).config["PRODUCTION"]
+
+
 def test_production_sets_secure_cookies(database_url, tmp_path):
-    app = make_app(database_url, tmp_path, PRODUCTION=True, SECRET_KEY="k" * 40)
+    app = make_app(
+        database_url,
+        tmp_path,
+        PRODUCTION=True,
+        SECRET_KEY="k" * 40,
+        PUBLIC_URL="https://learn.example.org",
+    )
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["REMEMBER_COOKIE_SECURE"] is True
 

@@ -62,10 +62,11 @@ def test_shared_assets_keep_their_cache_time_when_signed_in(client, auth):
 
 
 def test_production_sends_hsts(engine, database_url, tmp_path):
-    app = make_app(database_url, tmp_path, PRODUCTION=True, HSTS_MAX_AGE=600)
+    public = "https://learn.example.org"
+    app = make_app(database_url, tmp_path, PRODUCTION=True, HSTS_MAX_AGE=600, PUBLIC_URL=public)
     headers = app.test_client().get("/").headers
     assert headers["Strict-Transport-Security"] == "max-age=600"
-    off = make_app(database_url, tmp_path, PRODUCTION=True, HSTS_MAX_AGE=0)
+    off = make_app(database_url, tmp_path, PRODUCTION=True, HSTS_MAX_AGE=0, PUBLIC_URL=public)
     assert "Strict-Transport-Security" not in off.test_client().get("/").headers
 
 

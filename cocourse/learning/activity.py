@@ -9,6 +9,7 @@ the site's external URL.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from sqlalchemy import (
     null,
     or_,
     select,
+    update,
 )
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
@@ -43,6 +45,11 @@ LESSON, MODULE, TRACK, QUIZ = "lesson", "module", "track", "quiz"
 VIEW_INTERVAL = timedelta(minutes=30)
 # Rows fetched per query when streaming downloads and exports.
 CHUNK = 500
+# What every statement's context says about where it comes from.
+PLATFORM = "cocourse"
+LANGUAGE = "en-US"
+# The attempt number of a quiz event (a registered xAPI extension).
+ATTEMPT_EXTENSION = "http://id.tincanapi.com/extension/attempt-id"
 
 TABLE = cast(Table, ActivityEvent.__table__)
 
@@ -323,38 +330,124 @@ def object_path(object_type: str, object_id: str) -> str:
     return f"/{'tracks' if object_type == TRACK else object_type}/{quote(object_id, safe='')}"
 
 
-def statement_id(base_url: str, event_id: int) -> uuid.UUID:
-    """A statement id that is the same on every export: from the site's URL and the event id.
+def _installation(base_url: str) -> uuid.UUID:
+    return uuid.uuid5(uuid.NAMESPACE_URL, base_url)
 
-    The secret key plays no part, so rotating it keeps the ids.
-    """
-    installation = uuid.uuid5(uuid.NAMESPACE_URL, base_url)
-    return uuid.uuid5(installation, f"activity-event/{event_id}")
+
+def statement_id(base_url: str, event_id: int) -> uuid.UUID:
+    """A statement id from the site's URL and the event id (the secret key plays no part)."""
+    return uuid.uuid5(_installation(base_url), f"activity-event/{event_id}")
+
+
+def registration(base_url: str, user_id: int, track_slug: str) -> uuid.UUID:
+    """The xAPI registration of a learner in a track: the same for all their events in it."""
+    return uuid.uuid5(_installation(base_url), f"registration/{user_id}/{track_slug}")
+
+
+def _activity(course: Course, base_url: str, object_type: str, object_id: str) -> dict[str, Any]:
+    """An xAPI Activity: the IRI of the object's page, its title and its type."""
+    return {
+        "objectType": "Activity",
+        "id": base_url.rstrip("/") + object_path(object_type, object_id),
+        "definition": {
+            "name": {LANGUAGE: title(course, object_type, object_id) or object_id},
+            "type": ACTIVITY_TYPES[object_type],
+        },
+    }
+
+
+def _context_of(
+    course: Course, object_type: str, object_id: str
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]], str | None]:
+    """Where an object sits: its parent, the wider groups it belongs to, and its track."""
+    module_slug = ""
+    parent: list[tuple[str, str]] = []
+    if object_type == LESSON:
+        module_slug = object_id.partition("/")[0]
+        parent = [(MODULE, module_slug)]
+    elif object_type == QUIZ:
+        found = course.quiz(object_id)
+        if found is not None:
+            module_slug = found[0].slug
+            parent = [(LESSON, lesson_key(module_slug, found[1].slug))]
+    elif object_type == MODULE:
+        module_slug = object_id
+    elif object_type == TRACK:
+        return [], [], object_id
+    module = course.module(module_slug) if module_slug else None
+    track = module.track if module is not None and module.track else None
+    grouping = [(MODULE, module_slug)] if object_type == QUIZ and module is not None else []
+    if track is not None:
+        (parent if object_type == MODULE else grouping).append((TRACK, track))
+    return parent, grouping, track
 
 
 def statement(row: Row[Any], course: Course, base_url: str) -> dict[str, Any]:
-    """One event as an xAPI 1.0.3 statement; `base_url` is the site's external URL."""
+    """One event as an xAPI 1.0.3 statement; `base_url` is the site's public URL.
+
+    The context names the platform, the language, the object's parent and the module and
+    track it belongs to, a registration per learner and track, and a quiz's attempt number.
+    """
     verb_iri, verb_display = VERB_IRIS[row.verb]
-    name = title(course, row.object_type, row.object_id) or row.object_id
-    activity_id = base_url.rstrip("/") + object_path(row.object_type, row.object_id)
+    parent, grouping, track = _context_of(course, row.object_type, row.object_id)
+    context: dict[str, Any] = {"platform": PLATFORM, "language": LANGUAGE}
+    if track is not None:
+        context["registration"] = str(registration(base_url, row.user_id, track))
+    activities = {
+        kind: [_activity(course, base_url, *found) for found in found_list]
+        for kind, found_list in (("parent", parent), ("grouping", grouping))
+        if found_list
+    }
+    if activities:
+        context["contextActivities"] = activities
+    attempt = (row.result or {}).get("attempt")
+    if attempt is not None:
+        context["extensions"] = {ATTEMPT_EXTENSION: attempt}
     found: dict[str, Any] = {
         "id": str(statement_id(base_url, row.id)),
         "actor": {"objectType": "Agent", "name": row.name, "mbox": f"mailto:{row.email}"},
-        "verb": {"id": verb_iri, "display": {"en-US": verb_display}},
-        "object": {
-            "objectType": "Activity",
-            "id": activity_id,
-            "definition": {
-                "name": {"en-US": name},
-                "type": ACTIVITY_TYPES[row.object_type],
-            },
-        },
+        "verb": {"id": verb_iri, "display": {LANGUAGE: verb_display}},
+        "object": _activity(course, base_url, row.object_type, row.object_id),
+        "context": context,
         "timestamp": iso(row.occurred_at),
     }
     result = xapi_result(row.result)
     if result:
         found["result"] = result
     return found
+
+
+def stored_statements(
+    session: Session, rows: Sequence[Row[Any]], course: Course, base_url: str
+) -> list[str]:
+    """The stored statement (JSON text) of each event, building and storing missing ones.
+
+    A statement is built once, from the course and account as they are then, and never
+    again: later exports give the same bytes, so a record store that has it already sees the
+    same statement. When two exports race, the first one stored wins and both return it.
+    """
+    missing = {
+        row.id: json.dumps(
+            statement(row, course, base_url), ensure_ascii=False, separators=(",", ":")
+        )
+        for row in rows
+        if row.statement is None
+    }
+    if not missing:
+        return [row.statement for row in rows]
+    table = TABLE
+    with write(session):
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("event_id"), table.c.statement.is_(None))
+            .values(statement=bindparam("text")),
+            [{"event_id": event_id, "text": text} for event_id, text in missing.items()],
+        )
+        found = session.execute(
+            select(table.c.id, table.c.statement).where(table.c.id.in_(list(missing)))
+        )
+        stored: dict[int, str] = {event_id: text for event_id, text in found}
+    return [row.statement if row.statement is not None else stored[row.id] for row in rows]
 
 
 def xapi_result(result: Mapping[str, Any] | None) -> dict[str, Any]:

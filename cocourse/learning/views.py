@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -68,6 +67,14 @@ def _lesson_or_404(module: Module, slug: str) -> tuple[int, Lesson]:
     if index is None:
         abort(404)
     return index, module.lessons[index]
+
+
+@bp.get("/tracks/<slug>")
+def track_activity(slug: str) -> BaseResponse:
+    """A track's xAPI activity IRI: the track on the catalog."""
+    if course().track(slug) is None:
+        abort(404)
+    return redirect(url_for("learning.catalog", _anchor=f"track-{slug}"))
 
 
 @bp.get("/")
@@ -288,6 +295,25 @@ def _csv_row(current: Course, row: Any) -> tuple[Any, ...]:
     )
 
 
+def _public_url() -> str:
+    """The address statements are named by: PUBLIC_URL, else this request's (with a warning)."""
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        return str(public).rstrip("/") + "/"
+    current_app.logger.warning(
+        "PUBLIC_URL is not set: xAPI statement ids follow this request's address (%s), and "
+        "change when the site is reached by another one",
+        request.url_root,
+    )
+    return request.url_root
+
+
+def _statement_lines(rows: list[Any], current: Course, base_url: str) -> str:
+    """The stored statements of some events, one a line (built and stored if missing)."""
+    texts = activity.stored_statements(get_session(), rows, current, base_url)
+    return "".join(text + "\n" for text in texts)
+
+
 @bp.get("/admin/activity.jsonl")
 @role_required(Role.ADMIN)
 def activity_export() -> Response:
@@ -300,23 +326,20 @@ def activity_export() -> Response:
         except ValueError as exc:
             abort(400, str(exc))
     rows = activity.all_events(get_session(), since)
-    current, base_url = course(), request.url_root
+    current, base_url = course(), _public_url()
 
     def lines() -> Iterator[str]:
-        chunk = []
+        chunk: list[Any] = []
         try:
             for row in rows:
-                statement = activity.statement(row, current, base_url)
-                chunk.append(
-                    json.dumps(statement, ensure_ascii=False, separators=(",", ":")) + "\n"
-                )
+                chunk.append(row)
                 if len(chunk) == activity.CHUNK:
-                    yield "".join(chunk)
+                    yield _statement_lines(chunk, current, base_url)
                     chunk = []
+            if chunk:
+                yield _statement_lines(chunk, current, base_url)
         finally:
             get_session().rollback()  # end the read transaction with the last row
-        if chunk:
-            yield "".join(chunk)
 
     headers = {"Content-Disposition": 'attachment; filename="activity.jsonl"', **PRIVATE}
     return Response(stream_with_context(lines()), mimetype="application/jsonl", headers=headers)

@@ -88,6 +88,13 @@ def _check_open(module: Module) -> None:
         abort(403, f"This module is locked: complete {', '.join(locked_by)} first.")
 
 
+@bp.get("/<quiz_id>")
+def quiz_activity(quiz_id: str) -> Response:
+    """A quiz's xAPI activity IRI: the quiz lesson's page."""
+    module, lesson = _quiz_or_404(quiz_id)
+    return redirect(lesson_href(module.slug, lesson.slug))
+
+
 @bp.post("/<quiz_id>/start")
 @login_required
 def start(quiz_id: str) -> Response:
