@@ -637,3 +637,19 @@ class WorkshopAction(Base):
     due_on: Mapped[date | None] = mapped_column(Date)
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LrsForwarding(Base):
+    """How far the activity log has been sent to the learning record store (one row per
+    endpoint): the last event sent, and what went wrong last."""
+
+    __tablename__ = "lrs_forwarding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    endpoint: Mapped[str] = mapped_column(String(500), unique=True)
+    last_event_id: Mapped[int] = mapped_column(default=0)
+    sent: Mapped[int] = mapped_column(default=0)  # statements the store accepted
+    conflicts: Mapped[int] = mapped_column(default=0)  # refused as differing (409)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -33,6 +33,8 @@ BUILTIN_FEATURES: dict[str, tuple[str, ...]] = {
     "opportunities": ("accounts",),
     "workshops": ("accounts", "notifications"),
     "programme": ("accounts",),
+    # Off unless PLUGIN_SETTINGS["lrs"] names an endpoint (docs/operations.md).
+    "lrs": ("learning",),
     # Off unless PLUGIN_SETTINGS["sso"] names an issuer (docs/operations.md).
     "sso": ("accounts",),
 }

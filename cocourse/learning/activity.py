@@ -281,6 +281,25 @@ def all_events(
         last = rows[-1].id
 
 
+def events_after(session: Session, last_id: int, limit: int) -> list[Row[Any]]:
+    """Up to `limit` events after event `last_id`, by id, with their learner's email and
+    name (the rows `stored_statements` takes); the read transaction ends with the query."""
+    table = TABLE
+    rows = (
+        session.connection()
+        .execute(
+            select(table, User.email, User.name)
+            .join(User, User.id == table.c.user_id)
+            .where(table.c.id > last_id)
+            .order_by(table.c.id)
+            .limit(limit)
+        )
+        .all()
+    )
+    session.commit()
+    return list(rows)
+
+
 def parse_since(text: str) -> datetime:
     """An ISO 8601 date or date and time; without a zone it is taken as UTC.
 

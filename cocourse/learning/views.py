@@ -37,6 +37,7 @@ from cocourse.web.files import send_safe_file
 from cocourse.web.forms import ActionForm
 from cocourse.web.paging import requested_page
 from cocourse.web.roles import login_required, role_required
+from cocourse.web.urls import site_root
 
 bp = Blueprint("learning", __name__)
 
@@ -295,19 +296,6 @@ def _csv_row(current: Course, row: Any) -> tuple[Any, ...]:
     )
 
 
-def _public_url() -> str:
-    """The address statements are named by: PUBLIC_URL, else this request's (with a warning)."""
-    public = current_app.config.get("PUBLIC_URL")
-    if public:
-        return str(public).rstrip("/") + "/"
-    current_app.logger.warning(
-        "PUBLIC_URL is not set: xAPI statement ids follow this request's address (%s), and "
-        "change when the site is reached by another one",
-        request.url_root,
-    )
-    return request.url_root
-
-
 def _statement_lines(rows: list[Any], current: Course, base_url: str) -> str:
     """The stored statements of some events, one a line (built and stored if missing)."""
     texts = activity.stored_statements(get_session(), rows, current, base_url)
@@ -326,7 +314,7 @@ def activity_export() -> Response:
         except ValueError as exc:
             abort(400, str(exc))
     rows = activity.all_events(get_session(), since)
-    current, base_url = course(), _public_url()
+    current, base_url = course(), site_root()
 
     def lines() -> Iterator[str]:
         chunk: list[Any] = []

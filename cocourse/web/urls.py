@@ -26,3 +26,17 @@ def external_path(path: str) -> str:
         root = request.host_url if has_request_context() else "http://localhost"
     root = root.rstrip("/")
     return root + "/" + path.lstrip("/")
+
+
+def site_root() -> str:
+    """The site's address ending in `/`: PUBLIC_URL, else the current request's (logged as a
+    warning, since ids built on it change when the site is reached by another address)."""
+    public = current_app.config.get("PUBLIC_URL")
+    if public:
+        return str(public).rstrip("/") + "/"
+    current_app.logger.warning(
+        "PUBLIC_URL is not set: ids follow this request's address (%s), and change when the "
+        "site is reached by another one",
+        request.url_root,
+    )
+    return str(request.url_root)

@@ -1,0 +1,1 @@
+"""Forwarding the activity log to a learning record store (xAPI)."""
