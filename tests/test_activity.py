@@ -330,6 +330,11 @@ def test_csv_download_has_my_events_only_with_typed_columns(
 
 @pytest.fixture
 def admin_client(app, session):
+    return admin_of(app, session)
+
+
+def admin_of(app, session):
+    """A client of its own, signed in as an admin of the app."""
     client = app.test_client()
     auth = AuthActions(client, session)
     auth.create("boss@example.org", Role.ADMIN)
@@ -441,15 +446,6 @@ def export_text(client, query=""):
     response = client.get(f"/admin/activity.jsonl{query}")
     assert response.status_code == 200, response.status
     return response.get_data()
-
-
-def admin_of(app, session):
-    """A second client, signed in as an admin of the same app."""
-    client = app.test_client()
-    auth = AuthActions(client, session)
-    auth.create("boss@example.org", Role.ADMIN)
-    auth.login("boss@example.org")
-    return client
 
 
 def test_statements_carry_parent_grouping_registration_and_attempt(quiz_client, session):

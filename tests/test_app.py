@@ -30,13 +30,18 @@ def test_secret_key_is_generated_once_into_the_instance_folder(database_url, tmp
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
 
-def test_production_refuses_to_start_without_a_real_secret_key(database_url, tmp_path):
-    config = {
+def production(database_url, tmp_path):
+    """Production settings without a secret key or public address."""
+    return {
         "DATABASE_URL": database_url,
         "INSTANCE_PATH": str(tmp_path),
         "CONTENT_DIR": str(COURSE),
         "PRODUCTION": True,
     }
+
+
+def test_production_refuses_to_start_without_a_real_secret_key(database_url, tmp_path):
+    config = production(database_url, tmp_path)
     with pytest.raises(ConfigError, match="COCOURSE_SECRET_KEY"):
         create_app(config)
     with pytest.raises(ConfigError):
@@ -45,13 +50,7 @@ def test_production_refuses_to_start_without_a_real_secret_key(database_url, tmp
 
 
 def test_production_refuses_to_start_without_its_public_address(database_url, tmp_path):
-    config = {
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(tmp_path),
-        "CONTENT_DIR": str(COURSE),
-        "PRODUCTION": True,
-        "SECRET_KEY": "k" * 40,
-    }
+    config = {**production(database_url, tmp_path), "SECRET_KEY": "k" * 40}
     for wrong in (None, "", "learn.example.org"):
         with pytest.raises(ConfigError, match="PUBLIC_URL"):
             create_app({**config, "PUBLIC_URL": wrong})
