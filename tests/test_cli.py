@@ -88,6 +88,29 @@ def test_import_gift_writes_a_quiz_lesson_and_lints(env, monkeypatch, course_cop
     assert "0 error(s)" in written.output
 
 
+def test_an_import_that_would_break_the_course_writes_nothing(env, monkeypatch, course_copy):
+    monkeypatch.setenv("COCOURSE_CONTENT_DIR", str(course_copy))
+    gift = course_copy.parent / "meetings.gift"
+    gift.write_text("::Opening round::What opens a meeting? {=check-in ~check-out ~agenda}\n")
+    before = sorted(p.name for p in (course_copy / "intro").iterdir())
+    # A question id that is used already is renamed; a quiz id that is used already is an
+    # error in the course, so the lesson is not written.
+    used = CliRunner().invoke(cli, ["import-gift", str(gift), "--module", "intro", "--id", "x"])
+    assert used.exit_code == 0, used.output
+    again = CliRunner().invoke(cli, ["import-gift", str(gift), "--module", "second", "--id", "x"])
+    assert again.exit_code == 1
+    assert "nothing was written" in again.output
+    new, other = course_copy / "second" / "02-meetings.md", course_copy / "intro" / "03-meetings.md"
+    assert f"{new}:1: C163 quiz id 'x' is already used in {other}" in again.output
+    assert sorted(p.name for p in (course_copy / "second").iterdir()) == ["01-only.md", "module.md"]
+    assert not list(course_copy.rglob("*.partial"))
+    # The same file goes in under a free quiz id: nothing was left in the way.
+    fixed = CliRunner().invoke(cli, ["import-gift", str(gift), "--module", "second", "--id", "y"])
+    assert fixed.exit_code == 0, fixed.output
+    assert (course_copy / "second" / "02-meetings.md").is_file()
+    assert len(before) + 1 == len(list((course_copy / "intro").iterdir()))
+
+
 def test_export_gift_prints_the_quiz(env, monkeypatch):
     from .conftest import FIXTURES
 

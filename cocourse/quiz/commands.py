@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 from cocourse.cli import config_app, content_tools, lint_and_report
+from cocourse.content.lint import lint_path
+from cocourse.content.writing import write_new
 
 
 @click.command("regrade")
@@ -73,7 +77,24 @@ def import_gift_command(
         target = lesson_file(folder, slug)
     except FileExistsError as exc:
         raise click.ClickException(f"{exc}; rename the GIFT file to choose another slug") from exc
-    target.write_text(markdown, encoding="utf-8")
+    # The course is checked with the new lesson in a copy first: when it has errors, nothing
+    # is written, so the next run starts from the same folder.
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / root.name
+        shutil.copytree(root, trial, symlinks=True)
+        (trial / module_slug / target.name).write_text(markdown, encoding="utf-8")
+        problems = lint_path(trial, *content_tools(app))
+    errors = [problem for problem in problems if problem.severity == "error"]
+    if errors:
+        for problem in errors:
+            click.echo(str(problem).replace(str(trial), str(root)), err=True)
+        raise click.ClickException(
+            f"{len(errors)} error(s) with the new lesson: nothing was written to {root}"
+        )
+    try:
+        write_new(target, markdown)
+    except FileExistsError as exc:  # another import took the name in the meantime
+        raise click.ClickException(f"{target} appeared meanwhile: nothing was written") from exc
     click.echo(f"Wrote {target} ({len(warnings)} warning(s) above)", err=True)
     sys.exit(lint_and_report(app, root))
 
