@@ -2,7 +2,8 @@
 facilitator finds the printable workshop kit and prints it (each part on its own sheet),
 schedules a tasting workshop whose run sheet carries the hosts' script, and reads what each
 rubric level looks like; a candidate who finished both tracks takes the final exam, whose
-40 questions cover every competency domain, and sees no key after failing."""
+40 questions meet the blueprint (every domain, every module, scenarios), and sees no key
+after failing."""
 
 from __future__ import annotations
 
@@ -134,7 +135,13 @@ def test_the_kit_the_rubric_and_the_exam(
     session.rollback()
     bank = {q.id: set(q.tags) for q in exam_lesson.questions}
     drawn = [bank[q["id"]] for q in attempt.questions]
-    assert all(sum(d in tags for tags in drawn) >= 6 for d in DOMAINS)  # draw_per_tag
+    # The blueprint: 6 per domain, 2 per module of the two tracks, 8 scenarios.
+    assert all(sum(d in tags for tags in drawn) >= 6 for d in DOMAINS)
+    studied = [m for t in course.tracks if t.slug != "certification" for m in t.modules]
+    for module in studied:
+        tag = "module-" + "-".join(module.slug.split("-")[:2])
+        assert sum(tag in tags for tags in drawn) >= 2, tag
+    assert sum("scenario" in tags for tags in drawn) >= 8
     # Submitted blank, it fails: the score and the domains show, the keys do not.
     desk.get_by_role("button", name="Submit answers").click()
     expect(desk.get_by_role("alert")).to_contain_text("need a look")  # 40 unanswered
