@@ -202,5 +202,5 @@ def test_cocourse_lint_reports_likert_mistakes_with_file_and_line(lint):
         "or [ ] mark but other points have one: mark every point ('- [x]' acceptable, "
         "'- [ ]' not) to score the item, or none of them",
         f"{path}:{line_of('expected: 4')}: C168 question 'lk-typo': unknown setting "
-        "'expected' (known: allow, expect, labels, points, scale, tags)",
+        "'expected' (known: allow, category, expect, labels, name, points, scale, tags)",
     ]
