@@ -33,6 +33,8 @@ def send_now() -> Response:
         found.last_sent_at is None or found.last_error_at >= found.last_sent_at
     ):
         flash(f"{sent} statement(s) sent. The store's last answer: {found.last_error}", "error")
-    else:
+    elif sent:
         flash(f"{sent} statement(s) sent.", "success")
+    else:
+        flash("Nothing was waiting to be sent.", "success")
     return redirect(url_for("accounts.users"))
