@@ -644,12 +644,15 @@ def test_the_result_page_says_when_a_retake_opens(app, client, learner, session,
 
 def test_a_per_tag_draw_gives_every_attempt_its_minimum_of_each_tag():
     from cocourse.config import Defaults
+    from cocourse.content.draw_rules import expand_minimums
     from cocourse.content.loader import default_markdown, load_course
 
     course = load_course(Defaults.CONTENT_DIR, default_markdown()).course
     _module, lesson = course.quiz("final-exam")
-    wanted = dict(lesson.quiz.draw_per_tag)
-    assert wanted == {f"domain-{i}": 6 for i in range(1, 7)}
+    assert dict(lesson.quiz.draw_per_tag) == {"domain-*": 6, "module-*": 2, "scenario": 8}
+    tags = {tag for question in lesson.questions for tag in question.tags}
+    wanted = dict(expand_minimums(lesson.quiz.draw_per_tag, tags))
+    assert len(wanted) == 6 + 10 + 1  # six domains, ten modules, scenarios
     for seed in range(200):
         drawn = quizzes.draw(lesson, lesson.quiz, seed)
         assert len({q["id"] for q in drawn}) == lesson.quiz.draw == 40
