@@ -9,11 +9,14 @@ without errors and is swapped in (one assignment, so a request sees one or the o
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from markdown_it import MarkdownIt
@@ -34,8 +37,38 @@ class ContentError(RuntimeError):
         super().__init__(f"the course has {len(problems)} error(s):\n{lines}")
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A reload that was refused: when, what asked for it, and every error it found."""
+
+    at: datetime
+    source: str  # "cocourse reload", "file watcher", "an admin" ...
+    problems: tuple[Problem, ...]
+
+
+def content_version(root: str) -> str:
+    """A short fingerprint of the content folder: the same files give the same version."""
+    digest = hashlib.sha256()
+    for folder, dirs, files in sorted(os.walk(root)):
+        dirs.sort()
+        for name in sorted(files):
+            path = os.path.join(folder, name)
+            digest.update(os.path.relpath(path, root).encode("utf-8", "surrogateescape"))
+            try:
+                with open(path, "rb") as handle:
+                    digest.update(hashlib.sha256(handle.read()).digest())
+            except OSError:
+                digest.update(b"unreadable")
+    return digest.hexdigest()[:12]
+
+
 class CourseState:
-    """Holds the last good course; swaps in a new one only when it loads without errors."""
+    """Holds the last good course; swaps in a new one only when it loads without errors.
+
+    It also keeps what an admin needs to see: the version being served and when it was
+    loaded, and the last refused reload with every error (`status`). These are this
+    process's own: every worker loads and reloads for itself.
+    """
 
     def __init__(
         self,
@@ -57,34 +90,45 @@ class CourseState:
         self._thread: threading.Thread | None = None
         self._next_check = 0.0
         self._seen = self._fingerprint()
+        version = content_version(root)
         result = load_course(root, md, question_types)
         if result.course is None:
             raise ContentError(result.errors)
         self.course: Course = result.course
+        self.version, self.loaded_at = version, datetime.now(UTC)
+        self.refused: Refusal | None = None
         for warning in result.course.warnings:
             log.warning("%s", warning)
         on_loaded(self.course)
 
-    def reload(self) -> tuple[Problem, ...]:
-        """Load the course again; on errors keep serving the old one and return the errors."""
+    def reload(self, source: str = "cocourse reload") -> tuple[Problem, ...]:
+        """Load the course again; on errors keep serving the old one and return the errors.
+
+        `source` says what asked for the reload, for the status an admin sees.
+        """
         with self._lock:
             self._seen = self._fingerprint()
+            version = content_version(self.root)
             result = load_course(self.root, self.md, self.question_types)
             if result.course is None:
                 for problem in result.errors:
                     log.error("reload refused, still serving the last good course: %s", problem)
+                self.refused = Refusal(datetime.now(UTC), source, result.errors)
                 return result.errors
             course = self.course = result.course
+            self.version, self.loaded_at = version, datetime.now(UTC)
             log.info("course reloaded from %s", self.root)
         self.on_loaded(course)
         return ()
 
-    def start_reload(self) -> threading.Thread | None:
+    def start_reload(self, source: str = "cocourse reload") -> threading.Thread | None:
         """Start a reload in a background thread; None if one is running already."""
         with self._guard:
             if self._thread is not None and self._thread.is_alive():
                 return None
-            thread = threading.Thread(target=self._reload_logged, name="cocourse-reload")
+            thread = threading.Thread(
+                target=self._reload_logged, args=(source,), name="cocourse-reload"
+            )
             thread.daemon = True
             self._thread = thread
             thread.start()
@@ -99,10 +143,10 @@ class CourseState:
         thread.join(timeout)
         return not thread.is_alive()
 
-    def _reload_logged(self) -> None:
+    def _reload_logged(self, source: str) -> None:
         """A background reload: errors are logged, never raised into a request."""
         try:
-            self.reload()
+            self.reload(source)
         except Exception:
             log.exception("reload failed, still serving the last good course")
 
@@ -112,11 +156,14 @@ class CourseState:
         if now < self._next_check:
             return
         self._next_check = now + self.interval
-        if self._fingerprint() != self._seen:
+        seen = self._fingerprint()
+        if seen != self._seen:
+            # The stamp is what `cocourse reload` touches; any other change is a file's.
+            source = "cocourse reload" if seen[0] != self._seen[0] else "file watcher"
             if self.background:
-                self.start_reload()
+                self.start_reload(source)
             else:
-                self.reload()
+                self.reload(source)
 
     def _fingerprint(self) -> tuple[float, ...]:
         """What tells a change: the stamp's time and, when watching, the content files' times."""

@@ -1,0 +1,1 @@
+"""The authoring studio: for now, the status of the content being served."""

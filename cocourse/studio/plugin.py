@@ -1,0 +1,32 @@
+"""The studio as a built-in plugin: the content status page, for admins."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import url_for
+
+from cocourse.hookspecs import hookimpl
+
+
+@hookimpl
+def register_blueprints(app: Any) -> Any:
+    """/studio/status."""
+    from cocourse.studio.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def register_template_folders(app: Any) -> Any:
+    """studio/*.html."""
+    return [Path(__file__).parent / "templates"]
+
+
+@hookimpl
+def register_menu_links(app: Any, user: Any) -> Any:
+    """Content, for admins."""
+    if user.is_authenticated and user.is_admin:
+        return [{"label": "Content", "href": url_for("studio.status"), "weight": 43}]
+    return []
