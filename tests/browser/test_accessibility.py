@@ -133,6 +133,7 @@ PAGES = [
     Page("cohort-delete", "admin", "/admin/cohorts/{cohort}/delete"),
     Page("certificates", "admin", "/admin/certificates"),
     Page("audit-trail", "admin", "/admin/audit"),
+    Page("content-status", "admin", "/studio/status"),
     Page("report-quizzes", "admin", "/reports/quizzes"),
     Page("report-item-analysis", "admin", "/reports/quizzes/every-kind"),
     Page("report-cohorts", "admin", "/reports/cohorts"),
