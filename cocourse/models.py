@@ -120,6 +120,8 @@ class QuizAttempt(Base):
     __table_args__ = (
         # Attempt numbers are unique per learner and quiz: concurrent starts cannot both win.
         UniqueConstraint("user_id", "quiz_id", "number"),
+        # Item analysis and regrades read a quiz's submitted attempts.
+        Index("ix_quiz_attempt_quiz_id_submitted_at", "quiz_id", "submitted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,7 +156,9 @@ class QuizRegrade(Base):
     __tablename__ = "quiz_regrade"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempt.id", ondelete="CASCADE"))
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_attempt.id", ondelete="CASCADE"), index=True
+    )
     question_id: Mapped[str] = mapped_column(String(100))
     old_score: Mapped[float | None]
     new_score: Mapped[float | None]
@@ -168,7 +172,11 @@ class ActivityEvent(Base):
     passed a quiz, completed a module or a track."""
 
     __tablename__ = "activity_event"
-    __table_args__ = (Index("ix_activity_event_user_id_occurred_at", "user_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_activity_event_user_id_occurred_at", "user_id", "occurred_at"),
+        # The module funnels count events per lesson.
+        Index("ix_activity_event_object", "object_type", "object_id", "verb"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
@@ -324,7 +332,7 @@ class Certificate(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
     program: Mapped[str] = mapped_column(String(100))
     code: Mapped[str] = mapped_column(String(64), unique=True)
     portfolio_id: Mapped[int | None] = mapped_column(
