@@ -173,6 +173,15 @@ class AuthActions:
         return self.client.post("/logout", data={"csrf_token": token})
 
 
+def admin_client_of(app: Flask, session: Session, email: str = "boss@example.org") -> FlaskClient:
+    """A client of its own, signed in as a new admin of the app."""
+    client = app.test_client()
+    auth = AuthActions(client, session)
+    auth.create(email, Role.ADMIN)
+    auth.login(email)
+    return client
+
+
 @pytest.fixture
 def auth(client: FlaskClient, session: Session) -> AuthActions:
     """Account helpers bound to the client."""

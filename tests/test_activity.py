@@ -14,10 +14,18 @@ import pytest
 from sqlalchemy import select
 
 from cocourse.learning import activity
-from cocourse.models import ActivityEvent, Role
+from cocourse.models import ActivityEvent
 from cocourse.quiz import engine as quizzes
 
-from .conftest import FIXTURES, AuthActions, csrf_token, make_app, post_answers, run_concurrently
+from .conftest import (
+    FIXTURES,
+    AuthActions,
+    admin_client_of,
+    csrf_token,
+    make_app,
+    post_answers,
+    run_concurrently,
+)
 from .test_quizzes import ALL_RIGHT
 
 WRONG = {**ALL_RIGHT, "q0": "a", "q1": ["a", "c"], "q2": "a", "q3": "nope", "q4": "99"}
@@ -330,16 +338,7 @@ def test_csv_download_has_my_events_only_with_typed_columns(
 
 @pytest.fixture
 def admin_client(app, session):
-    return admin_of(app, session)
-
-
-def admin_of(app, session):
-    """A client of its own, signed in as an admin of the app."""
-    client = app.test_client()
-    auth = AuthActions(client, session)
-    auth.create("boss@example.org", Role.ADMIN)
-    auth.login("boss@example.org")
-    return client
+    return admin_client_of(app, session)
 
 
 def export(client, query=""):
@@ -448,31 +447,29 @@ def export_text(client, query=""):
     return response.get_data()
 
 
+def activity_of(iri, name, kind):
+    """An xAPI Activity as the export writes it."""
+    return {
+        "objectType": "Activity",
+        "id": iri,
+        "definition": {
+            "name": {"en-US": name},
+            "type": f"http://adlnet.gov/expapi/activities/{kind}",
+        },
+    }
+
+
 def test_statements_carry_parent_grouping_registration_and_attempt(quiz_client, session):
     take_quiz(quiz_client, ALL_RIGHT)
-    admin = admin_of(quiz_client.application, session)
+    admin = admin_client_of(quiz_client.application, session)
     found = [json.loads(line) for line in export_text(admin).splitlines()]
     by_verb = {
         (s["verb"]["display"]["en-US"], s["object"]["id"].rsplit("/", 2)[-2]): s for s in found
     }
     viewed = by_verb[("experienced", "check")]
     site = "http://localhost"
-    module = {
-        "objectType": "Activity",
-        "id": f"{site}/modules/check",
-        "definition": {
-            "name": {"en-US": "Check yourself"},
-            "type": "http://adlnet.gov/expapi/activities/module",
-        },
-    }
-    track = {
-        "objectType": "Activity",
-        "id": f"{site}/tracks/only",
-        "definition": {
-            "name": {"en-US": "Only track"},
-            "type": "http://adlnet.gov/expapi/activities/course",
-        },
-    }
+    module = activity_of(f"{site}/modules/check", "Check yourself", "module")
+    track = activity_of(f"{site}/tracks/only", "Only track", "course")
     assert viewed["context"]["platform"] == "cocourse"
     assert viewed["context"]["language"] == "en-US"
     assert viewed["context"]["contextActivities"] == {"parent": [module], "grouping": [track]}
@@ -492,7 +489,7 @@ def test_a_re_export_after_renaming_lessons_and_people_gives_the_same_bytes(
     app = quiz_client.application
     take_quiz(quiz_client, ALL_RIGHT)
     learner_id = quiz_client.user.id
-    admin = admin_of(app, session)
+    admin = admin_client_of(app, session)
     first = export_text(admin)
     assert b"Every kind of question" in first
     lesson = tmp_path / "quiz_course" / "check" / "02-quiz.md"
@@ -531,7 +528,7 @@ def test_ids_come_from_the_public_url_never_from_the_host_header(
     engine, database_url, tmp_path, session
 ):
     app = make_app(database_url, tmp_path, PUBLIC_URL="https://learn.example.org")
-    client = admin_of(app, session)
+    client = admin_client_of(app, session)
     add(session, 1, "completed", "module", "intro")
     response = client.get("/admin/activity.jsonl")  # asked for at http://localhost/
     assert response.status_code == 200, response.status

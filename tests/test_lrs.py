@@ -24,9 +24,9 @@ from sqlalchemy import select, update
 
 from cocourse.learning import activity
 from cocourse.mail.worker import run_job, scheduled_jobs
-from cocourse.models import ActivityEvent, LrsForwarding, Role
+from cocourse.models import ActivityEvent, LrsForwarding
 
-from .conftest import COURSE, AuthActions, csrf_token, make_app
+from .conftest import COURSE, AuthActions, admin_client_of, csrf_token, make_app
 
 RALPH_PYTHON = os.environ.get("RALPH_PYTHON", "")
 RALPH = [RALPH_PYTHON, str(Path(__file__).parent / "lrs" / "ralph_append.py")]
@@ -221,10 +221,7 @@ def test_a_store_that_is_down_keeps_the_position_and_the_next_run_sends(setup, s
     assert forward(app) == 0
     down = state(session)
     assert down.last_event_id == 0 and "could not be reached" in (down.last_error or "")
-    admin = app.test_client()
-    auth = AuthActions(admin, session)
-    auth.create("boss@example.org", Role.ADMIN)
-    auth.login("boss@example.org")
+    admin = admin_client_of(app, session)
     page = admin.get("/admin/users").get_data(as_text=True)
     assert "Learning record store" in page and "1 waiting" in page
     assert "could not be reached" in page
@@ -268,10 +265,7 @@ def test_a_differing_statement_in_the_store_is_reported_and_the_rest_go_through(
 def test_without_an_endpoint_there_is_no_job_and_no_panel(engine, database_url, tmp_path, session):
     app = make_app(database_url, tmp_path)
     assert [job.name for job in scheduled_jobs(app) if job.name.startswith("lrs")] == []
-    admin = app.test_client()
-    auth = AuthActions(admin, session)
-    auth.create("boss@example.org", Role.ADMIN)
-    auth.login("boss@example.org")
+    admin = admin_client_of(app, session)
     assert "Learning record store" not in admin.get("/admin/users").get_data(as_text=True)
     assert admin.post("/admin/lrs/send").status_code == 404
 

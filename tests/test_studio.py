@@ -4,24 +4,14 @@ from __future__ import annotations
 
 import re
 
-from cocourse.models import Role
-
-from .conftest import AuthActions, csrf_token, make_app
-
-
-def admin_client(app, session):
-    client = app.test_client()
-    auth = AuthActions(client, session)
-    auth.create("boss@example.org", Role.ADMIN)
-    auth.login("boss@example.org")
-    return client
+from .conftest import admin_client_of, csrf_token, make_app
 
 
 def test_a_refused_reload_shows_every_error_and_the_version_still_served(
     engine, database_url, tmp_path, session, course_copy
 ):
     app = make_app(database_url, tmp_path, CONTENT_DIR=str(course_copy), CONTENT_WATCH_INTERVAL=0)
-    client = admin_client(app, session)
+    client = admin_client_of(app, session)
     page = client.get("/studio/status").get_data(as_text=True)
     version = re.search(r"Version</dt><dd><code>([0-9a-f]{12})</code>", page).group(1)
     assert "No reload has been refused" in page
@@ -42,7 +32,7 @@ def test_reload_now_reports_errors_then_success(
 ):
     original = (course_copy / "tracks.yml").read_text(encoding="utf-8")
     app = make_app(database_url, tmp_path, CONTENT_DIR=str(course_copy))
-    client = admin_client(app, session)
+    client = admin_client_of(app, session)
     token = csrf_token(client.get("/studio/status").get_data(as_text=True))
     (course_copy / "tracks.yml").write_text("tracks: [", encoding="utf-8")
     page = client.post("/studio/reload", data={"csrf_token": token}, follow_redirects=True)
