@@ -20,6 +20,7 @@ from cocourse.models import Certificate, User, utcnow
 from cocourse.web.course import course
 from cocourse.web.roles import login_required
 from cocourse.web.security_log import denied
+from cocourse.web.urls import external_url
 
 bp = Blueprint("certificates", __name__)
 PDF_UNAVAILABLE = (
@@ -32,12 +33,8 @@ def _verify_limit() -> str:
     return str(current_app.config["VERIFY_RATE_LIMIT"])
 
 
-def _external(endpoint: str, **values: Any) -> str:
-    """An absolute URL, on PUBLIC_URL when it is set (so exports do not depend on the host)."""
-    public = current_app.config.get("PUBLIC_URL")
-    if public:
-        return str(public).rstrip("/") + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+# Badge documents and verification links are named by PUBLIC_URL when it is set.
+_external = external_url
 
 
 @bp.get("/verify/<code>")
