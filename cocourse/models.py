@@ -661,3 +661,121 @@ class LrsForwarding(Base):
     last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     last_error: Mapped[str | None] = mapped_column(Text)
     last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LtiPlatform(Base):
+    """A learning platform (Moodle, Canvas...) registered by an admin to launch cocourse as
+    an LTI 1.3 tool: what the platform told the admin, and how far cocourse trusts it."""
+
+    __tablename__ = "lti_platform"
+    __table_args__ = (UniqueConstraint("issuer", "client_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+    issuer: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(255))
+    auth_login_url: Mapped[str] = mapped_column(String(500))
+    auth_token_url: Mapped[str] = mapped_column(String(500))
+    key_set_url: Mapped[str] = mapped_column(String(500))
+    # Deployment ids, one per line: a launch from any other deployment is refused.
+    deployments: Mapped[str] = mapped_column(Text, default="")
+    # Whether a first launch may join an existing account that has the launch's email.
+    link_by_email: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    @property
+    def deployment_ids(self) -> list[str]:
+        """The registered deployment ids."""
+        return [line.strip() for line in self.deployments.splitlines() if line.strip()]
+
+
+class LtiKey(Base):
+    """A key pair cocourse signs its LTI messages with; the newest active one signs, and
+    retired ones stay published for a while so that tokens already signed still verify."""
+
+    __tablename__ = "lti_key"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kid: Mapped[str] = mapped_column(String(100), unique=True)
+    private_pem: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class LtiAccount(Base):
+    """The cocourse account of a platform's user (the launch's `sub`)."""
+
+    __tablename__ = "lti_account"
+    __table_args__ = (UniqueConstraint("platform_id", "sub"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    sub: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LtiContext(Base):
+    """A platform's course (the launch's context), kept as a cocourse cohort."""
+
+    __tablename__ = "lti_context"
+    __table_args__ = (UniqueConstraint("platform_id", "context_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    context_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(String(255), default="")
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("cohort.id", ondelete="CASCADE"))
+    # Names and Role Provisioning Services, when the platform offers it.
+    memberships_url: Mapped[str | None] = mapped_column(String(500))
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sync_error: Mapped[str | None] = mapped_column(Text)
+
+
+class LtiResourceLink(Base):
+    """A placement of cocourse in a platform's course: what it opens, and the gradebook
+    column (line item) its score goes to."""
+
+    __tablename__ = "lti_resource_link"
+    __table_args__ = (UniqueConstraint("platform_id", "link_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform_id: Mapped[int] = mapped_column(ForeignKey("lti_platform.id", ondelete="CASCADE"))
+    link_id: Mapped[str] = mapped_column(String(255))
+    context_id: Mapped[int | None] = mapped_column(
+        ForeignKey("lti_context.id", ondelete="SET NULL")
+    )
+    target: Mapped[str] = mapped_column(String(300))  # module:<slug>, lesson:<m>/<l>, quiz:<id>
+    title: Mapped[str] = mapped_column(String(255), default="")
+    lineitem_url: Mapped[str | None] = mapped_column(String(500))
+    lineitems_url: Mapped[str | None] = mapped_column(String(500))
+    scopes: Mapped[str] = mapped_column(Text, default="")  # the AGS scopes granted, spaces
+
+
+class LtiScore(Base):
+    """A score waiting for (or sent to) a platform's gradebook: one row per person and
+    resource link, updated when the score changes, sent by the grade job."""
+
+    __tablename__ = "lti_score"
+    __table_args__ = (UniqueConstraint("link_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    link_id: Mapped[int] = mapped_column(ForeignKey("lti_resource_link.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id", ondelete="CASCADE"))
+    score: Mapped[float] = mapped_column()  # 0 to 100
+    completed: Mapped[bool] = mapped_column(default=False)
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    tries: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class LtiLaunchValue(Base):
+    """Short-lived LTI login state kept on the server (nonces, launch data), shared by every
+    worker and host: a launch arrives as a cross-site POST, without the session cookie."""
+
+    __tablename__ = "lti_launch_value"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)

@@ -36,6 +36,7 @@ BUILTIN_FEATURES: dict[str, tuple[str, ...]] = {
     # Off unless PLUGIN_SETTINGS["lrs"] names an endpoint (docs/operations.md).
     "lrs": ("learning",),
     "studio": ("accounts", "learning"),
+    "lti": ("accounts", "cohorts", "quiz"),
     # Off unless PLUGIN_SETTINGS["sso"] names an issuer (docs/operations.md).
     "sso": ("accounts",),
 }

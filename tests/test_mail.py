@@ -64,6 +64,15 @@ def test_a_message_exists_only_if_its_transaction_commits(smtp_app, session, inb
     assert inbox.messages == []
 
 
+def test_an_address_that_cannot_receive_mail_is_recorded_and_never_sent(smtp_app, session, inbox):
+    # Accounts made by a learning platform that shares no email have such an address.
+    _queue(smtp_app, to="lti-0123@lti.invalid")
+    assert worker.run_pending(smtp_app) == 0
+    [row] = _rows(session)
+    assert row.status == "failed" and row.last_error == "the address cannot receive mail"
+    assert inbox.messages == []
+
+
 def test_the_worker_delivers_text_and_html_through_smtp(smtp_app, session, inbox):
     message_id = _queue(smtp_app)
     assert worker.run_pending(smtp_app) == 1

@@ -58,6 +58,8 @@ def queue(
         raise RuntimeError("queue() adds to the caller's write transaction; open one first")
     subject, text, html = render(template, context)
     domain = parseaddr(sender(current_app))[1].rpartition("@")[2] or "localhost"
+    # RFC 2606's .invalid receives nothing (accounts made by a platform that shares no email).
+    unreachable = to.rpartition("@")[2].lower().endswith(".invalid")
     message = MailMessage(
         to_address=to,
         subject=subject,
@@ -65,15 +67,17 @@ def queue(
         html_body=html,
         message_id=make_msgid(domain=domain),
         template=template,
-        status="queued",
+        status="failed" if unreachable else "queued",
         attempts=0,
         created_at=utcnow(),
         next_attempt_at=utcnow(),
-        last_error="",
+        last_error="the address cannot receive mail" if unreachable else "",
         calendar=calendar,
     )
     session.add(message)
     session.flush()
+    if unreachable:
+        return message
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     session.info.setdefault(_PENDING, (app, []))[1].append(message.id)
     return message
