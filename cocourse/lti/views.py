@@ -185,7 +185,9 @@ def deep_link() -> Response | str | Page:
     if request.method == "POST" and form.validate_on_submit():
         chosen = [t for t in request.form.getlist("target") if services.path_of(course(), t)]
         multiple = settings.get("accept_multiple", True) is not False
-        if not chosen:
+        if "ltiResourceLink" not in settings.get("accept_types", ["ltiResourceLink"]):
+            error = "Your platform does not take links to a tool here: add cocourse as an activity."
+        elif not chosen:
             error = "Choose at least one item to add."
         elif len(chosen) > 1 and not multiple:
             error = "Your platform accepts one item at a time: choose one."

@@ -11,9 +11,12 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from cocourse.models import CohortMember, LtiContext, User
+from cocourse.accounts.services import create_user
+from cocourse.models import CohortMember, LtiContext, Role, User
 
-from ..lti.site import serve_site
+from ..conftest import PASSWORD
+from ..lti.site import CLIENT_ID, DEPLOYMENT, serve_site
+from .helpers import PHONE, check, open_as
 from .test_accessibility import check_axe
 
 pytestmark = pytest.mark.browser
@@ -73,3 +76,56 @@ def test_deep_link_launch_quiz_and_grade_back(browser, site, session, artifacts,
             CohortMember.user_id == learner.id, CohortMember.cohort_id == course.cohort_id
         )
     )
+
+
+@pytest.fixture
+def bare_site(engine, database_url, tmp_path, session):
+    with serve_site(database_url, tmp_path, session, registered=False) as found:
+        yield found
+
+
+def test_an_admin_registers_the_platform_and_its_teachers_get_in(
+    browser, bare_site, session, axe_source, artifacts
+):
+    site, platform = bare_site, bare_site.platform
+    create_user(session, "admin@example.org", "Ada Admin", PASSWORD, Role.ADMIN)
+    page = open_as(browser, site.base, "admin@example.org", axe_source, PHONE)
+    try:
+        page.get_by_role("link", name="Platforms").click()
+        expect(page.get_by_text("No platform is registered yet")).to_be_visible()
+        expect(page.get_by_text(f"{site.base}/lti/jwks.json")).to_be_visible()
+        check(page, "the platforms page")
+        page.get_by_label("Name shown to people").fill("Test LMS")
+        page.get_by_label("Platform ID (issuer)").fill(platform.issuer)
+        page.get_by_label("Client ID").fill(CLIENT_ID)
+        page.get_by_label("Authentication request URL").fill(platform.auth_login_url)
+        page.get_by_label("Access token URL").fill(platform.token_url)
+        page.get_by_label("Public keyset URL").fill("moodle.example.org/keys")
+        page.get_by_label("Deployment IDs, one per line").fill(DEPLOYMENT)
+        page.get_by_role("button", name="Register platform").click()
+        expect(page.get_by_text("starting with https://")).to_be_visible()  # kept, not lost
+        expect(page.get_by_label("Client ID")).to_have_value(CLIENT_ID)
+        check(page, "the platforms page with an error")
+        page.get_by_label("Public keyset URL").fill(platform.jwks_url)
+        page.get_by_role("button", name="Register platform").click()
+        expect(page.get_by_text("Platform saved")).to_be_visible()
+        expect(page.get_by_role("link", name="Test LMS")).to_be_visible()
+        check(page, "the platforms page with a platform")
+
+        teacher = browser.new_context(viewport=PHONE)
+        link = platform.add_link(
+            "Check", f"{site.base}/lti/launch", custom={"target": "module:check"}
+        )
+        other = teacher.new_page()
+        other.goto(f"{platform.url}/")
+        other.locator(f'a.launch[data-link="{link.id}"][data-user="teacher-1"]').click()
+        other.wait_for_url(f"{site.base}/modules/check")
+        expect(other.get_by_role("button", name="Log out")).to_be_visible()
+        teacher.close()
+
+        page.reload()  # the course is listed with its cohort
+        expect(page.get_by_role("row", name=re.compile("Co-creation 101"))).to_be_visible()
+        check(page, "the platforms page with a course")
+        page.screenshot(path=str(artifacts / "lti-admin-390.png"), full_page=True)
+    finally:
+        page.context.close()

@@ -45,9 +45,11 @@ def register(session: Any, platform: TestPlatform) -> LtiPlatform:
 
 
 @contextmanager
-def serve_site(database_url: str, tmp_path: Path, session: Any) -> Iterator[Site]:
+def serve_site(
+    database_url: str, tmp_path: Path, session: Any, registered: bool = True
+) -> Iterator[Site]:
     """The quiz course served on a free port (PUBLIC_URL set to it), and a platform that
-    knows the tool's addresses."""
+    knows the tool's addresses (and, when `registered`, is registered with the app)."""
     served: dict[str, Any] = {}
     server = make_server(
         "127.0.0.1", 0, lambda environ, respond: served["app"](environ, respond), threaded=True
@@ -68,7 +70,8 @@ def serve_site(database_url: str, tmp_path: Path, session: Any) -> Iterator[Site
             jwks_url=f"{base}/lti/jwks.json",
         )
     ).start()
-    register(session, platform)
+    if registered:
+        register(session, platform)
     try:
         yield Site(base, served["app"], platform)
     finally:
