@@ -310,3 +310,20 @@ def test_admins_register_platforms_and_others_cannot(app, session):
     assert learner.get("/admin/lti").status_code == 403
     assert learner.post("/admin/lti/platforms", data=form).status_code in (400, 403)
     assert session.scalar(select(func.count()).select_from(LtiPlatform)) == 1
+
+
+def test_removing_a_platform_keeps_the_people_and_cohorts_it_made(app, session):
+    platform = platform_row(session)
+    with app.app_context():
+        user = services.sign_in(session, platform, launch_claims()).user
+        context = services.join_context(session, platform, launch_claims(), user)
+    admin = admin_client_of(app, session)
+    token = csrf_token(admin.get("/admin/lti").get_data(as_text=True))
+    assert admin.post(f"/admin/lti/platforms/{platform.id}/delete", data={}).status_code == 400
+    answer = admin.post(f"/admin/lti/platforms/{platform.id}/delete", data={"csrf_token": token})
+    assert answer.status_code == 302
+    session.rollback()
+    assert session.scalar(select(func.count()).select_from(LtiPlatform)) == 0
+    assert session.scalar(select(func.count()).select_from(LtiAccount)) == 0
+    assert session.get(User, user.id) is not None
+    assert session.get(Cohort, context.cohort_id) is not None
