@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from cocourse.certification import audit
+from cocourse import audit
 from cocourse.content.model import Course
 from cocourse.content.program import Program
 from cocourse.db import write

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from cocourse import audit
 from cocourse.certification import (
-    audit,
     certificates,
     from_workshop,
     notices,

@@ -1,19 +1,55 @@
-"""Writing into the content folder without ever leaving half a file behind.
+"""Writing into the content folder without ever leaving half a file behind, and checking a
+change to the course before it is written.
 
 A file is written under a temporary name in the same folder, flushed to disk, then linked
-into place in one step: a crash leaves either no file or the whole file, never part of one.
+(a new file) or renamed (a replaced one) into place in one step: a crash leaves the old file
+or the new one, never part of one.
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import shutil
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
+
+from .model import Problem
 
 
-def write_new(path: str | os.PathLike[str], text: str) -> Path:
-    """Create `path` with `text` (UTF-8) in one step; FileExistsError if it exists already."""
-    target = Path(path)
+def problems_with(
+    root: str | os.PathLike[str], changes: Mapping[str, str], *tools: Any
+) -> list[Problem]:
+    """Every problem the course under `root` would have with `changes` (paths relative to
+    `root`, and their new text) made, found in a copy: `root` is not touched. Paths in the
+    problems are those under `root`. `tools` are `lint_path`'s markdown and question types."""
+    from .lint import lint_path
+
+    source = Path(root)
+    with tempfile.TemporaryDirectory() as scratch:
+        trial = Path(scratch) / source.name
+        shutil.copytree(source, trial, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        for relative, text in changes.items():
+            target = trial / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, encoding="utf-8")
+        found = lint_path(trial, *tools)
+    return [
+        Problem(
+            problem.path.replace(str(trial), str(source), 1),
+            problem.line,
+            problem.code,
+            problem.message,
+            problem.severity,
+        )
+        for problem in found
+    ]
+
+
+def _partial(target: Path, text: str) -> Path:
+    """`text` in a new temporary file beside `target`, on disk."""
     partial = target.with_name(f".{target.name}.{secrets.token_hex(6)}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
@@ -21,6 +57,29 @@ def write_new(path: str | os.PathLike[str], text: str) -> Path:
             handle.write(text)
             handle.flush()
             os.fsync(handle.fileno())
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    return partial
+
+
+def replace(path: str | os.PathLike[str], text: str) -> Path:
+    """Replace the file at `path` with `text` (UTF-8) in one step."""
+    target = Path(path)
+    partial = _partial(target, text)
+    try:
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
+    _sync_folder(target.parent)
+    return target
+
+
+def write_new(path: str | os.PathLike[str], text: str) -> Path:
+    """Create `path` with `text` (UTF-8) in one step; FileExistsError if it exists already."""
+    target = Path(path)
+    partial = _partial(target, text)
+    try:
         os.link(partial, target)  # fails if the name is taken: an existing file stays as it is
     finally:
         partial.unlink(missing_ok=True)

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
-import tempfile
 from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
 
 from cocourse.cli import config_app, content_tools, lint_and_report
-from cocourse.content.lint import lint_path
-from cocourse.content.writing import write_new
+from cocourse.content.writing import problems_with, write_new
 
 
 @click.command("regrade")
@@ -79,15 +76,12 @@ def import_gift_command(
         raise click.ClickException(f"{exc}; rename the GIFT file to choose another slug") from exc
     # The course is checked with the new lesson in a copy first: when it has errors, nothing
     # is written, so the next run starts from the same folder.
-    with tempfile.TemporaryDirectory() as scratch:
-        trial = Path(scratch) / root.name
-        shutil.copytree(root, trial, symlinks=True)
-        (trial / module_slug / target.name).write_text(markdown, encoding="utf-8")
-        problems = lint_path(trial, *content_tools(app))
+    change = {f"{module_slug}/{target.name}": markdown}
+    problems = problems_with(root, change, *content_tools(app))
     errors = [problem for problem in problems if problem.severity == "error"]
     if errors:
         for problem in errors:
-            click.echo(str(problem).replace(str(trial), str(root)), err=True)
+            click.echo(str(problem), err=True)
         raise click.ClickException(
             f"{len(errors)} error(s) with the new lesson: nothing was written to {root}"
         )

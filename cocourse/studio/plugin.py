@@ -12,7 +12,7 @@ from cocourse.hookspecs import hookimpl
 
 @hookimpl
 def register_blueprints(app: Any) -> Any:
-    """/studio/status."""
+    """/studio: the course files, their editor and history, and the content status."""
     from cocourse.studio.views import bp
 
     return [bp]
@@ -28,5 +28,5 @@ def register_template_folders(app: Any) -> Any:
 def register_menu_links(app: Any, user: Any) -> Any:
     """Content, for admins."""
     if user.is_authenticated and user.is_admin:
-        return [{"label": "Content", "href": url_for("studio.status"), "weight": 43}]
+        return [{"label": "Content", "href": url_for("studio.files"), "weight": 43}]
     return []

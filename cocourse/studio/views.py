@@ -1,14 +1,25 @@
-"""Blueprint: what content this server serves, and why a reload was refused (admins)."""
+"""Blueprint: the course's files edited in the browser, their history, and what content
+this server serves and why a reload was refused (admins)."""
 
 from __future__ import annotations
 
 import os
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from cocourse import audit
+from cocourse.content.loader import lesson_url, module_url
 from cocourse.content.model import Problem
+from cocourse.course_state import CourseState
+from cocourse.db import get_session, write
 from cocourse.models import Role
+from cocourse.studio import editing, repository
+from cocourse.studio.editing import Author, NotEditable, Outcome
+from cocourse.studio.forms import EditForm
+from cocourse.studio.repository import GitError
+from cocourse.web import security_log
 from cocourse.web.forms import ActionForm
 from cocourse.web.roles import role_required
 
@@ -52,3 +63,222 @@ def reload() -> Response:
     else:
         flash("Content reloaded.", "success")
     return redirect(url_for("studio.status"))
+
+
+def _state() -> CourseState:
+    state: CourseState = current_app.extensions["cocourse.course"]
+    return state
+
+
+def _where(state: CourseState, problem: Problem) -> str:
+    path = os.path.relpath(problem.path, state.root)
+    return f"{problem.path if path.startswith('..') else path}:{problem.line}"
+
+
+def _of_file(state: CourseState, relative: str, problems: list[Problem]) -> list[Problem]:
+    target = os.path.join(state.root, relative)
+    return [p for p in problems if os.path.normpath(p.path) == os.path.normpath(target)]
+
+
+def _learner_page(state: CourseState, relative: str) -> str | None:
+    """Where a learner sees the file: its lesson or module page."""
+    target = os.path.normpath(os.path.join(state.root, relative))
+    for module in state.course.modules:
+        if os.path.normpath(module.path) == target:
+            return module_url(module.slug)
+        for lesson in module.lessons:
+            if os.path.normpath(lesson.path) == target:
+                return lesson_url(module.slug, lesson.slug)
+    return None
+
+
+def _opened(state: CourseState, relative: str) -> tuple[str, str]:
+    try:
+        return editing.read(state.root, relative)
+    except (NotEditable, UnicodeDecodeError):
+        abort(404)
+
+
+@bp.get("")
+@admins
+def files() -> str:
+    """Every course file, with its warnings, and whether saves go into git."""
+    state = _state()
+    warnings: dict[str, int] = {}
+    for problem in state.course.warnings:
+        key = os.path.relpath(problem.path, state.root)
+        warnings[key] = warnings.get(key, 0) + 1
+    return render_template(
+        "studio/files.html",
+        files=editing.files(state.root),
+        warnings=warnings,
+        tracked=repository.is_repository(state.root),
+    )
+
+
+def _editor(
+    state: CourseState,
+    relative: str,
+    form: EditForm,
+    outcome: Outcome | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    shown = outcome.problems if outcome and outcome.problems else list(state.course.warnings)
+    conflict = None
+    if outcome is not None and outcome.conflict is not None:
+        original = editing.normalized(form.original.data or "")
+        if editing.revision_of(original) != form.revision.data:
+            original = form.text.data or ""
+        conflict = editing.changes_between(
+            original, outcome.conflict, "as you opened it", "as it is now"
+        )
+        form.revision.data = outcome.revision
+        form.original.data = outcome.conflict
+    page = render_template(
+        "studio/edit.html",
+        relative=relative,
+        form=form,
+        problems=_of_file(state, relative, shown),
+        elsewhere=[
+            p
+            for p in (outcome.errors if outcome else [])
+            if p not in _of_file(state, relative, shown)
+        ],
+        where=lambda p: _where(state, p),
+        outcome=outcome,
+        conflict=conflict,
+        learner_page=_learner_page(state, relative),
+        tracked=repository.is_repository(state.root),
+    )
+    return page, status
+
+
+@bp.get("/files/<path:relative>")
+@admins
+def edit(relative: str) -> tuple[str, int]:
+    """The editor: the file's text in a plain textarea, with its lint problems."""
+    state = _state()
+    text, revision = _opened(state, relative)
+    form = EditForm(formdata=None, text=text, revision=revision, original=text)
+    return _editor(state, relative, form)
+
+
+def _saved(relative: str, outcome: Outcome, action: str) -> None:
+    """The audit trail and the security log of a save."""
+    session = get_session()
+    with write(session):
+        audit.record(
+            session,
+            current_user,
+            action,
+            f"content:{relative}",
+            revision=outcome.revision,
+            commit=outcome.commit,
+        )
+    security_log.event(
+        "content_saved", user_id=current_user.id, file=relative, commit=outcome.commit
+    )
+
+
+@bp.post("/files/<path:relative>")
+@admins
+def save(relative: str) -> Response | tuple[str, int]:
+    """Save: only when the whole course still loads without errors, and only over the
+    revision the author opened."""
+    state = _state()
+    _opened(state, relative)  # 404 for what is not a course file
+    form = EditForm()
+    if not form.validate_on_submit():
+        return _editor(state, relative, form, status=400)
+    message = form.message.data or f"Edit {relative}"
+    outcome = editing.save(
+        state,
+        relative,
+        form.text.data or "",
+        form.revision.data or "",
+        Author(current_user.name, current_user.email),
+        message,
+    )
+    if not outcome.saved:
+        status = 409 if outcome.conflict is not None else 422 if outcome.errors else 400
+        if outcome.error and outcome.error.startswith("Nothing changed"):
+            status = 200
+        return _editor(state, relative, form, outcome, status)
+    _saved(relative, outcome, "content-saved")
+    flash("Saved. Learners see the new text now.", "success")
+    return redirect(url_for("studio.edit", relative=relative))
+
+
+@bp.get("/history/<path:relative>")
+@admins
+def history(relative: str) -> str:
+    """The commits that changed a file."""
+    state = _state()
+    _opened(state, relative)
+    tracked = repository.is_repository(state.root)
+    changes = repository.history(state.root, relative) if tracked else []
+    return render_template(
+        "studio/history.html",
+        relative=relative,
+        changes=changes,
+        tracked=tracked,
+        action=ActionForm(),
+    )
+
+
+def _revision_or_404(state: CourseState, relative: str, revision: str) -> str:
+    try:
+        return repository.file_at(state.root, revision, relative)
+    except GitError:
+        abort(404)
+
+
+@bp.get("/changes/<revision>/<path:relative>")
+@admins
+def change(relative: str, revision: str) -> str:
+    """What one commit changed in the file."""
+    state = _state()
+    _opened(state, relative)
+    if not repository.is_repository(state.root):
+        abort(404)
+    after = _revision_or_404(state, relative, revision)
+    parent = repository.parent_of(state.root, revision)
+    try:
+        before = repository.file_at(state.root, parent, relative) if parent else ""
+    except GitError:
+        before = ""  # the file was added by this commit
+    lines = editing.changes_between(
+        before, after, f"before {revision[:10]}", f"after {revision[:10]}"
+    )
+    return render_template(
+        "studio/change.html", relative=relative, revision=revision, lines=lines, action=ActionForm()
+    )
+
+
+@bp.post("/restore/<revision>/<path:relative>")
+@admins
+def restore(relative: str, revision: str) -> Response | tuple[str, int]:
+    """Make the file what it was at a revision, as a new commit (checked like any save)."""
+    state = _state()
+    current_text, current_revision = _opened(state, relative)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if not repository.is_repository(state.root):
+        abort(404)
+    text = _revision_or_404(state, relative, revision)
+    outcome = editing.save(
+        state,
+        relative,
+        text,
+        current_revision,
+        Author(current_user.name, current_user.email),
+        f"Restore {relative} as of {revision[:10]}",
+    )
+    if not outcome.saved:
+        if outcome.error:
+            flash(outcome.error, "error")
+        form = EditForm(formdata=None, text=text, revision=current_revision, original=current_text)
+        return _editor(state, relative, form, outcome, 422 if outcome.errors else 409)
+    _saved(relative, outcome, "content-restored")
+    flash(f"Restored as of {revision[:10]}.", "success")
+    return redirect(url_for("studio.edit", relative=relative))

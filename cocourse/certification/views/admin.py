@@ -17,7 +17,8 @@ from flask import (
 )
 from flask_login import current_user
 
-from cocourse.certification import audit, certificates
+from cocourse import audit
+from cocourse.certification import certificates
 from cocourse.certification.forms import RevokeForm
 from cocourse.db import get_session
 from cocourse.models import Role, utcnow

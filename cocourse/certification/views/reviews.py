@@ -8,8 +8,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from cocourse import audit
 from cocourse.accounts import services as accounts
-from cocourse.certification import audit, from_workshop, portfolios, requirements
+from cocourse.certification import from_workshop, portfolios, requirements
 from cocourse.certification.forms import review_form
 from cocourse.certification.links import site_links
 from cocourse.db import get_session

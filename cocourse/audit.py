@@ -1,4 +1,4 @@
-"""The certification audit trail: who did what to a portfolio or certificate, and when."""
+"""The audit trail: who did what to a portfolio, a certificate or the course content, and when."""
 
 from __future__ import annotations
 

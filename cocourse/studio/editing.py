@@ -1,0 +1,194 @@
+"""Editing course files from the browser. The Markdown and YAML files in the content folder
+stay the single source: a save writes the file only when the whole course still loads
+without errors, commits it to the content folder's git repository when there is one, and
+reloads the course in every server process.
+
+Safety: a path is accepted only when it names an existing Markdown or YAML file of the
+course, with no part that starts with a dot (so nothing in `.git`), no symbolic link on the
+way and nothing outside the content folder. Two people saving one file: the second save is
+refused (its text kept) when the file changed since it was opened, judged by the file's
+revision (a hash of its bytes). Saves on one host take turns under a file lock.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fcntl
+import hashlib
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from cocourse.content.model import Problem
+from cocourse.content.writing import problems_with, replace
+from cocourse.course_state import CourseState
+from cocourse.studio import repository
+from cocourse.studio.repository import GitError
+
+EDITABLE = (".md", ".yml", ".yaml")
+MAX_BYTES = 512 * 1024
+
+
+class NotEditable(Exception):
+    """The path is not a course file the studio may edit."""
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who saves: the name and email that go into the commit."""
+
+    name: str
+    email: str
+
+
+@dataclass
+class Outcome:
+    """What a save did. `saved` is the only case in which anything changed."""
+
+    saved: bool = False
+    problems: list[Problem] = field(default_factory=list)  # errors stop a save; warnings do not
+    conflict: str | None = None  # the file as it is now, when it changed since it was opened
+    error: str | None = None  # git refused, or the text is too big
+    revision: str | None = None  # the file's revision after the save
+    commit: str | None = None  # the git commit that holds it
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+
+def revision_of(text: str) -> str:
+    """A file's revision: the start of the SHA-256 of its UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:20]
+
+
+def resolve(root: str | os.PathLike[str], relative: str) -> Path:
+    """The file `relative` names inside the content folder; NotEditable otherwise."""
+    parts = relative.split("/")
+    if (
+        not relative
+        or "\\" in relative
+        or "\x00" in relative
+        or any(not part or part.startswith(".") for part in parts)
+        or not relative.endswith(EDITABLE)
+    ):
+        raise NotEditable(relative)
+    base = Path(root)
+    current = base
+    for part in parts:
+        current = current / part
+        try:
+            mode = os.lstat(current).st_mode
+        except OSError:
+            raise NotEditable(relative) from None
+        if stat.S_ISLNK(mode):
+            raise NotEditable(relative)
+    if not stat.S_ISREG(mode):
+        raise NotEditable(relative)
+    if not current.resolve().is_relative_to(base.resolve()):
+        raise NotEditable(relative)
+    return current
+
+
+def read(root: str | os.PathLike[str], relative: str) -> tuple[str, str]:
+    """A course file's text and revision."""
+    text = resolve(root, relative).read_text(encoding="utf-8")
+    return text, revision_of(text)
+
+
+def files(root: str | os.PathLike[str]) -> list[str]:
+    """Every editable course file, as paths relative to the content folder, sorted (the
+    folder's own files first, then each module folder's)."""
+    base = Path(root)
+    found = []
+    for folder, dirs, names in os.walk(base):
+        dirs[:] = sorted(
+            d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(folder, d))
+        )
+        for name in sorted(names):
+            path = Path(folder) / name
+            if name.startswith(".") or not name.endswith(EDITABLE) or path.is_symlink():
+                continue
+            found.append(path.relative_to(base).as_posix())
+    return sorted(found, key=lambda p: (p.count("/"), p))
+
+
+def normalized(text: str) -> str:
+    """Text as it is stored: Unix line ends (browsers send CR LF from a textarea), ending in
+    one line end."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.rstrip("\n") + "\n" if text.strip() else ""
+
+
+def changes_between(old: str, new: str, old_name: str, new_name: str) -> list[str]:
+    """A unified diff, line by line."""
+    return list(
+        difflib.unified_diff(
+            old.splitlines(), new.splitlines(), old_name, new_name, lineterm="", n=3
+        )
+    )
+
+
+@contextmanager
+def _turn(state: CourseState) -> Iterator[None]:
+    """One save at a time on this host (every worker shares the instance folder)."""
+    lock = state.stamp.with_name("studio.lock")
+    with open(lock, "a+") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def save(
+    state: CourseState,
+    relative: str,
+    text: str,
+    opened_revision: str,
+    author: Author,
+    message: str,
+) -> Outcome:
+    """Save a course file: see the module's description. Nothing changes unless
+    `Outcome.saved`; then the course being served is the new one."""
+    root = state.root
+    path = resolve(root, relative)
+    text = normalized(text)
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        return Outcome(error=f"The text is longer than {MAX_BYTES // 1024} KB: split the lesson.")
+    with _turn(state):
+        current = path.read_text(encoding="utf-8")
+        if revision_of(current) != opened_revision:
+            return Outcome(conflict=current, revision=revision_of(current))
+        if current == text:
+            return Outcome(
+                revision=opened_revision, error="Nothing changed: there is nothing to save."
+            )
+        problems = problems_with(root, {relative: text}, state.md, state.question_types)
+        outcome = Outcome(problems=problems)
+        if outcome.errors:
+            return outcome
+        tracked = repository.is_repository(root)
+        try:
+            if tracked:
+                repository.check_writable(root)
+        except GitError as exc:
+            outcome.error = str(exc)
+            return outcome
+        replace(path, text)
+        if tracked:
+            try:
+                outcome.commit = repository.commit(
+                    root, relative, message, author.name, author.email
+                )
+            except GitError as exc:
+                replace(path, current)  # the file goes back to what git holds
+                outcome.error = f"The change could not be committed, so it was not saved: {exc}"
+                return outcome
+        outcome.saved, outcome.revision = True, revision_of(text)
+        state.stamp.touch()  # the other server processes reload within a second
+    state.reload("the studio")
+    return outcome

@@ -1,0 +1,240 @@
+"""The authoring studio in Chromium, on the app served the way it is in production: gunicorn
+with two worker processes over one database and one content folder in git. An admin fixes a
+lesson and both workers serve the new text; a broken edit shows its errors and leaves file
+and git alone; two admins editing one file get a conflict view that loses nothing; history,
+a change's diff and restoring an old version."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from cocourse.accounts.services import create_user
+from cocourse.models import Role
+
+from ..conftest import PASSWORD
+from ..test_studio_editing import LESSON, git
+from .helpers import check, open_as
+
+pytestmark = pytest.mark.browser
+LESSON_PAGE = "/modules/intro/second"
+
+
+@pytest.fixture
+def repo(course_copy):
+    git(course_copy, "init", "-q", "-b", "main")
+    git(course_copy, "add", "-A")
+    git(
+        course_copy,
+        "-c",
+        "user.name=Setup",
+        "-c",
+        "user.email=setup@example.org",
+        "commit",
+        "-qm",
+        "Start",
+    )
+    return course_copy
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Served:
+    """gunicorn's address, and which worker process answered each request (its access log)."""
+
+    def __init__(self, base: str, log: Path) -> None:
+        self.base, self.log = base, log
+
+    def worker_of(self, probe: str) -> str | None:
+        for line in self.log.read_text(encoding="utf-8").splitlines():
+            pid, _, request = line.partition(" ")
+            if f"probe={probe} " in request + " ":
+                return pid
+        return None
+
+
+@pytest.fixture
+def gunicorn(engine, database_url, tmp_path, session, repo) -> Iterator[Served]:
+    create_user(session, "ada@example.org", "Ada Author", PASSWORD, Role.ADMIN)
+    create_user(session, "lee@example.org", "Lee Learner", PASSWORD, Role.LEARNER)
+    port, log = free_port(), tmp_path / "access.log"
+    env = {
+        **os.environ,
+        "COCOURSE_SECRET_KEY": "a-secret-both-workers-share-0123456789abcdef",
+        "DATABASE_URL": database_url,
+        "COCOURSE_CONTENT_DIR": str(repo),
+        "COCOURSE_INSTANCE_PATH": str(tmp_path / "instance"),
+        "COCOURSE_RATELIMIT_ENABLED": "false",
+    }
+    errors = open(tmp_path / "gunicorn.err", "w")  # noqa: SIM115 - closed below
+    server = subprocess.Popen(  # noqa: S603 - our own arguments
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--access-logfile",
+            str(log),
+            "--access-logformat",
+            "%(p)s %(r)s %(s)s",
+            "cocourse:create_app()",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=errors,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/", timeout=5).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                pytest.fail((tmp_path / "gunicorn.err").read_text()[-3000:])
+            time.sleep(0.2)
+        yield Served(base, log)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        errors.close()
+
+
+def both_workers_serve(served: Served, cookies: dict[str, str], text: str, limit: float) -> float:
+    """Seconds until each of the two workers has answered the lesson page with `text`."""
+    started, fresh, probe = time.monotonic(), set(), 0
+    while time.monotonic() - started < limit:
+        probe += 1
+        page = requests.get(
+            f"{served.base}{LESSON_PAGE}?probe={probe}",
+            cookies=cookies,
+            headers={"Connection": "close"},
+            timeout=10,
+        )
+        assert page.status_code == 200
+        time.sleep(0.05)  # the access log line is written after the response
+        worker = served.worker_of(str(probe))
+        if text in page.text and worker:
+            fresh.add(worker)
+        if len(fresh) == 2:
+            return time.monotonic() - started
+    raise AssertionError(f"after {limit} s only workers {fresh} served the new text")
+
+
+def test_an_author_fixes_a_lesson_and_both_workers_serve_it(
+    browser, gunicorn, repo, axe_source, artifacts
+):
+    learner = open_as(browser, gunicorn.base, "lee@example.org", axe_source)
+    author = open_as(browser, gunicorn.base, "ada@example.org", axe_source)
+    try:
+        learner.goto(LESSON_PAGE)
+        expect(learner.get_by_text("Some text.")).to_be_visible()
+        cookies = {c["name"]: c["value"] for c in learner.context.cookies()}
+
+        author.get_by_role("link", name="Content", exact=True).click()
+        check(author, "the course files")
+        author.get_by_role("link", name=LESSON).click()
+        check(author, "the editor")
+        editor = author.get_by_label("Text")
+        head = git(repo, "rev-parse", "HEAD")
+
+        # A broken edit: the errors show, the text stays, nothing changes on disk or in git.
+        editor.fill("---\ntitle: [unclosed\n---\nSome text.\n")
+        author.get_by_role("button", name="Save").click()
+        expect(
+            author.get_by_role("heading", name=re.compile(r"Not saved: \d+ error"))
+        ).to_be_visible()
+        expect(author.get_by_label("Text")).to_have_value(re.compile(r"title: \[unclosed"))
+        check(author, "the editor with errors")
+        author.screenshot(path=str(artifacts / "studio-errors-390.png"), full_page=True)
+        assert git(repo, "rev-parse", "HEAD") == head
+        assert "title: Second lesson" in (repo / LESSON).read_text()
+
+        # The fix: saved, committed with the author's name, served by both workers.
+        author.goto(f"/studio/files/{LESSON}")
+        text = author.get_by_label("Text").input_value()
+        author.get_by_label("Text").fill(text.replace("Some text.", "Some clearer text."))
+        author.get_by_label("What you changed (for the history)").fill("Clearer wording")
+        author.get_by_role("button", name="Save").click()
+        expect(author.get_by_text("Saved. Learners see the new text now.")).to_be_visible()
+        delay = both_workers_serve(gunicorn, cookies, "Some clearer text.", limit=10)
+        print(f"both gunicorn workers served the saved lesson {delay:.2f} s after the save")
+        learner.reload()
+        expect(learner.get_by_text("Some clearer text.")).to_be_visible()
+        assert git(repo, "log", "-1", "--format=%an %s").strip() == "Ada Author Clearer wording"
+
+        # History, the change's diff, and restoring the first version.
+        author.get_by_role("link", name="History").click()
+        check(author, "a file's history")
+        author.get_by_role("link", name=re.compile("Clearer wording")).click()
+        expect(author.locator("del.diff-del", has_text="-Some text.")).to_be_visible()
+        expect(author.locator("ins.diff-add", has_text="+Some clearer text.")).to_be_visible()
+        check(author, "a change's diff")
+        author.screenshot(path=str(artifacts / "studio-diff-390.png"), full_page=True)
+        author.go_back()
+        author.get_by_role("link", name=re.compile("Start")).click()
+        author.get_by_role("button", name="Restore this version").click()
+        expect(author.get_by_text(re.compile(r"Restored as of [0-9a-f]{10}"))).to_be_visible()
+        assert "Some text." in (repo / LESSON).read_text()
+        both_workers_serve(gunicorn, cookies, "Some text.", limit=10)
+    finally:
+        learner.context.close()
+        author.context.close()
+
+
+def test_two_authors_on_one_file_get_a_conflict_view_and_lose_nothing(
+    browser, gunicorn, repo, axe_source, artifacts
+):
+    first = open_as(browser, gunicorn.base, "ada@example.org", axe_source)
+    second = open_as(
+        browser, gunicorn.base, "ada@example.org", axe_source, {"width": 1280, "height": 900}
+    )
+    try:
+        for page in (first, second):
+            page.goto(f"/studio/files/{LESSON}")
+        text = first.get_by_label("Text").input_value()
+        first.get_by_label("Text").fill(text.replace("Some text.", "First author's text."))
+        first.get_by_role("button", name="Save").click()
+        expect(first.get_by_text("Saved.")).to_be_visible()
+
+        mine = text.replace("## Details", "## Second author's details")
+        second.get_by_label("Text").fill(mine)
+        second.get_by_role("button", name="Save").click()
+        expect(
+            second.get_by_role("heading", name="Someone saved this file after you opened it")
+        ).to_be_visible()
+        expect(second.locator("ins.diff-add", has_text="First author's text.")).to_be_visible()
+        expect(second.get_by_label("Text")).to_have_value(mine)
+        check(second, "the conflict view")
+        second.screenshot(path=str(artifacts / "studio-conflict-1280.png"), full_page=True)
+        on_disk = (repo / LESSON).read_text()
+        assert "First author's text." in on_disk and "Second author's details" not in on_disk
+
+        # The second author brings the first one's change in and saves.
+        second.get_by_label("Text").fill(mine.replace("Some text.", "First author's text."))
+        second.get_by_role("button", name="Save").click()
+        expect(second.get_by_text("Saved.")).to_be_visible()
+        on_disk = (repo / LESSON).read_text()
+        assert "First author's text." in on_disk and "Second author's details" in on_disk
+    finally:
+        first.context.close()
+        second.context.close()

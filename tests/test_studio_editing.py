@@ -1,0 +1,230 @@
+"""Editing course files in the browser's forms: a save reaches learners at once and is a
+git commit; a broken edit, a concurrent edit, a detached repository or a path outside the
+course changes nothing; history, diffs and restoring an old version."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from html import unescape
+
+import pytest
+from sqlalchemy import select
+
+from cocourse.models import AuditEntry, Role
+
+from .conftest import AuthActions, admin_client_of, csrf_token, make_app
+
+LESSON = "intro/02-second.md"
+
+
+def git(folder, *args) -> str:
+    done = subprocess.run(
+        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True, timeout=30
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def repo(course_copy):
+    """The fixture course as a git repository with one commit."""
+    git(course_copy, "init", "-q", "-b", "main")
+    git(course_copy, "add", "-A")
+    git(
+        course_copy,
+        "-c",
+        "user.name=Setup",
+        "-c",
+        "user.email=setup@example.org",
+        "commit",
+        "-qm",
+        "Start",
+    )
+    return course_copy
+
+
+@pytest.fixture
+def studio(engine, database_url, tmp_path, session, repo):
+    app = make_app(database_url, tmp_path, CONTENT_DIR=str(repo))
+    return app, admin_client_of(app, session)
+
+
+def editor_fields(html: str) -> dict[str, str]:
+    """The form's fields as the page has them."""
+    text = unescape(
+        re.search(r'<textarea[^>]*name="text"[^>]*>\r?\n?(.*?)</textarea>', html, re.S).group(1)
+    )
+    return {
+        "csrf_token": csrf_token(html),
+        "revision": re.search(r'name="revision" type="hidden" value="([^"]*)"', html).group(1),
+        "original": unescape(
+            re.search(r'name="original" type="hidden" value="([^"]*)"', html, re.S).group(1)
+        ),
+        "text": text,
+        "message": "",
+    }
+
+
+def test_a_save_is_served_at_once_and_committed_with_the_author(studio, repo, session):
+    app, admin = studio
+    page = admin.get(f"/studio/files/{LESSON}").get_data(as_text=True)
+    fields = editor_fields(page)
+    assert "Some text." in fields["text"]
+    fields["text"] = fields["text"].replace("Some text.", "Some better text.").replace("\n", "\r\n")
+    fields["message"] = "Say it better"
+    answer = admin.post(f"/studio/files/{LESSON}", data=fields)
+    assert answer.status_code == 302
+    on_disk = (repo / LESSON).read_bytes()
+    assert b"Some better text." in on_disk and b"\r\n" not in on_disk  # line ends as in git
+    log = git(repo, "log", "-1", "--format=%an|%ae|%s")
+    assert log.strip() == "Boss|boss@example.org|Say it better"
+    assert git(repo, "status", "--porcelain").strip() == ""
+    learner = app.test_client()
+    AuthActions(learner, session).create()
+    AuthActions(learner, session).login()
+    assert "Some better text." in learner.get("/modules/intro/second").get_data(as_text=True)
+    entry = session.scalar(select(AuditEntry).where(AuditEntry.subject == f"content:{LESSON}"))
+    assert entry.action == "content-saved" and entry.actor_name == "Boss"
+    assert entry.detail["commit"] == git(repo, "rev-parse", "HEAD").strip()
+
+
+def test_a_broken_edit_shows_its_errors_and_changes_nothing(studio, repo):
+    _, admin = studio
+    before, head = (repo / LESSON).read_bytes(), git(repo, "rev-parse", "HEAD")
+    fields = editor_fields(admin.get(f"/studio/files/{LESSON}").get_data(as_text=True))
+    fields["text"] = "---\ntitle: [unclosed\n---\nBody\n"
+    answer = admin.post(f"/studio/files/{LESSON}", data=fields)
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422
+    assert re.search(r"Not saved: \d+ errors?", page) and f"{LESSON}:" in page
+    assert "title: [unclosed" in unescape(page)  # the text is kept on the page
+    assert (repo / LESSON).read_bytes() == before and git(repo, "rev-parse", "HEAD") == head
+
+
+def test_a_concurrent_edit_is_refused_with_what_changed_and_loses_nothing(studio, repo):
+    _, admin = studio
+    mine = editor_fields(admin.get(f"/studio/files/{LESSON}").get_data(as_text=True))
+    theirs = dict(mine)
+    theirs["text"] = mine["text"].replace("Some text.", "Their text.")
+    assert admin.post(f"/studio/files/{LESSON}", data=theirs).status_code == 302
+    mine["text"] = mine["text"].replace("## Details", "## More details")
+    answer = admin.post(f"/studio/files/{LESSON}", data=mine)
+    page = unescape(answer.get_data(as_text=True))
+    assert answer.status_code == 409
+    assert "Someone saved this file after you opened it" in page
+    assert "-Some text." in page and "+Their text." in page  # what changed meanwhile
+    assert "## More details" in page  # my text is still there
+    assert "Their text." in (repo / LESSON).read_text()
+    # Saving again from the conflict page (their change brought in) goes through.
+    again = editor_fields(answer.get_data(as_text=True))
+    again["text"] = again["text"].replace("Some text.", "Their text.")
+    assert admin.post(f"/studio/files/{LESSON}", data=again).status_code == 302
+    text = (repo / LESSON).read_text()
+    assert "Their text." in text and "## More details" in text
+
+
+def test_history_diff_and_restore(studio, repo):
+    _, admin = studio
+    fields = editor_fields(admin.get(f"/studio/files/{LESSON}").get_data(as_text=True))
+    original = fields["text"]
+    fields["text"] = original.replace("Some text.", "Changed once.")
+    fields["message"] = "First change"
+    admin.post(f"/studio/files/{LESSON}", data=fields)
+    history = admin.get(f"/studio/history/{LESSON}").get_data(as_text=True)
+    revisions = re.findall(rf"/studio/changes/([0-9a-f]{{40}})/{LESSON}", history)
+    assert len(revisions) == 2 and "First change" in history and "Start" in history
+    change = admin.get(f"/studio/changes/{revisions[0]}/{LESSON}").get_data(as_text=True)
+    assert "-Some text." in unescape(change) and "+Changed once." in unescape(change)
+    token = csrf_token(change)
+    restored = admin.post(f"/studio/restore/{revisions[1]}/{LESSON}", data={"csrf_token": token})
+    assert restored.status_code == 302
+    assert (repo / LESSON).read_text() == original
+    assert (
+        git(repo, "log", "-1", "--format=%s").strip()
+        == f"Restore {LESSON} as of {revisions[1][:10]}"
+    )
+    assert admin.get(f"/studio/changes/nothex/{LESSON}").status_code == 404
+    assert admin.get(f"/studio/changes/{'0' * 40}/{LESSON}").status_code == 404
+
+
+def test_a_detached_repository_refuses_the_save(studio, repo):
+    _, admin = studio
+    git(repo, "checkout", "-q", "--detach")
+    fields = editor_fields(admin.get(f"/studio/files/{LESSON}").get_data(as_text=True))
+    before = (repo / LESSON).read_bytes()
+    fields["text"] = fields["text"].replace("Some text.", "Lost?")
+    page = admin.post(f"/studio/files/{LESSON}", data=fields).get_data(as_text=True)
+    assert "detached HEAD" in page and "Lost?" in unescape(page)
+    assert (repo / LESSON).read_bytes() == before
+
+
+def test_without_git_saves_work_and_the_page_says_there_is_no_history(
+    engine, database_url, tmp_path, session, course_copy
+):
+    app = make_app(database_url, tmp_path, CONTENT_DIR=str(course_copy))
+    admin = admin_client_of(app, session)
+    page = admin.get(f"/studio/files/{LESSON}").get_data(as_text=True)
+    assert "not a git repository" in page
+    fields = editor_fields(page)
+    fields["text"] = fields["text"].replace("Some text.", "No git here.")
+    assert admin.post(f"/studio/files/{LESSON}", data=fields).status_code == 302
+    assert "No git here." in (course_copy / LESSON).read_text()
+    assert "no history to show" in admin.get(f"/studio/history/{LESSON}").get_data(as_text=True)
+
+
+def test_unchanged_and_oversized_texts_are_explained(studio, repo):
+    _, admin = studio
+    fields = editor_fields(admin.get(f"/studio/files/{LESSON}").get_data(as_text=True))
+    assert "Nothing changed" in admin.post(f"/studio/files/{LESSON}", data=fields).get_data(
+        as_text=True
+    )
+    fields["text"] = "x" * (600 * 1024)
+    answer = admin.post(f"/studio/files/{LESSON}", data=fields)
+    assert answer.status_code == 400 and "Not saved" not in answer.get_data(as_text=True)
+    assert "Some text." in (repo / LESSON).read_text()
+
+
+@pytest.mark.parametrize(
+    "relative",
+    [
+        "../outside.md",
+        "intro/../../outside.md",
+        ".git/config",
+        "intro/.hidden.md",
+        "intro/images/dot.svg",
+        "intro/missing.md",
+        "intro",
+        "/etc/passwd",
+        "intro//01-first.md",
+        "link.md",
+    ],
+)
+def test_only_course_files_can_be_opened(studio, repo, relative):
+    _, admin = studio
+    (repo.parent / "outside.md").write_text("secret", encoding="utf-8")
+    os.symlink(repo.parent / "outside.md", repo / "link.md")
+    opened = admin.get(f"/studio/files/{relative}", follow_redirects=True)
+    assert opened.status_code == 404
+    token = csrf_token(admin.get(f"/studio/files/{LESSON}").get_data(as_text=True))
+    answer = admin.post(f"/studio/files/{relative}", data={"csrf_token": token, "text": "x"})
+    assert answer.status_code in (404, 308)  # 308: Werkzeug merges the double slash
+    assert (repo.parent / "outside.md").read_text() == "secret"
+
+
+def test_only_admins_reach_the_studio(studio, session):
+    app, _ = studio
+    learner = app.test_client()
+    AuthActions(learner, session).create("a@example.org", Role.ASSESSOR)
+    AuthActions(learner, session).login("a@example.org")
+    assert learner.get("/studio").status_code == 403
+    assert learner.get(f"/studio/files/{LESSON}").status_code == 403
+    assert app.test_client().get(f"/studio/files/{LESSON}").status_code in (302, 401)
+
+
+def test_the_file_list_links_every_course_file(studio):
+    _, admin = studio
+    page = admin.get("/studio").get_data(as_text=True)
+    for relative in ("tracks.yml", "intro/module.md", LESSON):
+        assert f'href="/studio/files/{relative}"' in page
+    assert ".git" not in page and "dot.svg" not in page
