@@ -53,12 +53,14 @@ class Base(DeclarativeBase):
 
 class Role(enum.StrEnum):
     """What a person may do: learners study, assessors review, admins manage; sponsors (the
-    people who commissioned the programme) learn too and see how the programme works."""
+    people who commissioned the programme) learn too and see how the programme works;
+    authors learn too and edit the course's files in the studio."""
 
     LEARNER = "learner"
     ASSESSOR = "assessor"
     ADMIN = "admin"
     SPONSOR = "sponsor"
+    AUTHOR = "author"
 
 
 class User(Base):
@@ -95,8 +97,13 @@ class User(Base):
 
     @property
     def can_bypass_locks(self) -> bool:
-        """Admins and assessors may open any module to check or review it."""
-        return self.role in (Role.ADMIN.value, Role.ASSESSOR.value)
+        """Admins, assessors and authors may open any module to check, review or edit it."""
+        return self.role in (Role.ADMIN.value, Role.ASSESSOR.value, Role.AUTHOR.value)
+
+    @property
+    def can_edit_content(self) -> bool:
+        """Admins and authors edit the course's files in the studio."""
+        return self.role in (Role.ADMIN.value, Role.AUTHOR.value)
 
 
 class LessonCompletion(Base):

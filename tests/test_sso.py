@@ -380,3 +380,27 @@ def test_the_security_log_never_holds_tokens(client, issuer, caplog):
 
 def test_the_provider_script_is_ours(issuer):
     assert Path(__file__).parent.joinpath("oidc", "provider.mjs").is_file()
+
+
+def test_every_role_can_be_mapped_and_the_strongest_wins():
+    from cocourse.models import Role
+    from cocourse.sso.services import mapped_role
+    from cocourse.sso.settings import SsoSettings
+
+    every = {role.value: role for role in Role}
+    settings = SsoSettings(
+        issuer="https://id.example.org",
+        client_id="c",
+        client_secret="",
+        scopes="openid",
+        name="x",
+        roles_claim="groups",
+        roles=every,
+        password_login=True,
+        break_glass=frozenset(),
+        timeout_seconds=10,
+    )
+    for role in Role:  # each one alone
+        assert mapped_role({"groups": [role.value]}, settings) == role
+    assert mapped_role({"groups": ["sponsor", "author", "learner"]}, settings) == Role.AUTHOR
+    assert mapped_role({"groups": list(every)}, settings) == Role.ADMIN

@@ -228,3 +228,17 @@ def test_the_file_list_links_every_course_file(studio):
     for relative in ("tracks.yml", "intro/module.md", LESSON):
         assert f'href="/studio/files/{relative}"' in page
     assert ".git" not in page and "dot.svg" not in page
+
+
+def test_authors_edit_the_course_and_nothing_else(studio, repo, session):
+    app, _ = studio
+    author = app.test_client()
+    AuthActions(author, session).create("writer@example.org", Role.AUTHOR)
+    AuthActions(author, session).login("writer@example.org")
+    assert 'href="/studio"' in author.get("/").get_data(as_text=True)  # in the menu
+    fields = editor_fields(author.get(f"/studio/files/{LESSON}").get_data(as_text=True))
+    fields["text"] = fields["text"].replace("Some text.", "An author's text.")
+    assert author.post(f"/studio/files/{LESSON}", data=fields).status_code == 302
+    assert git(repo, "log", "-1", "--format=%an").strip() == "Writer"
+    for admin_only in ("/admin/users", "/admin/cohorts", "/admin/lti", "/studio/status"):
+        assert author.get(admin_only).status_code == 403, admin_only

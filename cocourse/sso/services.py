@@ -19,7 +19,7 @@ from cocourse.models import Role, User, utcnow
 from cocourse.sso.settings import SsoSettings
 
 # When several claim values map to roles, the strongest wins.
-_RANK = {Role.LEARNER: 0, Role.ASSESSOR: 1, Role.ADMIN: 2}
+_RANK = {Role.LEARNER: 0, Role.SPONSOR: 1, Role.AUTHOR: 2, Role.ASSESSOR: 3, Role.ADMIN: 4}
 
 
 class SignInRefused(Exception):

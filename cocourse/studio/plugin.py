@@ -26,7 +26,7 @@ def register_template_folders(app: Any) -> Any:
 
 @hookimpl
 def register_menu_links(app: Any, user: Any) -> Any:
-    """Content, for admins."""
-    if user.is_authenticated and user.is_admin:
+    """Content, for admins and authors."""
+    if user.is_authenticated and user.can_edit_content:
         return [{"label": "Content", "href": url_for("studio.files"), "weight": 43}]
     return []

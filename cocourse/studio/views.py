@@ -25,6 +25,8 @@ from cocourse.web.roles import role_required
 
 bp = Blueprint("studio", __name__, url_prefix="/studio")
 admins = role_required(Role.ADMIN)
+# The course files and their history: admins and authors.
+editors = role_required(Role.ADMIN, Role.AUTHOR)
 
 
 @bp.get("/status")
@@ -100,7 +102,7 @@ def _opened(state: CourseState, relative: str) -> tuple[str, str]:
 
 
 @bp.get("")
-@admins
+@editors
 def files() -> str:
     """Every course file, with its warnings, and whether saves go into git."""
     state = _state()
@@ -154,7 +156,7 @@ def _editor(
 
 
 @bp.get("/files/<path:relative>")
-@admins
+@editors
 def edit(relative: str) -> tuple[str, int]:
     """The editor: the file's text in a plain textarea, with its lint problems."""
     state = _state()
@@ -181,7 +183,7 @@ def _saved(relative: str, outcome: Outcome, action: str) -> None:
 
 
 @bp.post("/files/<path:relative>")
-@admins
+@editors
 def save(relative: str) -> Response | tuple[str, int]:
     """Save: only when the whole course still loads without errors, and only over the
     revision the author opened."""
@@ -210,7 +212,7 @@ def save(relative: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/history/<path:relative>")
-@admins
+@editors
 def history(relative: str) -> str:
     """The commits that changed a file."""
     state = _state()
@@ -234,7 +236,7 @@ def _revision_or_404(state: CourseState, relative: str, revision: str) -> str:
 
 
 @bp.get("/changes/<revision>/<path:relative>")
-@admins
+@editors
 def change(relative: str, revision: str) -> str:
     """What one commit changed in the file."""
     state = _state()
@@ -256,7 +258,7 @@ def change(relative: str, revision: str) -> str:
 
 
 @bp.post("/restore/<revision>/<path:relative>")
-@admins
+@editors
 def restore(relative: str, revision: str) -> Response | tuple[str, int]:
     """Make the file what it was at a revision, as a new commit (checked like any save)."""
     state = _state()
