@@ -35,7 +35,7 @@ BUILTIN_FEATURES: dict[str, tuple[str, ...]] = {
     "programme": ("accounts",),
     # Off unless PLUGIN_SETTINGS["lrs"] names an endpoint (docs/operations.md).
     "lrs": ("learning",),
-    "studio": ("accounts", "learning"),
+    "studio": ("accounts", "learning", "quiz"),
     "lti": ("accounts", "cohorts", "quiz"),
     # Off unless PLUGIN_SETTINGS["sso"] names an issuer (docs/operations.md).
     "sso": ("accounts",),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 from html import unescape
 
@@ -14,7 +15,7 @@ from sqlalchemy import select
 
 from cocourse.models import AuditEntry, Role
 
-from .conftest import AuthActions, admin_client_of, csrf_token, make_app
+from .conftest import FIXTURES, AuthActions, admin_client_of, csrf_token, make_app
 
 LESSON = "intro/02-second.md"
 
@@ -242,3 +243,30 @@ def test_authors_edit_the_course_and_nothing_else(studio, repo, session):
     assert git(repo, "log", "-1", "--format=%an").strip() == "Writer"
     for admin_only in ("/admin/users", "/admin/cohorts", "/admin/lti", "/studio/status"):
         assert author.get(admin_only).status_code == 403, admin_only
+
+
+def test_a_preview_shows_the_lesson_as_learners_will_and_writes_nothing(
+    engine, database_url, tmp_path, session
+):
+    course = tmp_path / "quiz_course"
+    shutil.copytree(FIXTURES / "quiz_course", course)
+    app = make_app(database_url, tmp_path, CONTENT_DIR=str(course))
+    admin = admin_client_of(app, session)
+    relative = "check/04-pool.md"
+    fields = editor_fields(admin.get(f"/studio/files/{relative}").get_data(as_text=True))
+    before = (course / relative).read_text()
+    fields["text"] = fields["text"].replace("One?", "One, *really*?")
+    page = admin.post(f"/studio/preview/{relative}", data=fields)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert "Preview of <code>check/04-pool.md</code>: not saved" in html
+    assert '<h1 id="lesson-title">Pool</h1>' in html and "Start the quiz" in html
+    assert "One, <em>really</em>?" in html  # rendered as learners get it
+    assert "q-pool-1" in html and "Key:" in html  # the author's view of the keys
+    assert (course / relative).read_text() == before
+    fields["text"] = "---\\ntitle: [\\n---\\n"
+    broken = admin.post(f"/studio/preview/{relative}", data=fields)
+    assert broken.status_code == 422 and "cannot be saved yet" in broken.get_data(as_text=True)
+    yaml = editor_fields(admin.get("/studio/files/tracks.yml").get_data(as_text=True))
+    checked = admin.post("/studio/preview/tracks.yml", data=yaml).get_data(as_text=True)
+    assert "loads without errors" in checked

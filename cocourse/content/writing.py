@@ -13,19 +13,20 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Mapping
+from dataclasses import replace as replace_dc
 from pathlib import Path
 from typing import Any
 
+from .loader import LoadResult
 from .model import Problem
 
 
-def problems_with(
-    root: str | os.PathLike[str], changes: Mapping[str, str], *tools: Any
-) -> list[Problem]:
-    """Every problem the course under `root` would have with `changes` (paths relative to
-    `root`, and their new text) made, found in a copy: `root` is not touched. Paths in the
-    problems are those under `root`. `tools` are `lint_path`'s markdown and question types."""
-    from .lint import lint_path
+def load_with(root: str | os.PathLike[str], changes: Mapping[str, str], *tools: Any) -> LoadResult:
+    """The course under `root` as it would load with `changes` (paths relative to `root`,
+    and their new text) made, loaded from a copy: `root` is not touched. Paths in the
+    problems are those under `root`; the course's rendered text is as it would be served.
+    `tools` are `load_course`'s markdown and question types."""
+    from .loader import load_course
 
     source = Path(root)
     with tempfile.TemporaryDirectory() as scratch:
@@ -35,17 +36,20 @@ def problems_with(
             target = trial / relative
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(text, encoding="utf-8")
-        found = lint_path(trial, *tools)
-    return [
-        Problem(
-            problem.path.replace(str(trial), str(source), 1),
-            problem.line,
-            problem.code,
-            problem.message,
-            problem.severity,
-        )
-        for problem in found
-    ]
+        result = load_course(trial, *tools)
+    problems = tuple(
+        replace_dc(problem, path=problem.path.replace(str(trial), str(source), 1))
+        for problem in result.problems
+    )
+    return LoadResult(result.course, problems)
+
+
+def problems_with(
+    root: str | os.PathLike[str], changes: Mapping[str, str], *tools: Any
+) -> list[Problem]:
+    """Every problem, errors and warnings, that the course would have with `changes` made
+    (see `load_with`)."""
+    return list(load_with(root, changes, *tools).problems)
 
 
 def _partial(target: Path, text: str) -> Path:

@@ -11,10 +11,13 @@ from werkzeug.wrappers import Response
 
 from cocourse import audit
 from cocourse.content.loader import lesson_url, module_url
-from cocourse.content.model import Problem
+from cocourse.content.model import Course, Lesson, Module, Problem
+from cocourse.content.writing import load_with
 from cocourse.course_state import CourseState
 from cocourse.db import get_session, write
 from cocourse.models import Role
+from cocourse.questions.base import resolve as question_type
+from cocourse.quiz import engine as quizzes
 from cocourse.studio import editing, repository
 from cocourse.studio.editing import Author, NotEditable, Outcome
 from cocourse.studio.forms import EditForm
@@ -284,3 +287,67 @@ def restore(relative: str, revision: str) -> Response | tuple[str, int]:
     _saved(relative, outcome, "content-restored")
     flash(f"Restored as of {revision[:10]}.", "success")
     return redirect(url_for("studio.edit", relative=relative))
+
+
+def _lesson_in(course: Course, relative: str) -> tuple[Module, int, Lesson] | None:
+    """The module and lesson a file holds in a course (loaded anywhere)."""
+    for module in course.modules:
+        for index, lesson in enumerate(module.lessons):
+            if os.path.relpath(lesson.path, course.root) == relative:
+                return module, index, lesson
+    return None
+
+
+@bp.post("/preview/<path:relative>")
+@editors
+def preview(relative: str) -> tuple[str, int]:
+    """The text as learners would see it, before it is saved: the lesson page, and for the
+    author each question with its key and feedback. Nothing is written."""
+    state = _state()
+    _opened(state, relative)
+    form = EditForm()
+    if not form.validate_on_submit():
+        abort(400)
+    text = editing.normalized(form.text.data or "")
+    result = load_with(state.root, {relative: text}, state.md, state.question_types)
+    found = _lesson_in(result.course, relative) if result.course else None
+    if result.course is None or found is None:
+        page = render_template(
+            "studio/preview.html",
+            relative=relative,
+            errors=result.errors,
+            warnings=_of_file(
+                state, relative, [p for p in result.problems if p.severity != "error"]
+            ),
+            where=lambda p: _where(state, p),
+        )
+        return page, 200 if not result.errors else 422
+    module, index, lesson = found
+    types = state.question_types or {}
+    keys = [(q, question_type(types, q.type).key_html(q)) for q in lesson.questions]
+    quiz = None
+    if lesson.quiz is not None:
+        quiz = {
+            "settings": lesson.quiz,
+            "attempts": [],
+            "left": quizzes.attempts_left(lesson.quiz, []),
+            "open": None,
+        }
+    lessons = module.lessons
+    page = render_template(
+        "studio/preview_lesson.html",
+        relative=relative,
+        module=module,
+        track=result.course.track(module.track),
+        lesson=lesson,
+        position=index + 1,
+        previous=lessons[index - 1] if index > 0 else None,
+        following=lessons[index + 1] if index + 1 < len(lessons) else None,
+        completed=False,
+        done=frozenset(),
+        quiz=quiz,
+        keys=keys,
+        warnings=[p for p in result.problems if p.severity != "error"],
+        where=lambda p: _where(state, p),
+    )
+    return page, 200

@@ -173,6 +173,14 @@ def test_an_author_fixes_a_lesson_and_both_workers_serve_it(
         author.goto(f"/studio/files/{LESSON}")
         text = author.get_by_label("Text").input_value()
         author.get_by_label("Text").fill(text.replace("Some text.", "Some clearer text."))
+        with author.context.expect_page() as opened:
+            author.get_by_role("button", name="Preview (opens a new tab)").click()
+        preview = opened.value
+        expect(preview.get_by_role("heading", name=re.compile("Preview of"))).to_be_visible()
+        expect(preview.get_by_text("Some clearer text.")).to_be_visible()
+        check(preview, "the lesson preview")
+        preview.close()
+        assert "Some clearer text." not in (repo / LESSON).read_text()  # a preview saves nothing
         author.get_by_label("What you changed (for the history)").fill("Clearer wording")
         author.get_by_role("button", name="Save").click()
         expect(author.get_by_text("Saved. Learners see the new text now.")).to_be_visible()
