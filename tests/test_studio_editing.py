@@ -270,3 +270,77 @@ def test_a_preview_shows_the_lesson_as_learners_will_and_writes_nothing(
     yaml = editor_fields(admin.get("/studio/files/tracks.yml").get_data(as_text=True))
     checked = admin.post("/studio/preview/tracks.yml", data=yaml).get_data(as_text=True)
     assert "loads without errors" in checked
+
+
+def test_new_lessons_and_modules_start_from_a_template_and_are_committed(studio, repo, session):
+    app, admin = studio
+    page = admin.get("/studio").get_data(as_text=True)
+    token = csrf_token(page)
+    made = admin.post(
+        "/studio/new-lesson",
+        data={
+            "csrf_token": token,
+            "module": "intro",
+            "title": "Check what you know",
+            "kind": "quiz",
+        },
+    )
+    assert made.status_code == 302 and made.headers["Location"].endswith(
+        "/studio/files/intro/03-check-what-you-know.md"
+    )
+    text = (repo / "intro/03-check-what-you-know.md").read_text()
+    assert "id: intro-check-what-you-know" in text and "```quiz single-choice" in text
+    assert (
+        git(repo, "log", "-1", "--format=%s").strip()
+        == "Add the lesson intro/03-check-what-you-know.md"
+    )
+    again = admin.post(
+        "/studio/new-lesson",
+        data={
+            "csrf_token": token,
+            "module": "intro",
+            "title": "Check what you know",
+            "kind": "reading",
+        },
+    )
+    assert again.status_code == 400 and "has a lesson with this name already" in again.get_data(
+        as_text=True
+    )
+    junk = admin.post(
+        "/studio/new-lesson", data={"csrf_token": token, "module": "../x", "title": "A"}
+    )
+    assert junk.status_code == 400  # not one of the choices
+
+    module = admin.post(
+        "/studio/new-module",
+        data={
+            "csrf_token": token,
+            "track": "basics",
+            "title": "Listening well",
+            "summary": "Hear what is said.",
+            "minutes": "20",
+        },
+    )
+    assert module.status_code == 302
+    assert (repo / "listening-well/module.md").is_file() and (
+        repo / "listening-well/01-introduction.md"
+    ).is_file()
+    assert git(repo, "status", "--porcelain").strip() == ""
+    learner = app.test_client()
+    AuthActions(learner, session).create()
+    AuthActions(learner, session).login()
+    assert "Listening well" in learner.get("/").get_data(as_text=True)
+    twice = admin.post(
+        "/studio/new-module",
+        data={
+            "csrf_token": token,
+            "track": "basics",
+            "title": "Listening well",
+            "summary": "x",
+            "minutes": "20",
+        },
+    )
+    assert (
+        twice.status_code == 400
+        and "There is a folder listening-well already" in twice.get_data(as_text=True)
+    )

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from cocourse.content.model import Problem
-from cocourse.content.writing import problems_with, replace
+from cocourse.content.writing import problems_with, replace, write_new
 from cocourse.course_state import CourseState
 from cocourse.studio import repository
 from cocourse.studio.repository import GitError
@@ -167,28 +167,85 @@ def save(
             return Outcome(
                 revision=opened_revision, error="Nothing changed: there is nothing to save."
             )
-        problems = problems_with(root, {relative: text}, state.md, state.question_types)
-        outcome = Outcome(problems=problems)
-        if outcome.errors:
+        outcome = _apply(state, {relative: (current, text)}, author, message)
+        if not outcome.saved:
             return outcome
-        tracked = repository.is_repository(root)
-        try:
-            if tracked:
-                repository.check_writable(root)
-        except GitError as exc:
-            outcome.error = str(exc)
-            return outcome
-        replace(path, text)
-        if tracked:
-            try:
-                outcome.commit = repository.commit(
-                    root, relative, message, author.name, author.email
-                )
-            except GitError as exc:
-                replace(path, current)  # the file goes back to what git holds
-                outcome.error = f"The change could not be committed, so it was not saved: {exc}"
-                return outcome
-        outcome.saved, outcome.revision = True, revision_of(text)
-        state.stamp.touch()  # the other server processes reload within a second
     state.reload("the studio")
     return outcome
+
+
+def create(state: CourseState, texts: dict[str, str], author: Author, message: str) -> Outcome:
+    """Add new course files (a lesson, or a module folder with its first lesson), checked and
+    committed like a save; refused when one of them exists already."""
+    root = Path(state.root)
+    with _turn(state):
+        for relative in texts:
+            if (root / relative).exists() or (root / relative).is_symlink():
+                return Outcome(error=f"{relative} exists already: choose another name.")
+        outcome = _apply(
+            state, {r: (None, normalized(t)) for r, t in texts.items()}, author, message
+        )
+        if not outcome.saved:
+            return outcome
+    state.reload("the studio")
+    return outcome
+
+
+def _apply(
+    state: CourseState,
+    changes: dict[str, tuple[str | None, str]],
+    author: Author,
+    message: str,
+) -> Outcome:
+    """Check the course with `changes` ({path: (old text or None for a new file, new text)}),
+    then write them, commit them and signal the other processes; on any failure the files
+    are put back as they were. The caller holds the turn (`_turn`)."""
+    root = state.root
+    new_texts = {relative: text for relative, (_, text) in changes.items()}
+    problems = problems_with(root, new_texts, state.md, state.question_types)
+    outcome = Outcome(problems=problems)
+    if outcome.errors:
+        return outcome
+    tracked = repository.is_repository(root)
+    try:
+        if tracked:
+            repository.check_writable(root)
+    except GitError as exc:
+        outcome.error = str(exc)
+        return outcome
+    done: list[str] = []
+    try:
+        for relative, (old, text) in changes.items():
+            path = Path(root) / relative
+            if old is None:
+                path.parent.mkdir(exist_ok=True)
+                write_new(path, text)
+            else:
+                replace(path, text)
+            done.append(relative)
+        if tracked:
+            outcome.commit = repository.commit(
+                root, list(changes), message, author.name, author.email
+            )
+    except (GitError, OSError) as exc:
+        _undo(Path(root), {r: changes[r][0] for r in done})
+        step = "committed" if isinstance(exc, GitError) else "written"
+        outcome.error = f"The change could not be {step}, so nothing was saved: {exc}"
+        return outcome
+    outcome.saved = True
+    if len(changes) == 1:
+        outcome.revision = revision_of(next(iter(new_texts.values())))
+    state.stamp.touch()  # the other server processes reload within a second
+    return outcome
+
+
+def _undo(root: Path, previous: dict[str, str | None]) -> None:
+    """Put written files back: the old text, or no file (and no folder left empty)."""
+    for relative, old in previous.items():
+        path = root / relative
+        if old is None:
+            path.unlink(missing_ok=True)
+            if path.parent != root and not any(path.parent.iterdir()):
+                path.parent.rmdir()
+        else:
+            replace(path, old)

@@ -1,10 +1,18 @@
-"""The studio's editor form."""
+"""The studio's forms: the editor, a new lesson, a new module."""
 
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import Length
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange
 
 from cocourse.studio.editing import MAX_BYTES
 from cocourse.web.forms import strip_filter
@@ -22,4 +30,35 @@ class EditForm(FlaskForm):
         "What you changed (for the history)",
         validators=[Length(max=200)],
         filters=[strip_filter],
+    )
+
+
+class NewLessonForm(FlaskForm):
+    """A new lesson at the end of a module; the module choices are set by the view."""
+
+    module = SelectField("Module", choices=[])
+    title = StringField(
+        "Title", validators=[DataRequired(), Length(max=120)], filters=[strip_filter]
+    )
+    kind = RadioField(
+        "Kind",
+        choices=[SelectChoice("reading", "Text to read"), SelectChoice("quiz", "A quiz")],
+        default="reading",
+    )
+
+
+class NewModuleForm(FlaskForm):
+    """A new module at the end of a track; the track choices are set by the view."""
+
+    track = SelectField("Track", choices=[])
+    title = StringField(
+        "Title", validators=[DataRequired(), Length(max=120)], filters=[strip_filter]
+    )
+    summary = StringField(
+        "Summary (one or two sentences for the catalog)",
+        validators=[DataRequired(), Length(max=300)],
+        filters=[strip_filter],
+    )
+    minutes = IntegerField(
+        "Minutes it takes", validators=[DataRequired(), NumberRange(1, 600)], default=30
     )

@@ -92,10 +92,10 @@ def check_writable(root: str | os.PathLike[str]) -> None:
 
 
 def commit(
-    root: str | os.PathLike[str], relative: str, message: str, author: str, email: str
+    root: str | os.PathLike[str], paths: list[str], message: str, author: str, email: str
 ) -> str:
-    """Commit the file at `relative` (only that file) as `author`; the new revision."""
-    _git(root, "add", "--", relative)
+    """Commit the files at `paths` (only those) as `author`; the new revision."""
+    _git(root, "add", "--", *paths)
     _git(
         root,
         "-c",
@@ -109,7 +109,7 @@ def commit(
         "-m",
         message,
         "--",
-        relative,
+        *paths,
     )
     return _git(root, "rev-parse", "HEAD").strip()
 

@@ -8,6 +8,7 @@ import os
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms import SelectChoice
 
 from cocourse import audit
 from cocourse.content.loader import lesson_url, module_url
@@ -18,9 +19,10 @@ from cocourse.db import get_session, write
 from cocourse.models import Role
 from cocourse.questions.base import resolve as question_type
 from cocourse.quiz import engine as quizzes
-from cocourse.studio import editing, repository
+from cocourse.quiz.gift import lesson_file, slugify
+from cocourse.studio import editing, repository, starters
 from cocourse.studio.editing import Author, NotEditable, Outcome
-from cocourse.studio.forms import EditForm
+from cocourse.studio.forms import EditForm, NewLessonForm, NewModuleForm
 from cocourse.studio.repository import GitError
 from cocourse.web import security_log
 from cocourse.web.forms import ActionForm
@@ -104,21 +106,116 @@ def _opened(state: CourseState, relative: str) -> tuple[str, str]:
         abort(404)
 
 
-@bp.get("")
-@editors
-def files() -> str:
-    """Every course file, with its warnings, and whether saves go into git."""
+def _creation_forms(
+    state: CourseState, lesson: NewLessonForm | None = None, module: NewModuleForm | None = None
+) -> tuple[NewLessonForm, NewModuleForm]:
+    lesson = lesson or NewLessonForm(formdata=None)
+    module = module or NewModuleForm(formdata=None)
+    lesson.module.choices = [SelectChoice(m.slug, m.title) for m in state.course.modules]
+    module.track.choices = [SelectChoice(t.slug, t.title) for t in state.course.tracks]
+    return lesson, module
+
+
+def _files_page(
+    lesson: NewLessonForm | None = None,
+    module: NewModuleForm | None = None,
+    outcome: Outcome | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
     state = _state()
     warnings: dict[str, int] = {}
     for problem in state.course.warnings:
         key = os.path.relpath(problem.path, state.root)
         warnings[key] = warnings.get(key, 0) + 1
-    return render_template(
+    lesson, module = _creation_forms(state, lesson, module)
+    page = render_template(
         "studio/files.html",
         files=editing.files(state.root),
         warnings=warnings,
         tracked=repository.is_repository(state.root),
+        lesson_form=lesson,
+        module_form=module,
+        outcome=outcome,
+        where=lambda p: _where(state, p),
     )
+    return page, status
+
+
+@bp.get("")
+@editors
+def files() -> tuple[str, int]:
+    """Every course file, with its warnings; new lessons and modules."""
+    return _files_page()
+
+
+def _created(
+    outcome: Outcome, first: str, lesson: NewLessonForm | None, module: NewModuleForm | None
+) -> Response | tuple[str, int]:
+    if not outcome.saved:
+        return _files_page(lesson, module, outcome, 422 if outcome.errors else 400)
+    _saved(first, outcome, "content-created")
+    flash("Added. Learners see it now; write its text here.", "success")
+    return redirect(url_for("studio.edit", relative=first))
+
+
+@bp.post("/new-lesson")
+@editors
+def new_lesson() -> Response | tuple[str, int]:
+    """A new lesson at the end of a module, from a starter text."""
+    state = _state()
+    form, _ = _creation_forms(state, NewLessonForm())
+    if not form.validate_on_submit():
+        return _files_page(lesson=form, status=400)
+    slug = slugify(form.title.data or "")
+    if not slug:
+        form.title.errors.append(
+            "Use some letters or digits: the lesson's address is made from them."
+        )
+        return _files_page(lesson=form, status=400)
+    folder = os.path.join(state.root, form.module.data)
+    try:
+        path = lesson_file(folder, slug)
+    except FileExistsError:
+        form.title.errors.append("The module has a lesson with this name already.")
+        return _files_page(lesson=form, status=400)
+    relative = os.path.relpath(path, state.root).replace(os.sep, "/")
+    if form.kind.data == "quiz":
+        text = starters.quiz_lesson(form.title.data, f"{form.module.data}-{slug}"[:90])
+    else:
+        text = starters.reading_lesson(form.title.data)
+    author = Author(current_user.name, current_user.email)
+    outcome = editing.create(state, {relative: text}, author, f"Add the lesson {relative}")
+    return _created(outcome, relative, form, None)
+
+
+@bp.post("/new-module")
+@editors
+def new_module() -> Response | tuple[str, int]:
+    """A new module folder at the end of a track, with module.md and a first lesson."""
+    state = _state()
+    _, form = _creation_forms(state, module=NewModuleForm())
+    if not form.validate_on_submit():
+        return _files_page(module=form, status=400)
+    slug = slugify(form.title.data or "")
+    if not slug:
+        form.title.errors.append(
+            "Use some letters or digits: the module's address is made from them."
+        )
+        return _files_page(module=form, status=400)
+    if os.path.lexists(os.path.join(state.root, slug)):
+        form.title.errors.append(f"There is a folder {slug} already: choose another title.")
+        return _files_page(module=form, status=400)
+    track = state.course.track(form.track.data)
+    order = max((m.order for m in track.modules), default=0) + 10 if track else 10
+    texts = {
+        f"{slug}/module.md": starters.module(
+            form.title.data, form.track.data, order, form.summary.data, form.minutes.data
+        ),
+        f"{slug}/01-introduction.md": starters.reading_lesson("Introduction"),
+    }
+    author = Author(current_user.name, current_user.email)
+    outcome = editing.create(state, texts, author, f"Add the module {slug}")
+    return _created(outcome, f"{slug}/module.md", None, form)
 
 
 def _editor(
