@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import select
 
 from cocourse.models import AuditEntry, Role
+from cocourse.studio import uploads
 
 from .conftest import FIXTURES, AuthActions, admin_client_of, csrf_token, make_app
 
@@ -344,3 +345,78 @@ def test_new_lessons_and_modules_start_from_a_template_and_are_committed(studio,
         twice.status_code == 400
         and "There is a folder listening-well already" in twice.get_data(as_text=True)
     )
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def upload(admin, name: str, data: bytes, module: str = "intro", back: str = LESSON):
+    from io import BytesIO
+
+    token = csrf_token(admin.get(f"/studio/files/{back}").get_data(as_text=True))
+    return admin.post(
+        f"/studio/upload/{module}",
+        data={"csrf_token": token, "back": back, "file": (BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def test_images_are_added_to_the_module_checked_named_and_committed(studio, repo):
+    _, admin = studio
+    answer = upload(admin, "../../Évil Name.PNG", PNG)
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(
+        f"/studio/files/{LESSON}"
+    )
+    assert (repo / "intro/images/evil-name.png").read_bytes() == PNG
+    page = admin.get(f"/studio/files/{LESSON}").get_data(as_text=True)
+    assert "![Say what the image shows](images/evil-name.png)" in page
+    assert git(repo, "log", "-1", "--format=%s").strip() == "Add intro/images/evil-name.png"
+    upload(admin, "evil name.png", PNG)
+    assert (repo / "intro/images/evil-name-2.png").is_file()  # no file is replaced
+    assert not (repo.parent / "evil-name.png").exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        (
+            "drawing.svg",
+            b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+            "SVG files can carry scripts",
+        ),
+        ("tool.png", b"MZ\x90\x00" + b"\x00" * 60, "not what .png promises"),
+        ("tool.exe", b"MZ\x90\x00", "Upload a file of one of these types"),
+        ("empty.png", b"", "empty"),
+        ("big.png", PNG + b"\x00" * 4096, "larger than 2 KB"),
+    ],
+)
+def test_refused_files_are_explained_and_not_written(
+    studio, repo, name, data, message, monkeypatch
+):
+    _, admin = studio
+    # Small, so that the test client's request body stays in memory (as 1.5 MB would not).
+    monkeypatch.setattr(uploads, "MAX_BYTES", 2048)
+    answer = upload(admin, name, data)
+    page = (
+        admin.get(answer.headers["Location"]).get_data(as_text=True)
+        if answer.status_code == 302
+        else ""
+    )
+    assert message in unescape(page)
+    assert os.listdir(repo / "intro/images") == ["dot.svg"]  # the fixture's own image only
+
+
+def test_a_file_over_the_request_limit_gets_a_clear_page(studio, repo):
+    app, admin = studio
+    # As a 50 MB file meets the 2 MB limit; smaller here, so the test client keeps it in memory.
+    app.config.update(MAX_CONTENT_LENGTH=64 * 1024)
+    answer = upload(admin, "huge.png", PNG + b"\x00" * (100 * 1024))
+    assert answer.status_code == 413
+    assert os.listdir(repo / "intro/images") == ["dot.svg"]
+
+
+def test_uploads_go_only_to_the_module_of_the_file_being_edited(studio, repo):
+    _, admin = studio
+    assert upload(admin, "a.png", PNG, module="second").status_code == 404
+    assert upload(admin, "a.png", PNG, module="..").status_code == 404
+    assert upload(admin, "a.png", PNG, module="intro", back="tracks.yml").status_code == 404

@@ -52,13 +52,14 @@ def problems_with(
     return list(load_with(root, changes, *tools).problems)
 
 
-def _partial(target: Path, text: str) -> Path:
-    """`text` in a new temporary file beside `target`, on disk."""
+def _partial(target: Path, content: str | bytes) -> Path:
+    """`content` (text is written as UTF-8) in a new temporary file beside `target`, on disk."""
+    data = content.encode("utf-8") if isinstance(content, str) else content
     partial = target.with_name(f".{target.name}.{secrets.token_hex(6)}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
     except BaseException:
@@ -79,8 +80,9 @@ def replace(path: str | os.PathLike[str], text: str) -> Path:
     return target
 
 
-def write_new(path: str | os.PathLike[str], text: str) -> Path:
-    """Create `path` with `text` (UTF-8) in one step; FileExistsError if it exists already."""
+def write_new(path: str | os.PathLike[str], text: str | bytes) -> Path:
+    """Create `path` with `text` (UTF-8) or bytes in one step; FileExistsError if it exists
+    already."""
     target = Path(path)
     partial = _partial(target, text)
     try:

@@ -25,7 +25,7 @@ from pathlib import Path
 from cocourse.content.model import Problem
 from cocourse.content.writing import problems_with, replace, write_new
 from cocourse.course_state import CourseState
-from cocourse.studio import repository
+from cocourse.studio import repository, uploads
 from cocourse.studio.repository import GitError
 
 EDITABLE = (".md", ".yml", ".yaml")
@@ -54,6 +54,7 @@ class Outcome:
     error: str | None = None  # git refused, or the text is too big
     revision: str | None = None  # the file's revision after the save
     commit: str | None = None  # the git commit that holds it
+    stored: str | None = None  # an added file's path inside its module folder
 
     @property
     def errors(self) -> list[Problem]:
@@ -189,6 +190,47 @@ def create(state: CourseState, texts: dict[str, str], author: Author, message: s
             return outcome
     state.reload("the studio")
     return outcome
+
+
+def add_file(
+    state: CourseState, module: str, filename: str, data: bytes, author: Author
+) -> Outcome:
+    """Store an uploaded file in a module's `images` folder (under a free name), committed
+    like a save; `Outcome.error` says why a file was refused, `Outcome.stored` is where it
+    went inside the module folder."""
+    folder = Path(state.root) / module
+    if module.startswith(".") or "/" in module or not (folder / "module.md").is_file():
+        raise NotEditable(module)
+    try:
+        name = uploads.checked_name(filename, data)
+    except uploads.UploadRefused as refused:
+        return Outcome(error=str(refused))
+    target = folder / uploads.FOLDER
+    if target.is_symlink() or (target.exists() and not target.is_dir()):
+        return Outcome(error=f"{module}/{uploads.FOLDER} is not a folder: files cannot go there.")
+    with _turn(state):
+        stem, _, ext = name.rpartition(".")
+        candidate, number = name, 2
+        while (target / candidate).exists():
+            candidate, number = f"{stem}-{number}.{ext}", number + 1
+        relative = f"{module}/{uploads.FOLDER}/{candidate}"
+        tracked = repository.is_repository(state.root)
+        try:
+            if tracked:
+                repository.check_writable(state.root)
+            target.mkdir(exist_ok=True)
+            write_new(Path(state.root) / relative, data)
+            commit = None
+            if tracked:
+                commit = repository.commit(
+                    state.root, [relative], f"Add {relative}", author.name, author.email
+                )
+        except (GitError, OSError) as exc:
+            _undo(Path(state.root), {relative: None})
+            return Outcome(error=f"The file could not be added: {exc}")
+        state.stamp.touch()
+    state.reload("the studio")
+    return Outcome(saved=True, commit=commit, stored=f"{uploads.FOLDER}/{candidate}")
 
 
 def _apply(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -62,3 +63,10 @@ class NewModuleForm(FlaskForm):
     minutes = IntegerField(
         "Minutes it takes", validators=[DataRequired(), NumberRange(1, 600)], default=30
     )
+
+
+class UploadForm(FlaskForm):
+    """An image or PDF for the module of the file being edited."""
+
+    file = FileField("Image or PDF", validators=[FileRequired("Choose a file first.")])
+    back = HiddenField()

@@ -20,9 +20,9 @@ from cocourse.models import Role
 from cocourse.questions.base import resolve as question_type
 from cocourse.quiz import engine as quizzes
 from cocourse.quiz.gift import lesson_file, slugify
-from cocourse.studio import editing, repository, starters
+from cocourse.studio import editing, repository, starters, uploads
 from cocourse.studio.editing import Author, NotEditable, Outcome
-from cocourse.studio.forms import EditForm, NewLessonForm, NewModuleForm
+from cocourse.studio.forms import EditForm, NewLessonForm, NewModuleForm, UploadForm
 from cocourse.studio.repository import GitError
 from cocourse.web import security_log
 from cocourse.web.forms import ActionForm
@@ -251,6 +251,8 @@ def _editor(
         conflict=conflict,
         learner_page=_learner_page(state, relative),
         tracked=repository.is_repository(state.root),
+        upload=UploadForm(formdata=None, back=relative) if "/" in relative else None,
+        accepted=uploads.accepted(),
     )
     return page, status
 
@@ -448,3 +450,46 @@ def preview(relative: str) -> tuple[str, int]:
         where=lambda p: _where(state, p),
     )
     return page, 200
+
+
+@bp.post("/upload/<module>")
+@editors
+def upload(module: str) -> Response:
+    """Add an image or PDF to a module folder, then go back to the file being edited with
+    the Markdown that shows it."""
+    state = _state()
+    form = UploadForm()
+    back = form.back.data or ""
+    try:
+        editing.resolve(state.root, back)
+    except NotEditable:
+        back = ""
+    if not back.startswith(f"{module}/"):
+        abort(404)
+    if not form.validate_on_submit():
+        flash(" ".join(form.file.errors) or "The form expired: try again.", "error")
+        return redirect(url_for("studio.edit", relative=back))
+    with form.file.data.stream as stream:  # a large upload is a temporary file: closed here
+        data = stream.read(uploads.MAX_BYTES + 1)
+    try:
+        outcome = editing.add_file(
+            state,
+            module,
+            form.file.data.filename or "",
+            data,
+            Author(current_user.name, current_user.email),
+        )
+    except NotEditable:
+        abort(404)
+    if not outcome.saved:
+        flash(outcome.error or "The file was not added.", "error")
+        return redirect(url_for("studio.edit", relative=back))
+    stored = outcome.stored or ""
+    _saved(f"{module}/{stored}", outcome, "content-file-added")
+    shown = (
+        f"![Say what the image shows]({stored})"
+        if not stored.endswith(".pdf")
+        else f"[The document]({stored})"
+    )
+    flash(f"Added {stored}. Paste this where it belongs: {shown}", "success")
+    return redirect(url_for("studio.edit", relative=back))
