@@ -114,6 +114,14 @@ def reload_command() -> None:
         click.echo("Not reloaded: fix the errors above; the servers keep the last good course.")
         sys.exit(1)
     (Path(app.instance_path) / "content.reload").touch()
+    from cocourse.content_signal import DatabaseBroadcast
+    from cocourse.db import make_engine
+
+    engine = make_engine(app.config["DATABASE_URL"])
+    try:
+        DatabaseBroadcast(engine).announce()  # for the servers of other hosts
+    finally:
+        engine.dispose()
     click.echo("Reload requested: running servers pick up the new course within a second or two.")
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from markdown_it import MarkdownIt
 
@@ -62,6 +63,16 @@ def content_version(root: str) -> str:
     return digest.hexdigest()[:12]
 
 
+class Broadcast(Protocol):
+    """How processes on other hosts learn that the content changed (see content_signal)."""
+
+    def latest(self) -> str | None:
+        """The current token; None when it cannot be read."""
+
+    def announce(self) -> str:
+        """Replace the token; the new one."""
+
+
 class CourseState:
     """Holds the last good course; swaps in a new one only when it loads without errors.
 
@@ -80,8 +91,11 @@ class CourseState:
         watch: bool = False,
         interval: float = 1.0,
         background: bool = False,
+        broadcast: Broadcast | None = None,
     ) -> None:
         self.root, self.md, self.stamp = root, md, stamp
+        self.broadcast = broadcast
+        self._announced = broadcast.latest() if broadcast else None
         self.question_types = question_types
         self.on_loaded, self.watch, self.interval = on_loaded, watch, interval
         self.background = background
@@ -150,20 +164,36 @@ class CourseState:
         except Exception:
             log.exception("reload failed, still serving the last good course")
 
+    def announce(self) -> None:
+        """Tell the other processes, here and on other hosts, to reload (after a change this
+        process made and reloads itself)."""
+        self.stamp.touch()
+        if self.broadcast is not None:
+            self._announced = self.broadcast.announce()
+
     def check(self) -> None:
-        """Reload if `cocourse reload` touched the stamp or (when watching) a file changed."""
+        """Reload if `cocourse reload` or the studio announced a change (the stamp, or the
+        broadcast from another host) or, when watching, a file changed."""
         now = time.monotonic()
         if now < self._next_check:
             return
         self._next_check = now + self.interval
+        source = None
         seen = self._fingerprint()
         if seen != self._seen:
             # The stamp is what `cocourse reload` touches; any other change is a file's.
             source = "cocourse reload" if seen[0] != self._seen[0] else "file watcher"
-            if self.background:
-                self.start_reload(source)
-            else:
-                self.reload(source)
+        if self.broadcast is not None:
+            token = self.broadcast.latest()
+            if token is not None and token != self._announced:
+                self._announced = token
+                source = source or "another server"
+        if source is None:
+            return
+        if self.background:
+            self.start_reload(source)
+        else:
+            self.reload(source)
 
     def _fingerprint(self) -> tuple[float, ...]:
         """What tells a change: the stamp's time and, when watching, the content files' times."""

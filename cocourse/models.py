@@ -786,3 +786,14 @@ class LtiLaunchValue(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class ContentSignal(Base):
+    """The latest "content changed" announcement (one row): every server process, on every
+    host, compares its token with the one it saw last and reloads when it differs."""
+
+    __tablename__ = "content_signal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

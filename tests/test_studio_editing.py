@@ -420,3 +420,23 @@ def test_uploads_go_only_to_the_module_of_the_file_being_edited(studio, repo):
     assert upload(admin, "a.png", PNG, module="second").status_code == 404
     assert upload(admin, "a.png", PNG, module="..").status_code == 404
     assert upload(admin, "a.png", PNG, module="intro", back="tracks.yml").status_code == 404
+
+
+def test_a_save_reaches_a_server_on_another_host(engine, database_url, tmp_path, session, repo):
+    # Two hosts: each its own instance folder (no shared reload stamp), one database, one
+    # content folder (shared storage).
+    first = make_app(database_url, tmp_path / "host-a", CONTENT_DIR=str(repo))
+    second = make_app(
+        database_url, tmp_path / "host-b", CONTENT_DIR=str(repo), CONTENT_WATCH_INTERVAL=0
+    )
+    learner = second.test_client()
+    AuthActions(learner, session).create()
+    AuthActions(learner, session).login()
+    assert "Some text." in learner.get("/modules/intro/second").get_data(as_text=True)
+    admin = admin_client_of(first, session)
+    fields = editor_fields(admin.get(f"/studio/files/{LESSON}").get_data(as_text=True))
+    fields["text"] = fields["text"].replace("Some text.", "Seen on every host.")
+    assert admin.post(f"/studio/files/{LESSON}", data=fields).status_code == 302
+    assert "Seen on every host." in learner.get("/modules/intro/second").get_data(as_text=True)
+    status = admin_client_of(second, session, "boss2@example.org").get("/studio/status")
+    assert "asked for by another server" not in status.get_data(as_text=True)  # a good reload

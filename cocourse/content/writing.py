@@ -38,7 +38,11 @@ def load_with(root: str | os.PathLike[str], changes: Mapping[str, str], *tools: 
             target.write_text(text, encoding="utf-8")
         result = load_course(trial, *tools)
     problems = tuple(
-        replace_dc(problem, path=problem.path.replace(str(trial), str(source), 1))
+        replace_dc(
+            problem,
+            path=problem.path.replace(str(trial), str(source), 1),
+            message=problem.message.replace(str(trial), str(source)),
+        )
         for problem in result.problems
     )
     return LoadResult(result.course, problems)

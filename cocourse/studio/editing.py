@@ -228,7 +228,7 @@ def add_file(
         except (GitError, OSError) as exc:
             _undo(Path(state.root), {relative: None})
             return Outcome(error=f"The file could not be added: {exc}")
-        state.stamp.touch()
+        state.announce()
     state.reload("the studio")
     return Outcome(saved=True, commit=commit, stored=f"{uploads.FOLDER}/{candidate}")
 
@@ -277,7 +277,7 @@ def _apply(
     outcome.saved = True
     if len(changes) == 1:
         outcome.revision = revision_of(next(iter(new_texts.values())))
-    state.stamp.touch()  # the other server processes reload within a second
+    state.announce()  # the other server processes reload within a second
     return outcome
 
 
