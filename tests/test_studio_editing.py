@@ -440,3 +440,44 @@ def test_a_save_reaches_a_server_on_another_host(engine, database_url, tmp_path,
     assert "Seen on every host." in learner.get("/modules/intro/second").get_data(as_text=True)
     status = admin_client_of(second, session, "boss2@example.org").get("/studio/status")
     assert "asked for by another server" not in status.get_data(as_text=True)  # a good reload
+
+
+def test_lessons_are_reordered_by_renumbering_and_progress_is_kept(studio, repo, session):
+    app, admin = studio
+    learner = app.test_client()
+    AuthActions(learner, session).create()
+    AuthActions(learner, session).login()
+    first = learner.get("/modules/intro/first").get_data(as_text=True)
+    learner.post("/modules/intro/first/complete", data={"csrf_token": csrf_token(first)})
+    page = admin.get("/studio/order/intro").get_data(as_text=True)
+    assert page.index("First lesson") < page.index("Second lesson")
+    moved = admin.post(
+        "/studio/order/intro",
+        data={"csrf_token": csrf_token(page), "lesson": LESSON, "direction": "up"},
+    )
+    assert moved.status_code == 302
+    assert sorted(os.listdir(repo / "intro")) == [
+        "01-second.md",
+        "02-first.md",
+        "images",
+        "module.md",
+    ]
+    assert git(repo, "status", "--porcelain").strip() == ""
+    assert git(repo, "log", "-1", "--format=%s").strip() == "Reorder the lessons of intro"
+    # The links to the renumbered files follow them; the course has no error.
+    assert "[the next lesson](01-second.md#details)" in (repo / "intro/02-first.md").read_text()
+    assert "(01-second.md)" in (repo / "intro/module.md").read_text()
+    second = learner.get("/modules/intro/second").get_data(as_text=True)
+    assert "Lesson 1 of 2" in second
+    assert '<li class="is-done"><a href="/modules/intro/first"' in second  # progress kept
+    token = csrf_token(admin.get("/studio/order/intro").get_data(as_text=True))
+    stale = admin.post(
+        "/studio/order/intro", data={"csrf_token": token, "lesson": LESSON, "direction": "up"}
+    )
+    assert stale.status_code == 400  # that file is gone: it was renumbered
+    assert (
+        admin.post(
+            "/studio/order/nope", data={"csrf_token": token, "lesson": "x", "direction": "up"}
+        ).status_code
+        == 404
+    )

@@ -21,17 +21,24 @@ from .loader import LoadResult
 from .model import Problem
 
 
-def load_with(root: str | os.PathLike[str], changes: Mapping[str, str], *tools: Any) -> LoadResult:
+def load_with(
+    root: str | os.PathLike[str],
+    changes: Mapping[str, str],
+    *tools: Any,
+    removed: tuple[str, ...] = (),
+) -> LoadResult:
     """The course under `root` as it would load with `changes` (paths relative to `root`,
-    and their new text) made, loaded from a copy: `root` is not touched. Paths in the
-    problems are those under `root`; the course's rendered text is as it would be served.
-    `tools` are `load_course`'s markdown and question types."""
+    and their new text) made and the `removed` files gone, loaded from a copy: `root` is not
+    touched. Paths in the problems are those under `root`; the course's rendered text is as
+    it would be served. `tools` are `load_course`'s markdown and question types."""
     from .loader import load_course
 
     source = Path(root)
     with tempfile.TemporaryDirectory() as scratch:
         trial = Path(scratch) / source.name
         shutil.copytree(source, trial, symlinks=True, ignore=shutil.ignore_patterns(".git"))
+        for relative in removed:
+            (trial / relative).unlink(missing_ok=True)
         for relative, text in changes.items():
             target = trial / relative
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -22,8 +22,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cocourse.content.loader import ORDER_PREFIX
 from cocourse.content.model import Problem
-from cocourse.content.writing import problems_with, replace, write_new
+from cocourse.content.relinking import relinked
+from cocourse.content.writing import load_with, replace, write_new
 from cocourse.course_state import CourseState
 from cocourse.studio import repository, uploads
 from cocourse.studio.repository import GitError
@@ -238,14 +240,17 @@ def _apply(
     changes: dict[str, tuple[str | None, str]],
     author: Author,
     message: str,
+    removed: dict[str, str] | None = None,
 ) -> Outcome:
-    """Check the course with `changes` ({path: (old text or None for a new file, new text)}),
-    then write them, commit them and signal the other processes; on any failure the files
-    are put back as they were. The caller holds the turn (`_turn`)."""
+    """Check the course with `changes` ({path: (old text or None for a new file, new text)})
+    made and the `removed` files ({path: their text}) gone, then write them, commit them and
+    signal the other processes; on any failure the files are put back as they were. The
+    caller holds the turn (`_turn`)."""
     root = state.root
+    removed = removed or {}
     new_texts = {relative: text for relative, (_, text) in changes.items()}
-    problems = problems_with(root, new_texts, state.md, state.question_types)
-    outcome = Outcome(problems=problems)
+    loaded = load_with(root, new_texts, state.md, state.question_types, removed=tuple(removed))
+    outcome = Outcome(problems=list(loaded.problems))
     if outcome.errors:
         return outcome
     tracked = repository.is_repository(root)
@@ -256,6 +261,7 @@ def _apply(
         outcome.error = str(exc)
         return outcome
     done: list[str] = []
+    gone: list[str] = []
     try:
         for relative, (old, text) in changes.items():
             path = Path(root) / relative
@@ -265,11 +271,15 @@ def _apply(
             else:
                 replace(path, text)
             done.append(relative)
+        for relative in removed:
+            (Path(root) / relative).unlink()
+            gone.append(relative)
         if tracked:
-            outcome.commit = repository.commit(
-                root, list(changes), message, author.name, author.email
-            )
+            paths = list(changes) + list(removed)
+            outcome.commit = repository.commit(root, paths, message, author.name, author.email)
     except (GitError, OSError) as exc:
+        for relative in gone:
+            write_new(Path(root) / relative, removed[relative])
         _undo(Path(root), {r: changes[r][0] for r in done})
         step = "committed" if isinstance(exc, GitError) else "written"
         outcome.error = f"The change could not be {step}, so nothing was saved: {exc}"
@@ -291,3 +301,53 @@ def _undo(root: Path, previous: dict[str, str | None]) -> None:
                 path.parent.rmdir()
         else:
             replace(path, old)
+
+
+def lesson_files(state: CourseState, module: str) -> list[str]:
+    """A module's lesson files in their order (the course's own reading of the folder)."""
+    found = state.course.module(module)
+    if found is None:
+        raise NotEditable(module)
+    return [
+        os.path.relpath(lesson.path, state.root).replace(os.sep, "/") for lesson in found.lessons
+    ]
+
+
+def reorder(state: CourseState, module: str, order: list[str], author: Author) -> Outcome:
+    """Give a module's lesson files the number prefixes of `order` (their slugs, and so
+    everyone's progress, stay the same), with every link to them in the course rewritten,
+    as one checked commit."""
+    current = lesson_files(state, module)
+    if sorted(order) != sorted(current):
+        return Outcome(error="The lessons changed meanwhile: reload the page and try again.")
+    width = max(2, len(str(len(order))))
+    renames = {}
+    for number, relative in enumerate(order, 1):
+        folder, _, name = relative.rpartition("/")
+        new = f"{folder}/{number:0{width}d}-{ORDER_PREFIX.sub('', name)}"
+        if new != relative:
+            renames[relative] = new
+    if not renames:
+        return Outcome(error="That is the order already.")
+    root = Path(state.root)
+    with _turn(state):
+        changes: dict[str, tuple[str | None, str]] = {}
+        removed: dict[str, str] = {}
+        for relative in files(root):
+            if not relative.endswith(".md"):
+                continue
+            text = (root / relative).read_text(encoding="utf-8")
+            linked = relinked(text, relative, renames)
+            if relative in renames:
+                removed[relative] = text
+                changes[renames[relative]] = (None, linked)
+            elif linked != text:
+                changes[relative] = (text, linked)
+        clash = [new for new in renames.values() if new not in renames and (root / new).exists()]
+        if clash:
+            return Outcome(error=f"{clash[0]} exists already: rename it first.")
+        outcome = _apply(state, changes, author, f"Reorder the lessons of {module}", removed)
+        if not outcome.saved:
+            return outcome
+    state.reload("the studio")
+    return outcome

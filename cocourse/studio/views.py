@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import os
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -493,3 +502,49 @@ def upload(module: str) -> Response:
     )
     flash(f"Added {stored}. Paste this where it belongs: {shown}", "success")
     return redirect(url_for("studio.edit", relative=back))
+
+
+@bp.get("/order/<module>")
+@editors
+def lesson_order(module: str) -> str:
+    """A module's lessons in order, each with buttons to move it up or down."""
+    state = _state()
+    try:
+        files = editing.lesson_files(state, module)
+    except NotEditable:
+        abort(404)
+    found = state.course.module(module)
+    assert found is not None
+    return render_template(
+        "studio/order.html",
+        module=found,
+        rows=list(zip(files, found.lessons, strict=True)),
+        action=ActionForm(),
+    )
+
+
+@bp.post("/order/<module>")
+@editors
+def move_lesson(module: str) -> Response:
+    """Move one lesson a place up or down (its file is renumbered; its address stays)."""
+    state = _state()
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        order = editing.lesson_files(state, module)
+    except NotEditable:
+        abort(404)
+    moving, direction = request.form.get("lesson", ""), request.form.get("direction", "")
+    if moving not in order or direction not in ("up", "down"):
+        abort(400)
+    index = order.index(moving)
+    other = index - 1 if direction == "up" else index + 1
+    if 0 <= other < len(order):
+        order[index], order[other] = order[other], order[index]
+    outcome = editing.reorder(state, module, order, Author(current_user.name, current_user.email))
+    if outcome.saved:
+        _saved(f"{module}/", outcome, "content-reordered")
+        flash("Moved. Learners see the new order now; their progress is kept.", "success")
+    else:
+        flash(outcome.error or "Nothing moved.", "error")
+    return redirect(url_for("studio.lesson_order", module=module))
