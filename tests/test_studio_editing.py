@@ -280,10 +280,10 @@ def test_new_lessons_and_modules_start_from_a_template_and_are_committed(studio,
     made = admin.post(
         "/studio/new-lesson",
         data={
-            "csrf_token": token,
-            "module": "intro",
-            "title": "Check what you know",
-            "kind": "quiz",
+            "lesson-csrf_token": token,
+            "lesson-module": "intro",
+            "lesson-title": "Check what you know",
+            "lesson-kind": "quiz",
         },
     )
     assert made.status_code == 302 and made.headers["Location"].endswith(
@@ -298,28 +298,29 @@ def test_new_lessons_and_modules_start_from_a_template_and_are_committed(studio,
     again = admin.post(
         "/studio/new-lesson",
         data={
-            "csrf_token": token,
-            "module": "intro",
-            "title": "Check what you know",
-            "kind": "reading",
+            "lesson-csrf_token": token,
+            "lesson-module": "intro",
+            "lesson-title": "Check what you know",
+            "lesson-kind": "reading",
         },
     )
     assert again.status_code == 400 and "has a lesson with this name already" in again.get_data(
         as_text=True
     )
     junk = admin.post(
-        "/studio/new-lesson", data={"csrf_token": token, "module": "../x", "title": "A"}
+        "/studio/new-lesson",
+        data={"lesson-csrf_token": token, "lesson-module": "../x", "lesson-title": "A"},
     )
     assert junk.status_code == 400  # not one of the choices
 
     module = admin.post(
         "/studio/new-module",
         data={
-            "csrf_token": token,
-            "track": "basics",
-            "title": "Listening well",
-            "summary": "Hear what is said.",
-            "minutes": "20",
+            "module-csrf_token": token,
+            "module-track": "basics",
+            "module-title": "Listening well",
+            "module-summary": "Hear what is said.",
+            "module-minutes": "20",
         },
     )
     assert module.status_code == 302
@@ -334,11 +335,11 @@ def test_new_lessons_and_modules_start_from_a_template_and_are_committed(studio,
     twice = admin.post(
         "/studio/new-module",
         data={
-            "csrf_token": token,
-            "track": "basics",
-            "title": "Listening well",
-            "summary": "x",
-            "minutes": "20",
+            "module-csrf_token": token,
+            "module-track": "basics",
+            "module-title": "Listening well",
+            "module-summary": "x",
+            "module-minutes": "20",
         },
     )
     assert (
@@ -481,3 +482,63 @@ def test_lessons_are_reordered_by_renumbering_and_progress_is_kept(studio, repo,
         ).status_code
         == 404
     )
+
+
+def test_a_gift_file_is_shown_as_a_lesson_with_its_warnings_then_added(studio, repo):
+    from io import BytesIO
+
+    _, admin = studio
+    gift = (FIXTURES / "gift" / "moodle-bank.gift").read_bytes()
+    token = csrf_token(admin.get("/studio").get_data(as_text=True))
+    shown = admin.post(
+        "/studio/import-gift",
+        data={
+            "gift-csrf_token": token,
+            "gift-module": "intro",
+            "gift-file": (BytesIO(gift), "Moodle bank.gift"),
+        },
+        content_type="multipart/form-data",
+    )
+    page = unescape(shown.get_data(as_text=True))
+    assert shown.status_code == 200 and "intro/03-moodle-bank.md" in page
+    assert not (repo / "intro/03-moodle-bank.md").exists()  # nothing added yet
+    found = re.search(
+        r'<textarea[^>]*name="text"[^>]*>\r?\n?(.*?)</textarea>', shown.get_data(as_text=True), re.S
+    )
+    text = unescape(found.group(1))
+    assert "```quiz" in text and "id: intro-moodle-bank" in text
+    fields = {
+        "csrf_token": csrf_token(shown.get_data(as_text=True)),
+        "relative": "intro/03-moodle-bank.md",
+        "text": text.replace("title: Moodle bank", "title: Checked bank"),
+    }
+    added = admin.post("/studio/import-gift/add", data=fields)
+    assert added.status_code == 302
+    assert "title: Checked bank" in (repo / "intro/03-moodle-bank.md").read_text()
+    assert (
+        git(repo, "log", "-1", "--format=%s").strip() == "Import the quiz intro/03-moodle-bank.md"
+    )
+    again = admin.post("/studio/import-gift/add", data=fields)
+    assert again.status_code == 400 and "exists already" in again.get_data(as_text=True)
+    for bad in ("intro/../x.md", "intro/.x.md", "nope/01-x.md", "intro/x.txt"):
+        assert (
+            admin.post("/studio/import-gift/add", data={**fields, "relative": bad}).status_code
+            == 400
+        )
+
+
+def test_a_file_that_is_not_gift_text_gets_a_message(studio):
+    from io import BytesIO
+
+    _, admin = studio
+    token = csrf_token(admin.get("/studio").get_data(as_text=True))
+    answer = admin.post(
+        "/studio/import-gift",
+        data={
+            "gift-csrf_token": token,
+            "gift-module": "intro",
+            "gift-file": (BytesIO(b"\xff\xfe\x00bad"), "x.gift"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert answer.status_code == 400 and "not UTF-8 text" in answer.get_data(as_text=True)

@@ -70,3 +70,19 @@ class UploadForm(FlaskForm):
 
     file = FileField("Image or PDF", validators=[FileRequired("Choose a file first.")])
     back = HiddenField()
+
+
+class GiftForm(FlaskForm):
+    """A Moodle GIFT file to turn into a quiz lesson; the module choices are set by the view."""
+
+    module = SelectField("Module", choices=[])
+    file = FileField("GIFT file (.gift or .txt)", validators=[FileRequired("Choose a file first.")])
+
+
+class GiftLessonForm(FlaskForm):
+    """The lesson a GIFT file became, as the author may still change it before it is added."""
+
+    relative = HiddenField()
+    text = TextAreaField(
+        "The quiz lesson", validators=[Length(max=MAX_BYTES)], render_kw={"rows": 24}
+    )

@@ -28,10 +28,17 @@ from cocourse.db import get_session, write
 from cocourse.models import Role
 from cocourse.questions.base import resolve as question_type
 from cocourse.quiz import engine as quizzes
-from cocourse.quiz.gift import lesson_file, slugify
+from cocourse.quiz.gift import gift_to_markdown, lesson_file, question_ids, slugify
 from cocourse.studio import editing, repository, starters, uploads
 from cocourse.studio.editing import Author, NotEditable, Outcome
-from cocourse.studio.forms import EditForm, NewLessonForm, NewModuleForm, UploadForm
+from cocourse.studio.forms import (
+    EditForm,
+    GiftForm,
+    GiftLessonForm,
+    NewLessonForm,
+    NewModuleForm,
+    UploadForm,
+)
 from cocourse.studio.repository import GitError
 from cocourse.web import security_log
 from cocourse.web.forms import ActionForm
@@ -116,13 +123,19 @@ def _opened(state: CourseState, relative: str) -> tuple[str, str]:
 
 
 def _creation_forms(
-    state: CourseState, lesson: NewLessonForm | None = None, module: NewModuleForm | None = None
-) -> tuple[NewLessonForm, NewModuleForm]:
-    lesson = lesson or NewLessonForm(formdata=None)
-    module = module or NewModuleForm(formdata=None)
-    lesson.module.choices = [SelectChoice(m.slug, m.title) for m in state.course.modules]
+    state: CourseState,
+    lesson: NewLessonForm | None = None,
+    module: NewModuleForm | None = None,
+    gift: GiftForm | None = None,
+) -> tuple[NewLessonForm, NewModuleForm, GiftForm]:
+    # Prefixed: the three forms share a page, and their fields' ids must not repeat.
+    lesson = lesson or NewLessonForm(formdata=None, prefix="lesson")
+    module = module or NewModuleForm(formdata=None, prefix="module")
+    gift = gift or GiftForm(formdata=None, prefix="gift")
+    modules = [SelectChoice(m.slug, m.title) for m in state.course.modules]
+    lesson.module.choices, gift.module.choices = modules, list(modules)
     module.track.choices = [SelectChoice(t.slug, t.title) for t in state.course.tracks]
-    return lesson, module
+    return lesson, module, gift
 
 
 def _files_page(
@@ -130,13 +143,14 @@ def _files_page(
     module: NewModuleForm | None = None,
     outcome: Outcome | None = None,
     status: int = 200,
+    gift: GiftForm | None = None,
 ) -> tuple[str, int]:
     state = _state()
     warnings: dict[str, int] = {}
     for problem in state.course.warnings:
         key = os.path.relpath(problem.path, state.root)
         warnings[key] = warnings.get(key, 0) + 1
-    lesson, module = _creation_forms(state, lesson, module)
+    lesson, module, gift = _creation_forms(state, lesson, module, gift)
     page = render_template(
         "studio/files.html",
         files=editing.files(state.root),
@@ -144,6 +158,7 @@ def _files_page(
         tracked=repository.is_repository(state.root),
         lesson_form=lesson,
         module_form=module,
+        gift_form=gift,
         outcome=outcome,
         where=lambda p: _where(state, p),
     )
@@ -172,7 +187,7 @@ def _created(
 def new_lesson() -> Response | tuple[str, int]:
     """A new lesson at the end of a module, from a starter text."""
     state = _state()
-    form, _ = _creation_forms(state, NewLessonForm())
+    form, _, _ = _creation_forms(state, NewLessonForm(prefix="lesson"))
     if not form.validate_on_submit():
         return _files_page(lesson=form, status=400)
     slug = slugify(form.title.data or "")
@@ -202,7 +217,7 @@ def new_lesson() -> Response | tuple[str, int]:
 def new_module() -> Response | tuple[str, int]:
     """A new module folder at the end of a track, with module.md and a first lesson."""
     state = _state()
-    _, form = _creation_forms(state, module=NewModuleForm())
+    _, form, _ = _creation_forms(state, module=NewModuleForm(prefix="module"))
     if not form.validate_on_submit():
         return _files_page(module=form, status=400)
     slug = slugify(form.title.data or "")
@@ -548,3 +563,95 @@ def move_lesson(module: str) -> Response:
     else:
         flash(outcome.error or "Nothing moved.", "error")
     return redirect(url_for("studio.lesson_order", module=module))
+
+
+@bp.post("/import-gift")
+@editors
+def import_gift() -> tuple[str, int]:
+    """A GIFT file turned into a quiz lesson, shown with its warnings and the course's check
+    before anything is added; the author can still change the text."""
+    state = _state()
+    _, _, form = _creation_forms(state, gift=GiftForm(prefix="gift"))
+    if not form.validate_on_submit():
+        return _files_page(gift=form, status=400)
+    upload = form.file.data
+    with upload.stream as stream:
+        data = stream.read(editing.MAX_BYTES + 1)
+    name = upload.filename or "imported.gift"
+    stem = name.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
+    problem = None
+    if len(data) > editing.MAX_BYTES:
+        problem = f"The file is larger than {editing.MAX_BYTES // 1024} KB."
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problem = "The file is not UTF-8 text: save it as UTF-8 and try again."
+    if problem:
+        form.file.errors.append(problem)
+        return _files_page(gift=form, status=400)
+    slug = slugify(stem) or "imported-quiz"
+    try:
+        relative_path = lesson_file(os.path.join(state.root, form.module.data), slug)
+        markdown, warnings = gift_to_markdown(
+            text,
+            quiz_id=f"{form.module.data}-{slug}"[:90],
+            title=stem.replace("-", " ").replace("_", " ").strip().capitalize() or "Imported quiz",
+            reserved_ids=question_ids(state.root),
+        )
+    except (FileExistsError, ValueError) as exc:
+        form.file.errors.append(str(exc))
+        return _files_page(gift=form, status=400)
+    relative = os.path.relpath(relative_path, state.root).replace(os.sep, "/")
+    return _gift_preview(state, relative, markdown, [str(w) for w in warnings])
+
+
+def _gift_preview(
+    state: CourseState, relative: str, markdown: str, warnings: list[str], status: int = 200
+) -> tuple[str, int]:
+    loaded = load_with(state.root, {relative: markdown}, state.md, state.question_types)
+    form = GiftLessonForm(formdata=None, relative=relative, text=markdown)
+    page = render_template(
+        "studio/gift.html",
+        relative=relative,
+        form=form,
+        warnings=warnings,
+        problems=[
+            p
+            for p in loaded.problems
+            if p.severity == "error" or os.path.relpath(p.path, state.root) == relative
+        ],
+        where=lambda p: _where(state, p),
+    )
+    return page, status
+
+
+@bp.post("/import-gift/add")
+@editors
+def add_gift_lesson() -> Response | tuple[str, int]:
+    """Add the quiz lesson a GIFT file became (checked and committed like any new file)."""
+    state = _state()
+    form = GiftLessonForm()
+    relative = form.relative.data or ""
+    module, _, name = relative.partition("/")
+    if (
+        not form.validate_on_submit()
+        or "/" in name
+        or "\\" in name
+        or name.startswith(".")
+        or not name.endswith(".md")
+        or state.course.module(module) is None
+    ):
+        abort(400)
+    text = editing.normalized(form.text.data or "")
+    outcome = editing.create(
+        state,
+        {relative: text},
+        Author(current_user.name, current_user.email),
+        f"Import the quiz {relative}",
+    )
+    if not outcome.saved:
+        page, _ = _gift_preview(state, relative, text, [outcome.error] if outcome.error else [])
+        return page, 422 if outcome.errors else 400
+    _saved(relative, outcome, "content-created")
+    flash("Quiz lesson added. Learners see it now.", "success")
+    return redirect(url_for("studio.edit", relative=relative))

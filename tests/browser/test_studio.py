@@ -246,3 +246,29 @@ def test_two_authors_on_one_file_get_a_conflict_view_and_lose_nothing(
     finally:
         first.context.close()
         second.context.close()
+
+
+def test_a_gift_file_becomes_a_quiz_lesson_after_its_preview(
+    browser, gunicorn, repo, axe_source, artifacts
+):
+    from ..conftest import FIXTURES
+
+    author = open_as(browser, gunicorn.base, "ada@example.org", axe_source)
+    try:
+        author.goto("/studio")
+        check(author, "the course files with the new-file forms")
+        form = author.locator("form", has=author.get_by_role("button", name="Show the lesson"))
+        form.get_by_label("Module").select_option(label="Introduction")
+        form.get_by_label("GIFT file (.gift or .txt)").set_input_files(
+            str(FIXTURES / "gift" / "moodle-bank.gift")
+        )
+        author.get_by_role("button", name="Show the lesson").click()
+        expect(author.get_by_role("heading", name="The GIFT file as a quiz lesson")).to_be_visible()
+        check(author, "the GIFT preview")
+        author.screenshot(path=str(artifacts / "studio-gift-390.png"), full_page=True)
+        assert not (repo / "intro/03-moodle-bank.md").exists()
+        author.get_by_role("button", name="Add the quiz lesson").click()
+        expect(author.get_by_text("Quiz lesson added.")).to_be_visible()
+        assert (repo / "intro/03-moodle-bank.md").is_file()
+    finally:
+        author.context.close()
