@@ -542,3 +542,34 @@ def test_a_file_that_is_not_gift_text_gets_a_message(studio):
         content_type="multipart/form-data",
     )
     assert answer.status_code == 400 and "not UTF-8 text" in answer.get_data(as_text=True)
+
+
+def test_the_live_check_answers_json_and_writes_nothing(studio, repo):
+    _, admin = studio
+    page = admin.get(f"/studio/files/{LESSON}").get_data(as_text=True)
+    before = (repo / LESSON).read_bytes()
+    token = csrf_token(page)
+    answer = admin.post(
+        f"/studio/check/{LESSON}",
+        data={"text": "---\ntitle: [\n---\n"},
+        headers={"X-CSRFToken": token},
+    )
+    found = answer.get_json()
+    assert answer.status_code == 200 and found["errors"] >= 1
+    assert any(p["where"] == f"{LESSON}:2" and p["code"] == "C101" for p in found["problems"])
+    good = admin.post(
+        f"/studio/check/{LESSON}",
+        data={"text": editor_fields(page)["text"]},
+        headers={"X-CSRFToken": token},
+    ).get_json()
+    assert good == {"errors": 0, "problems": []}
+    assert admin.post(f"/studio/check/{LESSON}", data={"text": "x"}).status_code == 400  # no token
+    assert (repo / LESSON).read_bytes() == before
+
+
+def test_a_file_changed_on_the_server_without_a_commit_is_pointed_out(studio, repo):
+    _, admin = studio
+    assert "not committed yet" not in admin.get(f"/studio/files/{LESSON}").get_data(as_text=True)
+    with open(repo / LESSON, "a", encoding="utf-8") as handle:
+        handle.write("\nAdded on the server.\n")
+    assert "not committed yet" in admin.get(f"/studio/files/{LESSON}").get_data(as_text=True)

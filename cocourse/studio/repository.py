@@ -138,3 +138,8 @@ def parent_of(root: str | os.PathLike[str], revision: str) -> str | None:
         raise GitError("That is not a revision.")
     out = _git(root, "rev-parse", "--verify", "--quiet", f"{revision}^", check=False).strip()
     return out or None
+
+
+def uncommitted(root: str | os.PathLike[str], relative: str) -> bool:
+    """Whether the file differs from what git holds (changed on the server, not committed)."""
+    return bool(_git(root, "status", "--porcelain", "--", relative, check=False).strip())

@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -250,6 +251,7 @@ def _editor(
     status: int = 200,
 ) -> tuple[str, int]:
     shown = outcome.problems if outcome and outcome.problems else list(state.course.warnings)
+    tracked = repository.is_repository(state.root)
     conflict = None
     if outcome is not None and outcome.conflict is not None:
         original = editing.normalized(form.original.data or "")
@@ -274,8 +276,9 @@ def _editor(
         outcome=outcome,
         conflict=conflict,
         learner_page=_learner_page(state, relative),
-        tracked=repository.is_repository(state.root),
+        tracked=tracked,
         upload=UploadForm(formdata=None, back=relative) if "/" in relative else None,
+        uncommitted=tracked and repository.uncommitted(state.root, relative),
         accepted=uploads.accepted(),
     )
     return page, status
@@ -655,3 +658,33 @@ def add_gift_lesson() -> Response | tuple[str, int]:
     _saved(relative, outcome, "content-created")
     flash("Quiz lesson added. Learners see it now.", "success")
     return redirect(url_for("studio.edit", relative=relative))
+
+
+@bp.post("/check/<path:relative>")
+@editors
+def check(relative: str) -> Response:
+    """The course checked with a text, as JSON, for the editor's live check (nothing is
+    written; the request carries the CSRF token in a header)."""
+    state = _state()
+    _opened(state, relative)
+    text = editing.normalized(request.form.get("text", ""))
+    if len(text.encode("utf-8")) > editing.MAX_BYTES:
+        abort(413)
+    loaded = load_with(state.root, {relative: text}, state.md, state.question_types)
+    shown = [
+        p
+        for p in loaded.problems
+        if p.severity == "error" or os.path.relpath(p.path, state.root) == relative
+    ]
+    return jsonify(
+        errors=len(loaded.errors),
+        problems=[
+            {
+                "where": _where(state, p),
+                "code": p.code,
+                "message": p.message,
+                "severity": p.severity,
+            }
+            for p in shown
+        ],
+    )

@@ -157,8 +157,13 @@ def test_an_author_fixes_a_lesson_and_both_workers_serve_it(
         editor = author.get_by_label("Text")
         head = git(repo, "rev-parse", "HEAD")
 
-        # A broken edit: the errors show, the text stays, nothing changes on disk or in git.
+        # A broken edit: checked as it is typed, then refused at saving with the errors
+        # shown and the text kept; nothing changes on disk or in git.
         editor.fill("---\ntitle: [unclosed\n---\nSome text.\n")
+        editor.press("End")  # typing, as a person would: the live check starts
+        live = author.locator("#live-check")
+        expect(live).to_contain_text(re.compile(r"Checked as you type: \d+ errors?"))
+        expect(live).to_contain_text(f"{LESSON}:2")
         author.get_by_role("button", name="Save").click()
         expect(
             author.get_by_role("heading", name=re.compile(r"Not saved: \d+ error"))
