@@ -294,7 +294,9 @@ def test_the_person_page_shows_what_each_feature_knows(client, admin, crowd, sal
 def test_the_person_page_works_with_the_optional_features_off(
     engine, database_url, tmp_path, session
 ):
-    app = make_app(database_url, tmp_path, DISABLED_PLUGINS=["certification", "cohorts", "reports", "lti"])
+    app = make_app(
+        database_url, tmp_path, DISABLED_PLUGINS=["certification", "cohorts", "reports", "lti"]
+    )
     client = app.test_client()
     admin = accounts.create_user(session, "admin@example.org", "Admin", PASSWORD, Role.ADMIN)
     token = csrf_token(client.get("/login").get_data(as_text=True))
