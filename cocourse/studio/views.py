@@ -139,6 +139,32 @@ def _creation_forms(
     return lesson, module, gift
 
 
+def _tree(state: CourseState) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The course's files in sections, as learners meet them: the course-wide files, then
+    each track's modules with their lessons; files the course does not use come last."""
+    all_files = editing.files(state.root)
+    placed: set[str] = set()
+
+    def rel(path: str) -> str:
+        return os.path.relpath(path, state.root).replace(os.sep, "/")
+
+    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    top = [(f, "") for f in all_files if "/" not in f]
+    sections.append(("The whole course", top))
+    placed.update(f for f, _ in top)
+    for track in state.course.tracks:
+        for module in track.modules:
+            rows = [(rel(module.path), "The module's page")]
+            for lesson in module.lessons:
+                rows.append((rel(lesson.path), f"{'Quiz: ' if lesson.quiz else ''}{lesson.title}"))
+            placed.update(r for r, _ in rows)
+            sections.append((f"{track.title}: {module.title}", rows))
+    others = [(f, "") for f in all_files if f not in placed]
+    if others:
+        sections.append(("Other files", others))
+    return sections
+
+
 def _files_page(
     lesson: NewLessonForm | None = None,
     module: NewModuleForm | None = None,
@@ -154,7 +180,7 @@ def _files_page(
     lesson, module, gift = _creation_forms(state, lesson, module, gift)
     page = render_template(
         "studio/files.html",
-        files=editing.files(state.root),
+        sections=_tree(state),
         warnings=warnings,
         tracked=repository.is_repository(state.root),
         lesson_form=lesson,

@@ -262,6 +262,7 @@ def test_a_gift_file_becomes_a_quiz_lesson_after_its_preview(
     try:
         author.goto("/studio")
         check(author, "the course files with the new-file forms")
+        author.screenshot(path=str(artifacts / "studio-files-390.png"), full_page=True)
         form = author.locator("form", has=author.get_by_role("button", name="Show the lesson"))
         form.get_by_label("Module").select_option(label="Introduction")
         form.get_by_label("GIFT file (.gift or .txt)").set_input_files(
