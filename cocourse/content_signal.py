@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from datetime import datetime
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
@@ -26,16 +27,16 @@ class DatabaseBroadcast:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def latest(self) -> str | None:
+    def latest(self) -> tuple[str, datetime] | None:
         try:
             with self.engine.connect() as connection:
                 found = connection.execute(
-                    select(ContentSignal.token).where(ContentSignal.id == ROW)
-                ).scalar()
+                    select(ContentSignal.token, ContentSignal.at).where(ContentSignal.id == ROW)
+                ).first()
         except SQLAlchemyError as exc:
             log.warning("could not read the content signal: %s", exc)
             return None
-        return str(found) if found else None
+        return (str(found.token), found.at) if found else None
 
     def announce(self) -> str:
         """Replace the token; the new token."""

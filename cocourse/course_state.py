@@ -66,8 +66,9 @@ def content_version(root: str) -> str:
 class Broadcast(Protocol):
     """How processes on other hosts learn that the content changed (see content_signal)."""
 
-    def latest(self) -> str | None:
-        """The current token; None when it cannot be read."""
+    def latest(self) -> tuple[str, datetime] | None:
+        """The current token and when it was set; None when there is none or it cannot be
+        read."""
 
     def announce(self) -> str:
         """Replace the token; the new one."""
@@ -95,7 +96,10 @@ class CourseState:
     ) -> None:
         self.root, self.md, self.stamp = root, md, stamp
         self.broadcast = broadcast
-        self._announced = broadcast.latest() if broadcast else None
+        # The token seen last; read at the first check, not here, so that building an app
+        # (for a command, before migrations) does not touch the database.
+        self._announced: str | None = None
+        self._listening = False
         self.question_types = question_types
         self.on_loaded, self.watch, self.interval = on_loaded, watch, interval
         self.background = background
@@ -169,7 +173,7 @@ class CourseState:
         process made and reloads itself)."""
         self.stamp.touch()
         if self.broadcast is not None:
-            self._announced = self.broadcast.announce()
+            self._announced, self._listening = self.broadcast.announce(), True
 
     def check(self) -> None:
         """Reload if `cocourse reload` or the studio announced a change (the stamp, or the
@@ -183,11 +187,14 @@ class CourseState:
         if seen != self._seen:
             # The stamp is what `cocourse reload` touches; any other change is a file's.
             source = "cocourse reload" if seen[0] != self._seen[0] else "file watcher"
-        if self.broadcast is not None:
-            token = self.broadcast.latest()
-            if token is not None and token != self._announced:
-                self._announced = token
+        if self.broadcast is not None and (found := self.broadcast.latest()) is not None:
+            token, at = found
+            # The first check takes the token as seen, unless it was set after this process
+            # loaded the course.
+            first, self._listening = not self._listening, True
+            if token != self._announced and (not first or at > self.loaded_at):
                 source = source or "another server"
+            self._announced = token
         if source is None:
             return
         if self.background:

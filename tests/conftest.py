@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -140,6 +141,24 @@ def session(engine: Engine) -> Iterator[Session]:
     """A session on the test database, for arranging and checking data."""
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+def git(folder: Path, *args: str) -> str:
+    """Run git in `folder`; its output."""
+    done = subprocess.run(  # noqa: S603 - our own arguments
+        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True, timeout=30
+    )
+    return done.stdout
+
+
+@pytest.fixture
+def repo(course_copy: Path) -> Path:
+    """The fixture course copied into a git repository with one commit."""
+    git(course_copy, "init", "-q", "-b", "main")
+    git(course_copy, "add", "-A")
+    setup = ("-c", "user.name=Setup", "-c", "user.email=setup@example.org")
+    git(course_copy, *setup, "commit", "-qm", "Start")
+    return course_copy
 
 
 @pytest.fixture

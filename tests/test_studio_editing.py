@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import subprocess
 from html import unescape
 
 import pytest
@@ -16,34 +15,9 @@ from sqlalchemy import select
 from cocourse.models import AuditEntry, Role
 from cocourse.studio import uploads
 
-from .conftest import FIXTURES, AuthActions, admin_client_of, csrf_token, make_app
+from .conftest import FIXTURES, AuthActions, admin_client_of, csrf_token, git, make_app
 
 LESSON = "intro/02-second.md"
-
-
-def git(folder, *args) -> str:
-    done = subprocess.run(
-        ["git", "-C", str(folder), *args], capture_output=True, text=True, check=True, timeout=30
-    )
-    return done.stdout
-
-
-@pytest.fixture
-def repo(course_copy):
-    """The fixture course as a git repository with one commit."""
-    git(course_copy, "init", "-q", "-b", "main")
-    git(course_copy, "add", "-A")
-    git(
-        course_copy,
-        "-c",
-        "user.name=Setup",
-        "-c",
-        "user.email=setup@example.org",
-        "commit",
-        "-qm",
-        "Start",
-    )
-    return course_copy
 
 
 @pytest.fixture
@@ -562,7 +536,9 @@ def test_the_live_check_answers_json_and_writes_nothing(studio, repo):
         data={"text": editor_fields(page)["text"]},
         headers={"X-CSRFToken": token},
     ).get_json()
-    assert good == {"errors": 0, "problems": []}
+    assert good["errors"] == 0 and good["problems"] == []
+    assert '<h2 id="details">Details</h2>' in good["preview"]  # the lesson as rendered
+    assert "<script>" not in good["preview"]  # raw HTML stays text, as on learner pages
     assert admin.post(f"/studio/check/{LESSON}", data={"text": "x"}).status_code == 400  # no token
     assert (repo / LESSON).read_bytes() == before
 
@@ -573,3 +549,19 @@ def test_a_file_changed_on_the_server_without_a_commit_is_pointed_out(studio, re
     with open(repo / LESSON, "a", encoding="utf-8") as handle:
         handle.write("\nAdded on the server.\n")
     assert "not committed yet" in admin.get(f"/studio/files/{LESSON}").get_data(as_text=True)
+
+
+def test_a_server_whose_first_request_comes_after_a_save_elsewhere_reloads(
+    engine, database_url, tmp_path, session, repo
+):
+    first = make_app(database_url, tmp_path / "host-a", CONTENT_DIR=str(repo))
+    second = make_app(database_url, tmp_path / "host-b", CONTENT_DIR=str(repo))  # loaded now
+    admin = admin_client_of(first, session)
+    fields = editor_fields(admin.get(f"/studio/files/{LESSON}").get_data(as_text=True))
+    fields["text"] = fields["text"].replace("Some text.", "Saved before host b's first request.")
+    assert admin.post(f"/studio/files/{LESSON}", data=fields).status_code == 302
+    learner = second.test_client()
+    AuthActions(learner, session).create()
+    AuthActions(learner, session).login()
+    page = learner.get("/modules/intro/second").get_data(as_text=True)
+    assert "Saved before host b's first request." in page

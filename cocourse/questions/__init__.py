@@ -27,3 +27,19 @@ BUILTIN_TYPES: tuple[QuestionType, ...] = (
 def builtin_types() -> dict[str, QuestionType]:
     """The built-in question types by name."""
     return {qtype.name: qtype for qtype in BUILTIN_TYPES}
+
+
+def starter_question(question_id: str) -> str:
+    """A question block for a new quiz to start from: one situation and three options, each
+    with its feedback, for the author to replace."""
+    return (
+        f"```quiz single-choice {question_id}\n"
+        "Replace this question with your own: one situation, one decision.\n\n"
+        "- [x] The answer that is right, in as many words as the others\n"
+        "  > Why it is right.\n"
+        "- [ ] A wrong answer that someone could believe\n"
+        "  > Why it is not right.\n"
+        "- [ ] Another plausible wrong answer of a similar length\n"
+        "  > Why it is not right either.\n"
+        "```\n"
+    )

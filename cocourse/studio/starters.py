@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import yaml
 
+from cocourse.questions import starter_question
+
 
 def _front_matter(values: dict[str, object]) -> str:
     return "---\n" + yaml.safe_dump(values, sort_keys=False, allow_unicode=True) + "---\n"
@@ -22,17 +24,10 @@ def reading_lesson(title: str) -> str:
 
 def quiz_lesson(title: str, quiz_id: str) -> str:
     """A quiz lesson with one question to replace."""
-    return _front_matter({"title": title, "quiz": {"id": quiz_id, "pass_mark": 80}}) + (
-        "Say in a sentence what this quiz checks and how long it takes.\n\n"
-        f"```quiz single-choice {quiz_id}-1\n"
-        "Replace this question with your own: one situation, one decision.\n\n"
-        "- [x] The answer that is right, in as many words as the others\n"
-        "  > Why it is right.\n"
-        "- [ ] A wrong answer that someone could believe\n"
-        "  > Why it is not right.\n"
-        "- [ ] Another plausible wrong answer of a similar length\n"
-        "  > Why it is not right either.\n"
-        "```\n"
+    return (
+        _front_matter({"title": title, "quiz": {"id": quiz_id, "pass_mark": 80}})
+        + "Say in a sentence what this quiz checks and how long it takes.\n\n"
+        + starter_question(f"{quiz_id}-1")
     )
 
 

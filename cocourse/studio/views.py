@@ -702,8 +702,11 @@ def check(relative: str) -> Response:
         for p in loaded.problems
         if p.severity == "error" or os.path.relpath(p.path, state.root) == relative
     ]
+    found = _lesson_in(loaded.course, relative) if loaded.course else None
+    preview = render_template("studio/_live_preview.html", lesson=found[2]) if found else None
     return jsonify(
         errors=len(loaded.errors),
+        preview=preview,
         problems=[
             {
                 "where": _where(state, p),

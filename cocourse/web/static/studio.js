@@ -1,6 +1,7 @@
-// The studio editor's live check: a second after typing stops, the text is checked against
-// the whole course on the server (nothing is saved) and the problems are listed under the
-// text. Without JavaScript the page works the same, with the check at saving time.
+// The studio editor's live check and preview: a second after typing stops, the text is
+// checked against the whole course on the server (nothing is saved), the problems are listed
+// under the text and, for a lesson, its text is shown as learners will read it. Without
+// JavaScript the page works the same, with the check at saving time and the Preview button.
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
@@ -9,6 +10,7 @@
     var text = form.querySelector("textarea[name=text]");
     var token = form.querySelector("input[name=csrf_token]");
     var region = document.getElementById("live-check");
+    var preview = document.getElementById("live-preview");
     var timer = null;
     var asked = 0;
 
@@ -39,6 +41,11 @@
         region.appendChild(list);
       }
       region.hidden = false;
+      if (preview && answer.preview) {
+        // Rendered by the server with the learner pages' renderer (no raw HTML, safe links).
+        preview.innerHTML = answer.preview;
+        preview.hidden = false;
+      }
     }
 
     function check() {
