@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from cocourse.web import course, errors, request_id, security
+from cocourse.web import course, errors, health, request_id, security
 
 
 def init_app(app: Flask) -> None:
@@ -13,3 +13,4 @@ def init_app(app: Flask) -> None:
     course.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    health.init_app(app)
