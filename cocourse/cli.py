@@ -1,4 +1,5 @@
-"""The `cocourse` command: run, lint, reload, db, create-admin (plus Flask's own commands)."""
+"""The `cocourse` command: run, lint, reload, db, backup, restore, create-admin (plus Flask's
+own commands)."""
 
 from __future__ import annotations
 
@@ -152,6 +153,33 @@ def db_current() -> None:
     """Show the database's revision."""
     with _engine() as engine:
         migrate.current(engine)
+
+
+@cli.command("backup", with_appcontext=False)
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Copy the SQLite database to TARGET, consistently, while the servers keep writing."""
+    from cocourse.backup import BackupError, backup
+
+    try:
+        summary = backup(config_app().config["DATABASE_URL"], target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Backed up: {summary}.")
+
+
+@cli.command("restore", with_appcontext=False)
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Replace an existing database (servers stopped).")
+def restore_command(backup_file: Path, replace: bool) -> None:
+    """Check BACKUP_FILE and make it the configured SQLite database."""
+    from cocourse.backup import BackupError, restore
+
+    try:
+        summary = restore(backup_file, config_app().config["DATABASE_URL"], replace)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Restored: {summary}. Run `cocourse db upgrade` if this release is newer.")
 
 
 @cli.command("create-admin", with_appcontext=False)
