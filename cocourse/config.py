@@ -25,6 +25,7 @@ class Defaults:
     DISABLED_PLUGINS: list[str] = []  # built-in features or installed plugins, by name
     PLUGIN_SETTINGS: dict[str, dict[str, Any]] = {}  # {plugin: {setting: value}}
     MAX_CONTENT_LENGTH = 2 * 1024 * 1024
+    LOG_FORMAT = "text"  # "json": one JSON object per line, with a line per request
     PROXY_HOPS = 0  # reverse proxies in front that set X-Forwarded-For/-Proto; 0: none trusted
     HSTS_MAX_AGE = 365 * 24 * 3600  # seconds; sent in production mode only; 0: none
     SESSION_COOKIE_HTTPONLY = True

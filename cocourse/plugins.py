@@ -39,6 +39,8 @@ BUILTIN_FEATURES: dict[str, tuple[str, ...]] = {
     "lti": ("accounts", "cohorts", "quiz"),
     # Off unless PLUGIN_SETTINGS["sso"] names an issuer (docs/operations.md).
     "sso": ("accounts",),
+    # Off unless PLUGIN_SETTINGS["metrics"] sets a scrape token (docs/operations.md).
+    "metrics": ("mail",),
 }
 # The course cannot be served without these.
 REQUIRED_FEATURES = frozenset({"mail", "accounts", "notifications", "learning", "quiz"})

@@ -11,8 +11,8 @@ from cocourse.plugins import BUILTIN_FEATURES
 
 PACKAGE = Path(__file__).parent.parent / "cocourse"
 PURE = ("content", "questions")
-# Every built-in feature but mail, which has no pages.
-FEATURES = tuple(name for name in BUILTIN_FEATURES if name != "mail")
+# Every built-in feature but those without pages: mail, and metrics (a text endpoint).
+FEATURES = tuple(name for name in BUILTIN_FEATURES if name not in ("mail", "metrics"))
 # Third-party packages that mean "web" or "database": pure code imports none of them.
 IMPURE = ("flask", "flask_login", "flask_wtf", "flask_limiter", "werkzeug", "wtforms", "sqlalchemy")
 

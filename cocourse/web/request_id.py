@@ -1,13 +1,19 @@
-"""A random id for every request, sent back as `X-Request-Id` and written in the security log,
-so that a person's report ("it said 403 at 10:02") can be matched with the log lines."""
+"""An id for every request, sent back as `X-Request-Id` and written in the logs, so that a
+person's report ("it said 403 at 10:02") can be matched with the log lines.
+
+Behind a proxy (`PROXY_HOPS` > 0) the id the proxy sent in `X-Request-Id` is kept when it
+looks like one (nginx's `$request_id`: the proxy must set the header, not pass on the
+client's), so nginx's access log and the app's lines share it; otherwise the app makes one."""
 
 from __future__ import annotations
 
+import re
 import secrets
 
-from flask import Flask, Response, g, has_request_context
+from flask import Flask, Response, current_app, g, has_request_context, request
 
 HEADER = "X-Request-Id"
+FROM_PROXY = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
 def request_id() -> str:
@@ -15,7 +21,9 @@ def request_id() -> str:
     if not has_request_context():
         return "-"
     if "request_id" not in g:
-        g.request_id = secrets.token_hex(8)
+        sent = request.headers.get(HEADER, "")
+        trusted = current_app.config.get("PROXY_HOPS", 0) > 0 and FROM_PROXY.fullmatch(sent)
+        g.request_id = sent if trusted else secrets.token_hex(8)
     return str(g.request_id)
 
 

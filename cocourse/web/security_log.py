@@ -41,7 +41,9 @@ def event(
         "user_id": user_id if user_id is not None else _current_user_id(),
     }
     record.update(fields)
-    logger.log(level, json.dumps(record, default=str, separators=(",", ":")))
+    # `fields` lets the JSON log format (web.logs) write the event as fields, not as text.
+    line = json.dumps(record, default=str, separators=(",", ":"))
+    logger.log(level, "%s", line, extra={"fields": record})
 
 
 def denied(reason: str, **ids: Any) -> None:

@@ -6,14 +6,9 @@ a change's diff and restoring an old version."""
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -23,6 +18,7 @@ from cocourse.accounts.services import create_user
 from cocourse.models import Role
 
 from ..conftest import PASSWORD, git
+from ..gunicorn import Served, serve
 from ..test_studio_editing import LESSON
 from .helpers import check, open_as
 
@@ -30,76 +26,19 @@ pytestmark = pytest.mark.browser
 LESSON_PAGE = "/modules/intro/second"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-class Served:
-    """gunicorn's address, and which worker process answered each request (its access log)."""
-
-    def __init__(self, base: str, log: Path) -> None:
-        self.base, self.log = base, log
-
-    def worker_of(self, probe: str) -> str | None:
-        for line in self.log.read_text(encoding="utf-8").splitlines():
-            pid, _, request = line.partition(" ")
-            if f"probe={probe} " in request + " ":
-                return pid
-        return None
-
-
 @pytest.fixture
 def gunicorn(engine, database_url, tmp_path, session, repo) -> Iterator[Served]:
     create_user(session, "ada@example.org", "Ada Author", PASSWORD, Role.ADMIN)
     create_user(session, "lee@example.org", "Lee Learner", PASSWORD, Role.LEARNER)
-    port, log = free_port(), tmp_path / "access.log"
     env = {
-        **os.environ,
         "COCOURSE_SECRET_KEY": "a-secret-both-workers-share-0123456789abcdef",
         "DATABASE_URL": database_url,
         "COCOURSE_CONTENT_DIR": str(repo),
         "COCOURSE_INSTANCE_PATH": str(tmp_path / "instance"),
         "COCOURSE_RATELIMIT_ENABLED": "false",
     }
-    errors = open(tmp_path / "gunicorn.err", "w")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(  # noqa: S603 - our own arguments
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "-w",
-            "2",
-            "-b",
-            f"127.0.0.1:{port}",
-            "--access-logfile",
-            str(log),
-            "--access-logformat",
-            "%(p)s %(r)s %(s)s",
-            "cocourse:create_app()",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=errors,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{base}/", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or still starting
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                pytest.fail((tmp_path / "gunicorn.err").read_text()[-3000:])
-            time.sleep(0.2)
-        yield Served(base, log)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        errors.close()
+    with serve(tmp_path, env) as served:
+        yield served
 
 
 def both_workers_serve(served: Served, cookies: dict[str, str], text: str, limit: float) -> float:
