@@ -49,6 +49,7 @@ class Defaults:
     VERIFY_RATE_LIMIT = "30 per minute;300 per hour"  # certificate verification, per address
     QUIZ_GRACE_SECONDS = 30  # answers of a timed quiz still taken this long after its deadline
     PRACTICUM_ATTACHMENT_MAX_BYTES = 1536 * 1024  # below MAX_CONTENT_LENGTH, with the form
+    ATTACHMENT_STORAGE = "files"  # "database": every host can serve them (several hosts)
     ISSUER_NAME = "cocourse"  # the organization named on certificates and badges
     ISSUER_EMAIL: str | None = None  # contact address in the Open Badges issuer profile
     # The PEM file of the key that signs baked badges; None: instance/badge-signing-key.pem,
@@ -95,6 +96,11 @@ def load_config(app: Flask, test_config: dict[str, Any] | None) -> None:
     if not app.config["BADGE_SIGNING_KEY_FILE"]:
         app.config["BADGE_SIGNING_KEY_FILE"] = str(
             Path(app.instance_path) / "badge-signing-key.pem"
+        )
+    if app.config["ATTACHMENT_STORAGE"] not in ("files", "database"):
+        raise ConfigError(
+            "ATTACHMENT_STORAGE must be 'files' (the instance folder) or 'database', "
+            f"not {app.config['ATTACHMENT_STORAGE']!r}."
         )
     if app.config["PRODUCTION"]:
         _require_production_settings(app)

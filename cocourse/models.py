@@ -6,7 +6,18 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, MetaData, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -797,3 +808,15 @@ class ContentSignal(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     token: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class StoredFile(Base):
+    """A file kept in the database (`ATTACHMENT_STORAGE = "database"`), so that every host
+    of a scaled-out installation can serve it; named by a random key."""
+
+    __tablename__ = "stored_file"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

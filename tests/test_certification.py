@@ -7,6 +7,7 @@ two-criterion rubric, one-year validity and a renewal with a refresher quiz.
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 
 from cocourse.certification import certificates, portfolios, practicum_rules, requirements
 from cocourse.certification.links import site_links
+from cocourse.config import ConfigError
 from cocourse.db import get_session
 from cocourse.learning import progress
 from cocourse.models import (
@@ -30,6 +32,7 @@ from cocourse.models import (
     QuizAttempt,
     Review,
     Role,
+    StoredFile,
     User,
     utcnow,
 )
@@ -931,8 +934,6 @@ def test_bad_session_forms_get_a_message_and_save_nothing(
 
 
 def upload(client: Any, base: str, name: str, data: bytes) -> Any:
-    import io
-
     return post_form(
         client, f"{base}/sessions/new", {**session_form(), "attachment": (io.BytesIO(data), name)}
     )
@@ -986,6 +987,54 @@ def test_attachments_are_checked_stored_and_served_to_the_right_people(app, auth
     stored.symlink_to(secret)
     with client.get(f"/certification/attachments/{row.id}") as refused:
         assert refused.status_code == 404 and b"top-secret-key" not in refused.data
+
+
+def test_attachments_in_the_database_are_served_by_every_host(
+    engine, database_url, tmp_path, session
+):
+    """Two apps with instance folders of their own stand for two hosts over one database."""
+    here, there = (
+        make_app(
+            database_url,
+            tmp_path / host,
+            CONTENT_DIR=str(CERT_COURSE),
+            ATTACHMENT_STORAGE="database",
+        )
+        for host in ("a", "b")
+    )
+    client = here.test_client()
+    user = login_as(AuthActions(client, session), "trainee@example.org")
+    finish_basics(here, user.id)
+    base = f"/certification/{PROGRAM}"
+    post_form(client, f"{base}/enrol", {}, base)
+    assert upload(client, base, "notes.pdf", b"%PDF-1.7 first").status_code == 302
+    row = fresh(session, select(PracticumSession))
+    assert fresh(session, select(StoredFile.data).where(StoredFile.key == row.attachment_key))
+    assert not (Path(here.instance_path) / "uploads").exists()
+
+    elsewhere = there.test_client()
+    AuthActions(elsewhere, session).login("trainee@example.org")
+    with elsewhere.get(f"/certification/attachments/{row.id}") as served:
+        assert served.status_code == 200 and served.data == b"%PDF-1.7 first"
+        assert served.headers["Content-Type"] == "application/pdf"
+        assert "notes.pdf" in served.headers["Content-Disposition"]
+
+    # Replacing the file keeps one row; deleting the session removes it.
+    changed = post_form(
+        elsewhere,
+        f"{base}/sessions/{row.id}",
+        {**session_form(), "attachment": (io.BytesIO(b"%PDF-1.7 second"), "notes.pdf")},
+    )
+    assert changed.status_code == 302
+    session.rollback()
+    assert session.scalars(select(StoredFile.data)).all() == [b"%PDF-1.7 second"]
+    post_form(elsewhere, f"{base}/sessions/{row.id}/delete", {}, base)
+    assert count(session, StoredFile.key) == 0
+
+
+def test_an_unknown_attachment_storage_is_refused(database_url, tmp_path):
+    with pytest.raises(ConfigError, match="ATTACHMENT_STORAGE"):
+        make_app(database_url, tmp_path, ATTACHMENT_STORAGE="s3")
 
 
 def test_other_trainees_sessions_cannot_be_edited_by_id(app, auth, session, client):

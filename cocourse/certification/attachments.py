@@ -1,7 +1,10 @@
-"""Practicum attachments on disk: type-checked by content, stored under random names.
+"""Practicum attachments: type-checked by content, stored under random names.
 
-The original file name is only ever shown, never used as a path; files are written to a
-temporary name and renamed, so a crash leaves either the whole file or none.
+Two stores keep them (`ATTACHMENT_STORAGE`): a folder in the instance folder (`files`, the
+default) and the database (`database`, for installations on several hosts, which all read
+the same database but not the same disk). The original file name is only ever shown, never
+used as a path; files are written to a temporary name and renamed, so a crash leaves either
+the whole file or none.
 """
 
 from __future__ import annotations
@@ -11,9 +14,14 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
-from cocourse.web.files import safe_file
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.orm import Session
+
+from cocourse.db import write
+from cocourse.models import StoredFile
+from cocourse.web.files import open_safe_file, safe_file
 
 # Extension -> (media type, how the file's first bytes must look; None: UTF-8 text).
 TYPES: dict[str, tuple[str, bytes | None]] = {
@@ -116,3 +124,62 @@ def remove(folder: Path, key: str | None) -> None:
     """Delete a stored file if it is there (a missing file is not an error)."""
     if key:
         path(folder, key).unlink(missing_ok=True)
+
+
+class Store(Protocol):
+    """Where attachments are kept, by key."""
+
+    def put(self, data: bytes) -> str:
+        """Keep `data` under a new random key and return the key."""
+
+    def read(self, key: str) -> bytes | None:
+        """The file kept under `key`; None when there is none."""
+
+    def discard(self, key: str | None) -> None:
+        """Forget the file under `key`, if there is one."""
+
+
+class FolderStore:
+    """Files in a folder on this host's disk."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def put(self, data: bytes) -> str:
+        return store(self.folder, data)
+
+    def read(self, key: str) -> bytes | None:
+        try:
+            name = path(self.folder, key).name
+        except AttachmentError:
+            return None
+        opened = open_safe_file(self.folder, name)  # no link, no FIFO, no swap
+        if opened is None:
+            return None
+        with opened[0] as file:
+            return file.read()
+
+    def discard(self, key: str | None) -> None:
+        remove(self.folder, key)
+
+
+class DatabaseStore:
+    """Files in the database: every host that reads the database can serve them."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def put(self, data: bytes) -> str:
+        key = secrets.token_hex(16)
+        with Session(self.engine) as session, write(session):
+            session.add(StoredFile(key=key, data=data, size=len(data)))
+        return key
+
+    def read(self, key: str) -> bytes | None:
+        with Session(self.engine) as session:
+            return session.scalar(select(StoredFile.data).where(StoredFile.key == key))
+
+    def discard(self, key: str | None) -> None:
+        if key:
+            with Session(self.engine) as session, write(session):
+                session.execute(delete(StoredFile).where(StoredFile.key == key))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_login import current_user
@@ -34,7 +36,6 @@ from cocourse.models import Portfolio, PracticumSession, utcnow
 from cocourse.plugins import enabled
 from cocourse.web.course import course
 from cocourse.web.extend import plugin_manager
-from cocourse.web.files import send_safe_file
 from cocourse.web.forms import ActionForm
 from cocourse.web.ids import query_int
 from cocourse.web.roles import login_required
@@ -50,9 +51,12 @@ def _program_or_404(slug: str) -> Program:
     return found
 
 
-def upload_folder() -> Path:
-    """Where practicum attachments are kept: inside the instance folder, never served."""
-    return Path(current_app.instance_path) / "uploads" / "practicum"
+def attachment_store() -> attachments.Store:
+    """Where practicum attachments are kept (`ATTACHMENT_STORAGE`): the database, or a
+    folder inside the instance folder that is never served as it is."""
+    if current_app.config["ATTACHMENT_STORAGE"] == "database":
+        return attachments.DatabaseStore(current_app.extensions["cocourse.engine"])
+    return attachments.FolderStore(Path(current_app.instance_path) / "uploads" / "practicum")
 
 
 def _open_or_404(program: Program) -> Portfolio:
@@ -244,7 +248,7 @@ def _stored_upload(form: Any) -> attachments.Stored | None:
     checked = attachments.check(
         upload.filename, data, current_app.config["PRACTICUM_ATTACHMENT_MAX_BYTES"]
     )
-    key = attachments.store(upload_folder(), data)
+    key = attachment_store().put(data)
     return attachments.Stored(checked.name, key, checked.media_type, len(data))
 
 
@@ -324,13 +328,13 @@ def _save(
             record=record,
         )
     except LookupError:
-        attachments.remove(upload_folder(), stored.key if stored else None)
+        attachment_store().discard(stored.key if stored else None)
         abort(404)
     except portfolios.PortfolioError as exc:
-        attachments.remove(upload_folder(), stored.key if stored else None)
+        attachment_store().discard(stored.key if stored else None)
         form.form_errors.append(str(exc))
         return _render_session_form(program, form, row, 400, record)
-    attachments.remove(upload_folder(), replaced)
+    attachment_store().discard(replaced)
     flash("Session saved.")
     return _back(program)
 
@@ -386,7 +390,7 @@ def delete_session(slug: str, session_id: int) -> Response:
         except portfolios.PortfolioError as exc:
             flash(str(exc), "error")
         else:
-            attachments.remove(upload_folder(), key)
+            attachment_store().discard(key)
             flash("Session deleted.")
     return _back(program)
 
@@ -440,20 +444,15 @@ def attachment(session_id: int) -> Response:
     ):
         denied("practicum attachment of another person", practicum_session_id=session_id)
         abort(404)
-    folder = upload_folder()
-    try:
-        stored = attachments.stored_file(folder, row.attachment_key)
-    except attachments.AttachmentError:
+    data = attachment_store().read(row.attachment_key)
+    if data is None:
         abort(404)
-    response = send_safe_file(
-        folder,
-        stored.name,
+    response = send_file(
+        io.BytesIO(data),
         mimetype=row.attachment_type,
         as_attachment=True,
         download_name=row.attachment_name or "attachment",
     )
-    if response is None:  # replaced since it was checked
-        abort(404)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response
