@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+from pathlib import Path
+
 import pytest
 
 from cocourse.models import Role
@@ -59,6 +63,24 @@ def test_shared_assets_keep_their_cache_time_when_signed_in(client, auth):
     static.close()
     assert "no-store" not in static.headers.get("Cache-Control", "")
     check_common(static.headers)
+
+
+def test_static_files_are_linked_by_content_hash_and_kept_for_a_year(client, auth):
+    auth.create()
+    auth.login()
+    page = client.get("/").get_data(as_text=True)
+    found = re.search(r'href="/static/cocourse\.([0-9a-f]{12})\.css"', page)
+    assert found, "the stylesheet is not linked under a hashed name"
+    body = (Path(client.application.static_folder) / "cocourse.css").read_bytes()
+    assert found[1] == hashlib.sha256(body).hexdigest()[:12]
+    with client.get(f"/static/cocourse.{found[1]}.css") as hashed:
+        assert hashed.status_code == 200 and hashed.data == body
+        assert hashed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        check_common(hashed.headers)
+    for missing in ("/static/nothing.0123456789ab.css", "/static/..%2Fconfig.0123456789ab.py"):
+        assert client.get(missing).status_code == 404
+    with client.get("/static/cocourse.css") as plain:
+        assert plain.data == body and "immutable" not in plain.headers.get("Cache-Control", "")
 
 
 def test_production_sends_hsts(engine, database_url, tmp_path):

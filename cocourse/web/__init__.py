@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from cocourse.web import course, errors, health, logs, request_id, security
+from cocourse.web import course, errors, health, logs, request_id, security, static_files
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     security.init_app(app)
     errors.init_app(app)
     health.init_app(app)
+    static_files.init_app(app)
