@@ -4,7 +4,7 @@ VENV ?= .venv
 PORT ?= 5000
 BIN = $(VENV)/bin
 
-.PHONY: run test lint bench clean
+.PHONY: run stack test lint bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,11 @@ run: $(VENV)/.installed
 	$(BIN)/cocourse db upgrade
 	$(BIN)/cocourse worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	COCOURSE_CONTENT_WATCH=1 $(BIN)/cocourse run --host 127.0.0.1 --port $(PORT)
+
+## Start a scaled-out stack on loopback (PostgreSQL, Redis, nginx with TLS, two app instances
+## and a worker) serving the bundled course, until Ctrl-C; see deploy/ and docs/operations.md.
+stack: $(VENV)/.installed
+	$(BIN)/python deploy/stack.py
 
 ## Lint the code and run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set),
 ## then the example plugins' own tests.

@@ -43,6 +43,9 @@ class Defaults:
     LOGIN_RATE_LIMIT = "10 per minute;50 per hour"
     JOIN_RATE_LIMIT = "10 per minute;50 per hour"  # join codes tried, per client address
     RATELIMIT_STORAGE_URI = "memory://"
+    # Shared storage (Redis) unreachable: count in each process's memory until it is back,
+    # so limits still hold per process instead of failing requests or switching off.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     RATELIMIT_ENABLED = True
     RATELIMIT_HEADERS_ENABLED = True
     SQLITE_BUSY_TIMEOUT_MS = 15000

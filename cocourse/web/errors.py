@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 log = logging.getLogger("cocourse")
@@ -43,6 +44,36 @@ def _csrf_error(exc: CSRFError) -> tuple[str, int]:
     return _page(400, "Form expired", message)
 
 
+def _database_unavailable(exc: DBAPIError) -> tuple[str, int, dict[str, str]] | tuple[str, int]:
+    """The database cannot be reached (or stays locked): 503 with a page that needs no
+    database, so that it can be shown. Other database errors are unexpected."""
+    if not exc.connection_invalidated and not _unreachable(exc):
+        return _unexpected(exc)
+    log.error("database unavailable: %s", type(exc.orig).__name__)
+    # Straight from the Jinja environment: Flask's context processors would load the
+    # logged-in person, from the database that is not there.
+    page = current_app.jinja_env.get_template("errors/unavailable.html").render()
+    return page, 503, {"Retry-After": "10", "Cache-Control": "no-store"}
+
+
+def _unreachable(exc: DBAPIError) -> bool:
+    """An error that says the database is not there, rather than that a statement is wrong."""
+    text = str(exc.orig).lower()
+    return any(
+        sign in text
+        for sign in (
+            "connection refused",
+            "could not connect",
+            "server closed the connection",
+            "terminating connection",
+            "connection is closed",
+            "database is locked",
+            "the database system is shutting down",
+            "the database system is starting up",
+        )
+    )
+
+
 def _unexpected(exc: Exception) -> tuple[str, int]:
     """Log unexpected errors with their traceback; show the person a calm page."""
     if isinstance(exc, HTTPException):
@@ -54,5 +85,6 @@ def _unexpected(exc: Exception) -> tuple[str, int]:
 def init_app(app: Flask) -> None:
     """Register the handlers."""
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(DBAPIError, _database_unavailable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TypeGuard
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, redirect, request
-from flask_login import current_user
+from flask import Flask, Response, current_app, g, redirect, request, session
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 CSP = (
@@ -51,8 +50,13 @@ def _headers(response: Response) -> Response:
 
 def _signed_in() -> bool:
     """Whether this request came from a signed-in person (the site's own static files are
-    the same for everyone: no need to look the person up for them)."""
-    return request.endpoint != "static" and bool(current_user.is_authenticated)
+    the same for everyone). Read from the session and from whoever the request already
+    loaded, never by loading the person: a page answered without the database (503) must
+    not need it here."""
+    if request.endpoint == "static":
+        return False
+    loaded = g.get("_login_user")
+    return "_user_id" in session or bool(loaded is not None and loaded.is_authenticated)
 
 
 def init_app(app: Flask) -> None:
