@@ -10,6 +10,8 @@ import importlib.util
 import os
 import re
 import shutil
+import socket
+import ssl
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -217,6 +219,37 @@ def test_nginx_serves_hashed_static_files_for_a_year_and_compresses(stack):
         stack.url + "/login", data=b"x" * (5 * 1024 * 1024), timeout=30, verify=stack.certificate
     )
     assert big.status_code == 413
+
+
+def test_slow_clients_are_nginxs_to_wait_for_not_the_workers(stack):
+    """Ten clients trickle a form body a few bytes at a time, more than the four sync
+    workers of the stack; meanwhile everyone else's pages come at once, because nginx
+    reads each body whole before it hands the request on."""
+    port = int(stack.url.rsplit(":", 1)[1])
+    context = ssl.create_default_context(cafile=stack.certificate)
+    slow = []
+    body = b"email=slow%40example.org&password=" + b"x" * 60
+    for _ in range(10):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=10)
+        conn = context.wrap_socket(raw, server_hostname="127.0.0.1")
+        conn.sendall(
+            b"POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            b"Content-Type: application/x-www-form-urlencoded\r\n"
+            + f"Content-Length: {len(body)}\r\n\r\n".encode()
+        )
+        slow.append(conn)
+    browser = Browser(stack)
+    try:
+        for step in range(0, 40, 4):
+            for conn in slow:
+                conn.sendall(body[step : step + 4])
+            started = time.monotonic()
+            assert browser.get("/").status_code == 200
+            assert time.monotonic() - started < 2, "a page waited for the slow clients"
+            time.sleep(0.2)
+    finally:
+        for conn in slow:
+            conn.close()
 
 
 def test_a_database_outage_of_ten_seconds_gives_a_clear_503_and_heals_itself(stack):
