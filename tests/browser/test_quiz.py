@@ -107,6 +107,23 @@ def test_answers_are_saved_as_you_go_and_come_back(page, session, artifacts):
     page.screenshot(path=str(artifacts / "quiz-restored.png"), full_page=True)
 
 
+def test_answers_given_before_the_script_arrives_are_saved_too(page, session):
+    held = []
+    page.route("**/static/quiz.*.js", lambda route: held.append(route))  # a slow script
+    _log_in(page, session)
+    page.goto("/modules/check/quiz")
+    page.get_by_role("button", name="Start the quiz").click(no_wait_after=True)
+    first = page.get_by_role("group", name="Question 1 of 8")
+    first.get_by_label("The people involved shape the result.").check()
+    assert held, "the script was not held back"
+    expect(page.get_by_text(re.compile(r"Saved at \d"))).to_have_count(0)
+    held[0].continue_()
+    page.get_by_text(re.compile(r"Saved at \d")).wait_for()
+    attempt = session.scalar(select(QuizAttempt).order_by(QuizAttempt.id.desc()))
+    session.refresh(attempt)
+    assert attempt.draft and attempt.draft.get("q0")
+
+
 def test_without_javascript_the_save_button_keeps_the_answers(browser, live_server, session):
     context = browser.new_context(base_url=live_server, java_script_enabled=False)
     page = context.new_page()

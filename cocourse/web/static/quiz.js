@@ -84,6 +84,27 @@
   }
   form.addEventListener("change", changed);
   form.addEventListener("input", changed);
+  // On a slow connection a learner may answer before this script has arrived: what they
+  // changed by then is saved too.
+  function answeredAlready() {
+    return Array.prototype.some.call(form.elements, function (element) {
+      if (element.type === "checkbox" || element.type === "radio") {
+        return element.checked !== element.defaultChecked;
+      }
+      if (element.tagName === "SELECT") {
+        return Array.prototype.some.call(element.options, function (option) {
+          return option.selected !== option.defaultSelected;
+        });
+      }
+      if (element.type === "text" || element.type === "number" || element.tagName === "TEXTAREA") {
+        return element.value !== element.defaultValue;
+      }
+      return false;
+    });
+  }
+  if (saveUrl && answeredAlready()) {
+    changed();
+  }
   form.addEventListener("submit", function () {
     submitting = true;
     window.clearTimeout(timer);
