@@ -1,8 +1,9 @@
-"""Profile the logged-in lesson page in one process (Flask test client, no server).
+"""Profile the logged-in lesson page, or another page, in one process (Flask test client).
 
-Prints the time per request of the lesson page and of hello-world through the same client,
-then the top functions by cumulative and own time. Usage:
+Prints the time per request of the page and of hello-world through the same client, then the
+top functions by cumulative and own time. Usage:
     python bench/profile_lesson.py [--requests 2000] [--content DIR] [--lesson module/lesson]
+                                   [--path /dashboard]
 """
 
 from __future__ import annotations
@@ -40,8 +41,11 @@ def main() -> None:
     parser.add_argument("--content", type=Path, default=run.CONTENT)
     parser.add_argument("--lesson", help="module/lesson (default: the first lesson)")
     parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--path", help="another page to profile, such as /dashboard")
     args = parser.parse_args()
     path, title = run.pick_lesson(args.content, args.lesson)
+    if args.path:
+        path, title = args.path, ""
     with tempfile.TemporaryDirectory(prefix="cocourse-profile-") as tmp:
         db_url = f"sqlite:///{tmp}/bench.sqlite3"
         env = startup.clean_env(args.content, db_url)
@@ -57,10 +61,10 @@ def main() -> None:
         client.post("/login", data=form)
         body = client.get(path).get_data(as_text=True)
         if title not in body or 'name="password"' in body:
-            sys.exit("not logged in: the lesson page did not come back")
+            sys.exit(f"not logged in: {path} did not come back")
         lesson_us = per_request_us(client, path, args.requests)
         hello_us = per_request_us(hello_app.test_client(), "/", args.requests)
-        print(f"lesson {path}: {lesson_us:.0f} us/request; hello: {hello_us:.0f} us/request")
+        print(f"{path}: {lesson_us:.0f} us/request; hello: {hello_us:.0f} us/request")
         profiler = cProfile.Profile()
         profiler.enable()
         for _ in range(args.requests):
