@@ -109,15 +109,17 @@ def test_module_files_refuse_a_linked_module_folder_entry(
 
 def test_attachments_are_found_only_as_plain_files_in_their_folder(tmp_path, secret):
     folder = tmp_path / "uploads"
-    key = attachments.store(folder, b"%PDF-1.4 notes")
-    assert attachments.stored_file(folder, key) == (folder / key).resolve()
+    store = attachments.FolderStore(folder)
+    key = store.put(b"%PDF-1.4 notes")
+    assert store.read(key) == b"%PDF-1.4 notes"
     linked = "ab" * 16
     (folder / linked).symlink_to(secret)
     hard = "cd" * 16
     os.link(secret, folder / hard)
-    for bad in [linked, hard, "ef" * 16, "../instance/secret_key"]:
-        with pytest.raises(attachments.AttachmentError):
-            attachments.stored_file(folder, bad)
+    for bad in [linked, hard, "ef" * 16, "../instance/secret_key", ""]:
+        assert store.read(bad) is None, bad
+    store.discard("../instance/secret_key")
+    assert secret.exists()
 
 
 def _swapping(monkeypatch, swap):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from cocourse.db import write
 from cocourse.models import StoredFile
-from cocourse.web.files import open_safe_file, safe_file
+from cocourse.web.files import open_safe_file
 
 # Extension -> (media type, how the file's first bytes must look; None: UTF-8 text).
 TYPES: dict[str, tuple[str, bytes | None]] = {
@@ -48,7 +48,7 @@ class Checked:
 
 
 class Stored(NamedTuple):
-    """A checked file written to disk: what to show, where it is, what it is, how big."""
+    """A checked file in a store: what to show, its key, what it is, how big."""
 
     name: str
     key: str
@@ -89,43 +89,6 @@ def _display_name(filename: str) -> str:
     return cleaned[-MAX_NAME:] or "attachment"
 
 
-def store(folder: Path, data: bytes) -> str:
-    """Write the file under a fresh random key and return the key."""
-    folder.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(16)
-    partial = folder / f".{key}.partial"
-    with open(partial, "wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(partial, folder / key)
-    return key
-
-
-def path(folder: Path, key: str) -> Path:
-    """Where a stored file lives; keys are hex, so they cannot leave the folder."""
-    if not key or any(c not in "0123456789abcdef" for c in key):
-        raise AttachmentError("Unknown attachment.")
-    return folder / key
-
-
-def stored_file(folder: Path, key: str) -> Path:
-    """The real path of a stored file, checked to be a plain file inside `folder`.
-
-    A link, a hard link, a FIFO or anything outside the folder is refused as unknown.
-    """
-    found = safe_file(folder, path(folder, key).name)
-    if found is None:
-        raise AttachmentError("Unknown attachment.")
-    return found
-
-
-def remove(folder: Path, key: str | None) -> None:
-    """Delete a stored file if it is there (a missing file is not an error)."""
-    if key:
-        path(folder, key).unlink(missing_ok=True)
-
-
 class Store(Protocol):
     """Where attachments are kept, by key."""
 
@@ -146,21 +109,33 @@ class FolderStore:
         self.folder = folder
 
     def put(self, data: bytes) -> str:
-        return store(self.folder, data)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(16)
+        partial = self.folder / f".{key}.partial"
+        with open(partial, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, self.folder / key)
+        return key
 
     def read(self, key: str) -> bytes | None:
-        try:
-            name = path(self.folder, key).name
-        except AttachmentError:
+        if not _is_key(key):
             return None
-        opened = open_safe_file(self.folder, name)  # no link, no FIFO, no swap
+        opened = open_safe_file(self.folder, key)  # no link, hard link, FIFO or swap
         if opened is None:
             return None
         with opened[0] as file:
             return file.read()
 
     def discard(self, key: str | None) -> None:
-        remove(self.folder, key)
+        if key and _is_key(key):
+            (self.folder / key).unlink(missing_ok=True)
+
+
+def _is_key(key: str) -> bool:
+    """Keys are hex, so they cannot leave the folder."""
+    return bool(key) and all(c in "0123456789abcdef" for c in key)
 
 
 class DatabaseStore:

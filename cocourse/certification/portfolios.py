@@ -228,7 +228,7 @@ def save_session(
 ) -> tuple[PracticumSession, str | None]:
     """Add or change a logged session; returns it and the key of a replaced attachment.
 
-    `attachment` is a file already written to disk (see `attachments.store`). With a
+    `attachment` is a file already kept by an attachment store (`attachments.Store.put`). With a
     workshop `record`, the session's date, length, participants, role, co-facilitators and
     feedback are the record's, whatever `values` says.
     """

@@ -20,6 +20,7 @@ from flask import Flask, Response, g, request
 
 from cocourse.config import ConfigError
 from cocourse.web.request_id import request_id
+from cocourse.web.security_log import loaded_user_id
 
 FORMATS = ("text", "json")
 request_log = logging.getLogger("cocourse.request")
@@ -65,7 +66,6 @@ def _start() -> None:
 def _request_line(response: Response) -> Response:
     started = g.pop("log_started", None)
     if started is not None:
-        user = g.get("_login_user")  # set by Flask-Login when someone was loaded
         fields = {
             "event": "request",
             "method": request.method,
@@ -73,7 +73,7 @@ def _request_line(response: Response) -> Response:
             "endpoint": request.endpoint,
             "status": response.status_code,
             "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            "user_id": int(user.id) if getattr(user, "is_authenticated", False) else None,
+            "user_id": loaded_user_id(),
         }
         request_log.info("%(method)s %(path)s %(status)s", fields, extra={"fields": fields})
     return response

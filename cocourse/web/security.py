@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TypeGuard
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, g, redirect, request, session
+from flask import Flask, Response, current_app, redirect, request, session
 from werkzeug.wrappers import Response as WerkzeugResponse
+
+from cocourse.web.security_log import loaded_user_id
 
 CSP = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
@@ -55,8 +57,7 @@ def _signed_in() -> bool:
     not need it here."""
     if request.endpoint == "static":
         return False
-    loaded = g.get("_login_user")
-    return "_user_id" in session or bool(loaded is not None and loaded.is_authenticated)
+    return "_user_id" in session or loaded_user_id() is not None
 
 
 def init_app(app: Flask) -> None:

@@ -22,8 +22,9 @@ from cocourse.web.request_id import request_id
 logger = logging.getLogger("cocourse.security")
 
 
-def _current_user_id() -> int | None:
-    # Flask-Login keeps the loaded person in g; reading it here never loads anyone.
+def loaded_user_id() -> int | None:
+    """The id of the person this request has already loaded, if signed in. Flask-Login keeps
+    them in g; reading it here never loads anyone (nor needs the database)."""
     user = g.get("_login_user") if has_request_context() else None
     if user is not None and getattr(user, "is_authenticated", False):
         return int(user.id)
@@ -38,7 +39,7 @@ def event(
         "event": name,
         "request_id": request_id(),
         "address": request.remote_addr if has_request_context() else None,
-        "user_id": user_id if user_id is not None else _current_user_id(),
+        "user_id": user_id if user_id is not None else loaded_user_id(),
     }
     record.update(fields)
     # `fields` lets the JSON log format (web.logs) write the event as fields, not as text.
