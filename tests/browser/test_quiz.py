@@ -182,6 +182,10 @@ def test_the_countdown_submits_when_time_is_up(page, session, artifacts):
     _log_in(page, session)
     page.goto("/modules/check/once")
     page.get_by_role("button", name="Start the quiz").click()
+    # The attempt page must have finished loading: a reload while the start's redirect is
+    # still arriving detaches the page in Chromium.
+    page.get_by_label("Right").wait_for()
+    page.wait_for_load_state("load")
     _set_deadline(session, utcnow() + timedelta(seconds=4))
     page.reload()
     expect(page.locator(".countdown")).to_contain_text(re.compile(r"Time left: 0:0\d"))
