@@ -75,6 +75,9 @@ class Defaults:
     RESET_HOURS = 2  # a password reset link works this long
     EMAIL_CHANGE_HOURS = 24  # an email change confirmation link works this long
     RESET_RATE_LIMIT = "5 per minute;20 per hour"  # password reset requests, per address
+    # The interface language when neither the person's setting nor the browser names one of
+    # the shipped languages (en, nl, fr); see docs/translating.md.
+    DEFAULT_LANGUAGE = "en"
 
 
 class ConfigError(RuntimeError):

@@ -87,6 +87,8 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # Set when an admin deactivates the account: no login, records kept.
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The interface language the person chose (en, nl, fr); None: their browser's.
+    language: Mapped[str | None] = mapped_column(String(8))
 
     # flask-login's user protocol, written out so models stay free of Flask imports.
     is_anonymous = False

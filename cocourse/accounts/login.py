@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from cocourse.accounts import sessions
 from cocourse.db import get_session
 from cocourse.models import User
-from cocourse.web import pending_join, security_log
+from cocourse.web import i18n, pending_join, security_log
 
 REMEMBER_COOKIE = "cocourse_remember"
 _SET = "cocourse_remember_set"
@@ -35,6 +35,8 @@ def _start(user: User, address: str, user_agent: str, family: str | None, fresh:
     if not user.is_active:  # deactivated: no login session is started
         return False
     kept = pending_join.carried()  # a join link opened before logging in
+    if chosen := i18n.known(session.get(i18n.SESSION_KEY)):
+        kept[i18n.SESSION_KEY] = chosen  # the language picked before logging in
     session.clear()
     session.update(kept)
     session[sessions.SESSION_KEY] = sessions.start_session(

@@ -53,16 +53,23 @@ def check_new_password(password: str, email: str, name: str) -> None:
 
 
 def create_user(
-    session: Session, email: str, name: str, password: str, role: Role = Role.LEARNER
+    session: Session,
+    email: str,
+    name: str,
+    password: str,
+    role: Role = Role.LEARNER,
+    language: str | None = None,
 ) -> User:
     """Create an account; raises AccountError if the email is taken or the password is
-    common or personal (`check_new_password`)."""
+    common or personal (`check_new_password`). `language`: the interface language the person
+    signed up in, kept as their setting."""
     check_new_password(password, email, name)
     user = User(
         email=normalize_email(email),
         name=name.strip(),
         password_hash=hash_password(password),
         role=role.value,
+        language=language,
     )
     try:
         with write(session):
@@ -70,6 +77,13 @@ def create_user(
     except IntegrityError:
         raise AccountError("An account with this email already exists.") from None
     return user
+
+
+def set_language(session: Session, user: User, language: str | None) -> None:
+    """Keep the interface language `user` chose (a shipped language code, or None: the
+    browser's)."""
+    with write(session):
+        user.language = language
 
 
 def authenticate(session: Session, email: str, password: str) -> User | None:

@@ -33,7 +33,7 @@ from cocourse.db import get_session
 from cocourse.extensions import limited
 from cocourse.models import Role, User, utcnow
 from cocourse.plugins import enabled
-from cocourse.web import security_log
+from cocourse.web import i18n, security_log
 from cocourse.web.extend import plugin_manager
 from cocourse.web.forms import ActionForm
 from cocourse.web.ids import query_int
@@ -98,7 +98,11 @@ def register() -> str | Response:
             return render_template("accounts/register.html", form=form)
         try:
             user = accounts.create_user(
-                get_session(), form.email.data, form.name.data, form.password.data
+                get_session(),
+                form.email.data,
+                form.name.data,
+                form.password.data,
+                language=i18n.current_language(),
             )
         except accounts.AccountError as exc:
             form.email.errors.append(str(exc))
@@ -180,6 +184,18 @@ def logout() -> Response:
         security_log.event("logout", user_id=user_id)
         flash("You are logged out.")
     return redirect(url_for("learning.catalog"))
+
+
+@bp.post("/language")
+def choose_language() -> Response:
+    """The footer's language switcher: the choice is kept in the session, and as the
+    person's setting when they are logged in. Back to the page it was made on."""
+    language = i18n.known(request.form.get("language"))
+    if ActionForm().validate_on_submit() and language:
+        session[i18n.SESSION_KEY] = language
+        if current_user.is_authenticated:
+            accounts.set_language(get_session(), current_user._get_current_object(), language)
+    return redirect_to_next(request.form.get("next"), url_for("learning.catalog"))
 
 
 @bp.post("/account/logout-everywhere")

@@ -4,12 +4,22 @@ from __future__ import annotations
 
 from flask import Flask
 
-from cocourse.web import course, errors, health, logs, request_id, security, static_files
+from cocourse.web import (
+    course,
+    errors,
+    health,
+    i18n,
+    logs,
+    request_id,
+    security,
+    static_files,
+)
 
 
 def init_app(app: Flask) -> None:
     """Install the template helpers, security headers and error pages."""
     request_id.init_app(app)
+    i18n.init_app(app)
     logs.init_app(app)
     course.init_app(app)
     security.init_app(app)

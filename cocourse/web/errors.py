@@ -4,25 +4,39 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, current_app, render_template
+from flask import Flask, current_app, g, render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("cocourse")
 
+TITLES = {
+    400: _l("Bad Request"),
+    401: _l("Unauthorized"),
+    403: _l("Forbidden"),
+    404: _l("Not Found"),
+    405: _l("Method Not Allowed"),
+    409: _l("Conflict"),
+    413: _l("Request Entity Too Large"),
+    429: _l("Too Many Requests"),
+    500: _l("Internal Server Error"),
+    503: _l("Service Unavailable"),
+}
 MESSAGES = {
-    400: "The request could not be understood. Go back, check what you entered and try again.",
-    403: "You do not have access to this page.",
-    404: "There is no page at this address. It may have moved, or the link may be mistyped.",
-    405: "This page does not accept that kind of request.",
-    413: "What you sent is too large. Make it smaller and try again.",
-    429: "Too many attempts in a short time. Wait a minute and try again.",
-    500: "Something went wrong on our side. Nothing you entered was half-saved; try again.",
+    400: _l("The request could not be understood. Go back, check what you entered and try again."),
+    403: _l("You do not have access to this page."),
+    404: _l("There is no page at this address. It may have moved, or the link may be mistyped."),
+    405: _l("This page does not accept that kind of request."),
+    413: _l("What you sent is too large. Make it smaller and try again."),
+    429: _l("Too many attempts in a short time. Wait a minute and try again."),
+    500: _l("Something went wrong on our side. Nothing you entered was half-saved; try again."),
 }
 
 
-def _page(code: int, title: str, message: str) -> tuple[str, int]:
+def _page(code: int, title: object, message: object) -> tuple[str, int]:
     """Render the error page."""
     return render_template("errors/error.html", code=code, title=title, message=message), code
 
@@ -33,15 +47,16 @@ def _http_error(exc: HTTPException) -> tuple[str, int]:
     # 429 descriptions come from the rate limiter ("3 per 1 minute"): not for people.
     own = exc.description != type(exc).description and code != 429
     custom = exc.description if own else None
-    return _page(code, exc.name, custom or MESSAGES.get(code, exc.name))
+    title = TITLES.get(code, exc.name)
+    return _page(code, title, custom or MESSAGES.get(code, title))
 
 
 def _csrf_error(exc: CSRFError) -> tuple[str, int]:
     """A missing or expired CSRF token: explain instead of a bare 400."""
-    message = (
+    message = _(
         "This form has expired or was not sent from this site. Reload the page and submit it again."
     )
-    return _page(400, "Form expired", message)
+    return _page(400, _("Form expired"), message)
 
 
 def _database_unavailable(exc: DBAPIError) -> tuple[str, int, dict[str, str]] | tuple[str, int]:
@@ -51,7 +66,8 @@ def _database_unavailable(exc: DBAPIError) -> tuple[str, int, dict[str, str]] | 
         return _unexpected(exc)
     log.error("database unavailable: %s", type(exc.orig).__name__)
     # Straight from the Jinja environment: Flask's context processors would load the
-    # logged-in person, from the database that is not there.
+    # logged-in person, from the database that is not there; so would the language selector.
+    g.database_unavailable = True
     page = current_app.jinja_env.get_template("errors/unavailable.html").render()
     return page, 503, {"Retry-After": "10", "Cache-Control": "no-store"}
 
@@ -79,7 +95,7 @@ def _unexpected(exc: Exception) -> tuple[str, int]:
     if isinstance(exc, HTTPException):
         return _http_error(exc)
     log.exception("unhandled error", exc_info=exc)
-    return _page(500, InternalServerError().name, MESSAGES[500])
+    return _page(500, TITLES[500], MESSAGES[500])
 
 
 def init_app(app: Flask) -> None:

@@ -69,5 +69,6 @@ def init_app(app: Flask, pm: Any) -> None:
     app.jinja_loader = ChoiceLoader([*loaders, *([own] if own else [])])
     app.add_template_global(menu_links)
     app.add_template_global(panels)
+    app.extensions["cocourse.template_folders"] = folders  # their catalogs sit beside them
     if pm.hook.register_template_variables.get_hookimpls():
         before_render_template.connect(_add_template_variables, app)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, abort, request
+from flask_babel import gettext as _
 from werkzeug.routing import IntegerConverter, Map
 
 MAX_ID = 2**31 - 1
@@ -31,7 +32,7 @@ def query_int(name: str, default: int) -> int:
     if not raw.isascii() or not raw.isdigit():
         return default
     if len(raw) > 10 or int(raw) > MAX_ID:
-        abort(400, f"The number given for “{name}” is too large.")
+        abort(400, _("The number given for “%(name)s” is too large.", name=name))
     return int(raw)
 
 

@@ -1,0 +1,67 @@
+"""The interface language: Flask-Babel, the catalogs of every feature, and who sees which.
+
+A feature's catalogs sit beside its templates (`<package>/translations/<lang>/LC_MESSAGES/
+messages.po`); plugins can ship their own the same way. The language of a request is the
+person's setting, else the one chosen with the footer switcher (kept in the session), else the
+best match for the browser's Accept-Language, else DEFAULT_LANGUAGE.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, g, request, session
+from flask_babel import Babel, get_locale
+from flask_login import current_user
+
+from cocourse.config import ConfigError
+
+# The shipped interface languages, each named in its own language (for the switcher).
+LANGUAGES: dict[str, str] = {"en": "English", "nl": "Nederlands", "fr": "Français"}
+SESSION_KEY = "language"
+
+
+def known(code: str | None) -> str | None:
+    """`code` when it is a shipped language, else None (never trust a form or a cookie)."""
+    return code if code in LANGUAGES else None
+
+
+def select_language() -> str:
+    """The language of this request (see the module's docstring)."""
+    chosen = None
+    # The 503 page is shown because the database (and so the person's setting) is not there.
+    if not g.get("database_unavailable") and current_user.is_authenticated:
+        chosen = known(current_user.language)
+    return (
+        chosen
+        or known(session.get(SESSION_KEY))
+        or request.accept_languages.best_match(LANGUAGES)
+        or current_app.config["DEFAULT_LANGUAGE"]
+    )
+
+
+def current_language() -> str:
+    """The language code the current page is written in, for `lang` attributes."""
+    return str(get_locale() or current_app.config["DEFAULT_LANGUAGE"])
+
+
+def translation_folders(app: Flask) -> list[str]:
+    """web's own catalogs, then those beside every feature's and plugin's templates."""
+    folders = [Path(__file__).parent / "translations"]
+    folders += [
+        Path(f).parent / "translations" for f in app.extensions["cocourse.template_folders"]
+    ]
+    return [str(folder) for folder in folders if folder.is_dir()]
+
+
+def init_app(app: Flask) -> None:
+    """Install Flask-Babel (gettext in templates, locale-aware formatting) and the helpers."""
+    if known(app.config["DEFAULT_LANGUAGE"]) is None:
+        raise ConfigError(f"DEFAULT_LANGUAGE must be one of {', '.join(LANGUAGES)}")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_folders(app))
+    app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LANGUAGE"]
+    Babel(app, locale_selector=select_language)
+    # {% trans %} blocks read as one line, however the template wraps them (as extracted).
+    app.jinja_env.policies["ext.i18n.trimmed"] = True
+    app.add_template_global(current_language)
+    app.jinja_env.globals["languages"] = LANGUAGES
