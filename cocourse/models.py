@@ -152,6 +152,8 @@ class QuizAttempt(Base):
     number: Mapped[int]
     pass_mark: Mapped[int]  # percent, as set when the attempt started
     content_hash: Mapped[str] = mapped_column(String(64))
+    # The language of the translation it was taken in; None: the original.
+    language: Mapped[str | None] = mapped_column(String(8))
     seed: Mapped[int]
     # The drawn questions in the order shown, options in the order shown (JSON snapshots).
     questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)

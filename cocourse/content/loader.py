@@ -10,7 +10,7 @@ import sys
 import time
 import traceback
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -19,9 +19,10 @@ import yaml
 from markdown_it import MarkdownIt
 
 from ..questions import builtin_types
-from ..questions.base import QuestionType
+from ..questions.base import Question, QuestionType
 from . import frontmatter as fmt
 from . import item_quality, lint
+from . import translations as tr
 from .markdown import (
     SCHEME,
     Rendered,
@@ -30,7 +31,7 @@ from .markdown import (
     render,
     standard_extensions,
 )
-from .model import Course, Lesson, Module, Problem, Track
+from .model import Course, Lesson, Module, Problem, Prose, Track
 from .program import PROGRAMS_FILE, CourseFacts, Program, parse_programs
 from .quiz import parse_quiz_settings
 from .workshop_kit import KINDS, KIT_FILE, WorkshopKit, parse_kit
@@ -96,6 +97,8 @@ class _ModuleDraft:
     folder: Path
     header: _Source
     lessons: list[_Source] = field(default_factory=list)
+    # Original file name -> language -> the translation's source.
+    translations: dict[str, dict[str, _Source]] = field(default_factory=dict)
 
 
 def lesson_url(module: str, lesson: str) -> str:
@@ -353,7 +356,9 @@ def _read_kit(
     return kit
 
 
-def _read_source(file: Path, slug: str, problems: list[Problem], *, header: bool) -> _Source | None:
+def _read_source(
+    file: Path, slug: str, problems: list[Problem], *, header: bool, translation: bool = False
+) -> _Source | None:
     """Read one Markdown file and check its front matter."""
     shown = str(file)
     text = _read_text(file, shown, problems)
@@ -362,8 +367,10 @@ def _read_source(file: Path, slug: str, problems: list[Problem], *, header: bool
     fm = fmt.split(text, shown, required=header)
     problems.extend(fm.problems)
     if not fm.problems:  # broken YAML: schema messages would only repeat that
-        schema = (MODULE_REQUIRED, MODULE_OPTIONAL) if header else ({}, LESSON_OPTIONAL)
-        problems.extend(fmt.validate(fm, shown, *schema))
+        required, optional = (MODULE_REQUIRED, MODULE_OPTIONAL) if header else ({}, LESSON_OPTIONAL)
+        if translation:
+            optional = {**optional, tr.DIGEST_KEY: fmt.text}
+        problems.extend(fmt.validate(fm, shown, required, optional))
     _check_schemes(text, shown, problems)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return _Source(slug, file, shown, fm, digest)
@@ -404,6 +411,9 @@ def _read_modules(base: Path, problems: list[Problem]) -> dict[str, _ModuleDraft
         for file in sorted(folder.glob("*.md")):
             if file.name == MODULE_FILE or not _plain_file(file):
                 continue  # a link or special file: C104
+            if (named := tr.split_name(file.name)) is not None:
+                _read_translation(draft, file, *named, problems)
+                continue
             lesson_slug = ORDER_PREFIX.sub("", file.stem)
             if not SLUG.match(lesson_slug) or lesson_slug in RESERVED_LESSON_SLUGS:
                 message = f"lesson file name gives the invalid or reserved slug {lesson_slug!r}"
@@ -420,6 +430,23 @@ def _read_modules(base: Path, problems: list[Problem]) -> dict[str, _ModuleDraft
             problems.append(Problem(header.shown, 1, "C141", "module has no lessons"))
         drafts[slug] = draft
     return drafts
+
+
+def _read_translation(
+    draft: _ModuleDraft, file: Path, original: str, language: str, problems: list[Problem]
+) -> None:
+    """Keep `file`, a translation of `original` into `language`, with its module."""
+    if language not in tr.LANGUAGES:
+        problems.append(tr.unknown_language(str(file), language))
+        return
+    if not _plain_file(draft.folder / original):
+        message = f"a translation of {original}, which is not in the module"
+        problems.append(Problem(str(file), 1, "C196", message))
+        return
+    header = original == MODULE_FILE
+    source = _read_source(file, draft.slug, problems, header=header, translation=True)
+    if source is not None:
+        draft.translations.setdefault(original, {})[language] = source
 
 
 def _open_no_follow(path: str, flags: int) -> int:
@@ -577,10 +604,21 @@ def _render_module(
     """Render module.md's body and every lesson into frozen objects."""
     header = draft.header
     intro = _render_source(md, header, links, problems)
-    lessons = [_render_lesson(md, source, links, types, problems) for source in draft.lessons]
+    lessons = [
+        _with_translations(
+            _render_lesson(md, source, links, types, problems),
+            source,
+            draft,
+            md,
+            links,
+            types,
+            problems,
+        )
+        for source in draft.lessons
+    ]
     data = header.fm.data
     digest = hashlib.sha256("".join([header.digest, *(s.digest for s in draft.lessons)]).encode())
-    return Module(
+    module = Module(
         slug=draft.slug,
         title=str(data.get("title", draft.slug)),
         track=str(data.get("track", "")),
@@ -594,3 +632,79 @@ def _render_module(
         path=header.shown,
         content_hash=digest.hexdigest(),
     )
+    return _translated_module(module, draft, md, links, problems)
+
+
+def _check_translation(original: _Source, translation: _Source, problems: list[Problem]) -> None:
+    """Front matter, links and currency of one translation against its original."""
+    shown, data = translation.shown, translation.fm.data
+    problems.extend(tr.compare_front_matter(original.fm.data, data, shown, translation.fm.line))
+    body, first = translation.fm.body, translation.fm.body_line
+    problems.extend(tr.compare_links(original.fm.body, body, shown, first))
+    line = translation.fm.line(tr.DIGEST_KEY) if tr.DIGEST_KEY in data else 1
+    recorded = data.get(tr.DIGEST_KEY)
+    problems.extend(tr.check_current(original.file.name, original.digest, recorded, shown, line))
+
+
+def _with_translations(
+    lesson: Lesson,
+    source: _Source,
+    draft: _ModuleDraft,
+    md: MarkdownIt,
+    links: _LinkIndex,
+    types: Mapping[str, QuestionType],
+    problems: list[Problem],
+) -> Lesson:
+    """`lesson` with its translations rendered and checked against it."""
+    found = {}
+    for language, translation in sorted(draft.translations.get(source.file.name, {}).items()):
+        rendered = _render_lesson(md, translation, links, types, problems)
+        problems.extend(tr.compare_lesson(lesson, rendered, translation.shown))
+        _check_translation(source, translation, problems)
+        found[language] = replace(
+            rendered,
+            slug=lesson.slug,
+            language=language,
+            path=translation.shown,
+            # The same lesson and question versions as the original: records of attempts
+            # in every language count together (item analysis, regrades, completion).
+            content_hash=lesson.content_hash,
+            parts=tuple(_same_version(part, lesson) for part in rendered.parts),
+        )
+    return replace(lesson, translations=found) if found else lesson
+
+
+def _same_version(part: Prose | Question, original: Lesson) -> Prose | Question:
+    """A translated question carrying its original's version (source hash)."""
+    if part.kind != "question":
+        return part
+    versions = {q.id: q.source_hash for q in original.questions}
+    question: Question = part  # type: ignore[assignment]
+    return replace(question, source_hash=versions.get(question.id, question.source_hash))
+
+
+def _translated_module(
+    module: Module, draft: _ModuleDraft, md: MarkdownIt, links: _LinkIndex, problems: list[Problem]
+) -> Module:
+    """`module` with, per language, its translated text and lessons; W220 for what is missing."""
+    present = {name: set(found) for name, found in draft.translations.items()}
+    files = [(MODULE_FILE, draft.header.shown)] + [(s.file.name, s.shown) for s in draft.lessons]
+    problems.extend(tr.missing(files, present))
+    per_language = {}
+    for language in sorted({lang for found in present.values() for lang in found}):
+        header = draft.translations.get(MODULE_FILE, {}).get(language)
+        lessons = tuple(lesson.in_language(language) for lesson in module.lessons)
+        if header is None:
+            per_language[language] = replace(module, lessons=lessons)
+            continue
+        _check_translation(draft.header, header, problems)
+        intro = _render_source(md, header, links, problems)
+        per_language[language] = replace(
+            module,
+            title=str(header.fm.data.get("title", module.title)),
+            summary=str(header.fm.data.get("summary", module.summary)),
+            intro_html=intro.html,
+            lessons=lessons,
+            language=language,
+        )
+    return replace(module, translations=per_language) if per_language else module

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
@@ -58,6 +59,12 @@ class Lesson:
     content_hash: str
     quiz: QuizSettings | None = None
     optional: bool = False  # optional lessons do not count towards module completion
+    language: str | None = None  # a translation's language; None: the original
+    translations: Mapping[str, Lesson] = field(default_factory=dict, repr=False, compare=False)
+
+    def in_language(self, language: str) -> Lesson:
+        """The lesson's translation into `language`, or the lesson itself."""
+        return self.translations.get(language, self)
 
     @property
     def questions(self) -> tuple[Question, ...]:
@@ -86,6 +93,9 @@ class Module:
     lessons: tuple[Lesson, ...]
     path: str
     content_hash: str
+    language: str | None = None  # the language of a translated module.md; None: the original
+    # Per language: this module with its translated text and lessons, where there are some.
+    translations: Mapping[str, Module] = field(default_factory=dict, repr=False, compare=False)
     _by_slug: dict[str, int] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -100,6 +110,10 @@ class Module:
     def lesson_index(self, slug: str) -> int | None:
         """The position of a lesson in the module, or None if there is no such lesson."""
         return self._by_slug.get(slug)
+
+    def in_language(self, language: str) -> Module:
+        """The module as readers of `language` see it (translations where there are some)."""
+        return self.translations.get(language, self)
 
 
 @dataclass(frozen=True)
@@ -137,6 +151,7 @@ class Course:
     _programs: dict[str, Program] = field(init=False, repr=False, compare=False)
 
     _quizzes: dict[str, tuple[Module, Lesson]] = field(init=False, repr=False, compare=False)
+    _languages: dict[str, Course] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         modules = {m.slug: m for t in self.tracks for m in t.modules}
@@ -150,6 +165,25 @@ class Course:
             if lesson.quiz is not None
         }
         object.__setattr__(self, "_quizzes", quizzes)
+        object.__setattr__(self, "_languages", {})
+
+    def in_language(self, language: str) -> Course:
+        """The course as readers of `language` see it: the same tracks, modules, lessons and
+        quizzes, with translated text wherever a translation exists (built once, then kept)."""
+        if language not in self._languages:
+            translated = any(language in m.translations for m in self._modules.values())
+            self._languages[language] = (
+                replace(
+                    self,
+                    tracks=tuple(
+                        replace(t, modules=tuple(m.in_language(language) for m in t.modules))
+                        for t in self.tracks
+                    ),
+                )
+                if translated
+                else self
+            )
+        return self._languages[language]
 
     def quiz(self, quiz_id: str) -> tuple[Module, Lesson] | None:
         """The module and lesson holding a quiz, or None."""

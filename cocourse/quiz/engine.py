@@ -248,6 +248,7 @@ def _start_locked(
         number=len(taken) + 1,
         pass_mark=settings.pass_mark,
         content_hash=lesson.content_hash,
+        language=lesson.language,
         seed=seed,
         questions=draw(lesson, settings, seed, types),
         started_at=now,
@@ -546,7 +547,11 @@ def regrade(session: Session, lesson: Lesson, types: Mapping[str, QuestionType])
     attempt's snapshot keeps the wording the learner saw.
     """
     settings = _settings(lesson)
-    current = {question.id: question for question in lesson.questions}
+    # Each attempt against the questions in the language it was taken in.
+    current = {
+        language: {question.id: question for question in version.questions}
+        for language, version in [(None, lesson), *lesson.translations.items()]
+    }
     changes: list[Change] = []
     with write(session):
         rows = session.scalars(
@@ -556,7 +561,8 @@ def regrade(session: Session, lesson: Lesson, types: Mapping[str, QuestionType])
             .with_for_update()
         )
         for attempt in rows:
-            changes += _regrade_attempt(session, attempt, current, types)
+            questions = current.get(attempt.language, current[None])
+            changes += _regrade_attempt(session, attempt, questions, types)
     return changes
 
 

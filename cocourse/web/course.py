@@ -6,11 +6,18 @@ from flask import Flask, current_app, request
 
 from cocourse.content.loader import lesson_url, module_url
 from cocourse.content.model import Course
+from cocourse.web.i18n import current_language
 
 
 def course() -> Course:
     """The course currently being served."""
     return current_app.extensions["cocourse.course"].course  # type: ignore[no-any-return]
+
+
+def reader_course() -> Course:
+    """The course as the reader of this request sees it: in their language wherever a
+    translation exists, else the original. Records (attempts, completion) are the same."""
+    return course().in_language(current_language())
 
 
 def lesson_href(module_slug: str, lesson_slug: str) -> str:

@@ -1,4 +1,4 @@
-"""user language: the interface language a person chose
+"""languages: the interface language a person chose, the language of a quiz attempt
 
 Revision ID: 0018
 Revises: 0017
@@ -17,8 +17,12 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("user") as batch:
         batch.add_column(sa.Column("language", sa.String(length=8), nullable=True))
+    with op.batch_alter_table("quiz_attempt") as batch:
+        batch.add_column(sa.Column("language", sa.String(length=8), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("quiz_attempt") as batch:
+        batch.drop_column("language")
     with op.batch_alter_table("user") as batch:
         batch.drop_column("language")

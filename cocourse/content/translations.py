@@ -1,0 +1,170 @@
+"""Translations of modules and lessons: `NAME.<lang>.md` beside `NAME.md` (pure code).
+
+A translation keeps everything a learner's record depends on: the quiz settings, the question
+ids and types, the number of answers and which ones are right, the links and images, and the
+front matter except its text. Attempts, item analysis, regrades and certificates then span
+languages. `translation_of:` in a translation's front matter holds the start of the SHA-256 of
+the original it was written from, so that a changed original shows as a stale translation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from typing import Any
+
+from .model import Lesson, Problem
+
+# The languages a course file may be translated into (the interface ships the same ones).
+LANGUAGES = ("nl", "fr")
+NAMES = {"nl": "Dutch", "fr": "French"}
+TRANSLATION_FILE = re.compile(
+    r"^(?P<original>[^.]+)\.(?P<language>[A-Za-z]{2,3}(?:[-_][A-Za-z]{2,4})?)\.md$"
+)
+DIGEST_KEY = "translation_of"
+DIGEST_LENGTH = 12
+# Front matter a translation may word differently; every other key must equal the original's.
+TEXT_KEYS = frozenset({"title", "summary", DIGEST_KEY})
+LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
+
+
+def digest(text: str) -> str:
+    """What `translation_of:` holds for an original with this text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+
+
+def split_name(name: str) -> tuple[str, str] | None:
+    """(original file name, language code) for a translation's file name, else None."""
+    found = TRANSLATION_FILE.match(name)
+    if found is None:
+        return None
+    return f"{found['original']}.md", found["language"]
+
+
+def unknown_language(shown: str, code: str) -> Problem:
+    message = (
+        f"the file name gives the language {code!r}, which the course cannot be translated "
+        f"into (use one of: {', '.join(LANGUAGES)})"
+    )
+    return Problem(shown, 1, "C195", message)
+
+
+def compare_front_matter(
+    original: dict[str, Any], translated: dict[str, Any], shown: str, line_of: Any
+) -> list[Problem]:
+    """Everything but the text keys must be as in the original."""
+    problems = []
+    for key in sorted(set(original) | set(translated)):
+        if key in TEXT_KEYS:
+            continue
+        if original.get(key) != translated.get(key):
+            where = line_of(key) if key in translated else 1
+            message = (
+                f"front matter {key!r} differs from the original "
+                f"({original.get(key)!r} there): a translation changes only title and summary"
+            )
+            problems.append(Problem(shown, where, "C196", message))
+    return problems
+
+
+def compare_lesson(original: Lesson, translated: Lesson, shown: str) -> list[Problem]:
+    """The questions must keep ids, types, answer counts and keys; C197 for each mismatch."""
+    problems = []
+    mine = {q.id: q for q in translated.questions}
+    for question in original.questions:
+        other = mine.pop(question.id, None)
+        if other is None:
+            message = f"question {question.id!r} of the original is missing"
+            problems.append(Problem(shown, 1, "C197", message))
+            continue
+        line = other.line or 1
+        if other.type != question.type:
+            message = f"question {question.id!r} is a {other.type}, the original a {question.type}"
+            problems.append(Problem(shown, line, "C197", message))
+        elif len(other.answers) != len(question.answers):
+            message = (
+                f"question {question.id!r} has {len(other.answers)} answers, the original "
+                f"{len(question.answers)}: keep every option, item or pair, in the same order"
+            )
+            problems.append(Problem(shown, line, "C197", message))
+        elif [a.correct for a in other.answers] != [a.correct for a in question.answers]:
+            message = f"question {question.id!r} marks other answers right than the original"
+            problems.append(Problem(shown, line, "C197", message))
+        elif question.type == "numeric" and [a.text for a in other.answers] != [
+            a.text for a in question.answers
+        ]:
+            message = f"question {question.id!r} has other numbers than the original"
+            problems.append(Problem(shown, line, "C197", message))
+        elif other.points != question.points or other.tags != question.tags:
+            message = f"question {question.id!r} has other points or tags than the original"
+            problems.append(Problem(shown, line, "C197", message))
+    for extra in mine.values():
+        message = f"question {extra.id!r} is not in the original"
+        problems.append(Problem(shown, extra.line or 1, "C197", message))
+    if [q.id for q in translated.questions if q.id in {o.id for o in original.questions}] != [
+        q.id for q in original.questions if q.id in {t.id for t in translated.questions}
+    ]:
+        problems.append(Problem(shown, 1, "C197", "the questions are in another order"))
+    return problems
+
+
+def _targets(body: str) -> Counter[str]:
+    """Link and image targets, without #fragments (headings are worded per language)."""
+    return Counter(target.split("#", 1)[0] for target in LINK.findall(body) if target[0] != "#")
+
+
+def compare_links(
+    original_body: str, translated_body: str, shown: str, first_line: int = 1
+) -> list[Problem]:
+    """The same links and images as the original (C198); `first_line`: the translation's
+    line where its body starts."""
+    theirs, mine = _targets(original_body), _targets(translated_body)
+    problems = []
+    for target in sorted((theirs - mine).keys()):
+        message = f"the link or image {target!r} of the original is missing"
+        problems.append(Problem(shown, 1, "C198", message))
+    for target in sorted((mine - theirs).keys()):
+        lines = enumerate(translated_body.split("\n"), first_line)
+        line = next((n for n, text in lines if target in text), first_line)
+        message = f"the link or image {target!r} is not in the original"
+        problems.append(Problem(shown, line, "C198", message))
+    return problems
+
+
+def check_current(
+    original_name: str, original_digest: str, recorded: Any, shown: str, line: int
+) -> list[Problem]:
+    """W221 when `translation_of:` is missing or names an older original (`original_digest`:
+    the SHA-256 of the original's text, in hex)."""
+    now = original_digest[:DIGEST_LENGTH]
+    if recorded is None:
+        message = (
+            f"no {DIGEST_KEY}: whether it matches the current {original_name} cannot be told; "
+            f"if it does, add '{DIGEST_KEY}: {now}' to its front matter"
+        )
+        return [Problem(shown, 1, "W221", message, "warning")]
+    if str(recorded) != now:
+        message = (
+            f"stale: {original_name} changed since this translation was written "
+            f"({DIGEST_KEY} {recorded}, the original is now {now}); bring the translation "
+            f"up to date, then set '{DIGEST_KEY}: {now}'"
+        )
+        return [Problem(shown, line, "W221", message, "warning")]
+    return []
+
+
+def missing(files: list[tuple[str, str]], present: dict[str, set[str]]) -> list[Problem]:
+    """W220 for each file (name, shown path) without a translation, in every language the
+    module has any translation in. `present` maps file names to their translations' languages."""
+    languages = sorted({language for found in present.values() for language in found})
+    problems = []
+    for language in languages:
+        for name, shown in files:
+            if language not in present.get(name, set()):
+                message = (
+                    f"no {NAMES.get(language, language)} translation ({language}): those "
+                    "readers see this file in its original language, with a note"
+                )
+                problems.append(Problem(shown, 1, "W220", message, "warning"))
+    return problems
