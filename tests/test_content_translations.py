@@ -206,3 +206,40 @@ def test_the_bundled_tasting_track_is_translated():
     first = result.course.in_language("fr").track("tasting").modules[0]
     assert first.language == "fr"
     assert all(lesson.language == "fr" for lesson in first.lessons)
+
+
+TRACKS_NL = """tracks:
+  - slug: only
+    title: Only track
+    summary: A track with quizzes.
+    translations:
+      nl: {title: Enige leerlijn, summary: Een leerlijn met quizzen.}
+"""
+
+
+def test_a_track_is_translated_in_tracks_yml(course_dir):
+    (course_dir / "tracks.yml").write_text(TRACKS_NL)
+    course = load_course(course_dir).course
+    assert course.track("only").title == "Only track"
+    dutch = course.in_language("nl").track("only")
+    assert (dutch.title, dutch.summary) == ("Enige leerlijn", "Een leerlijn met quizzen.")
+    assert dutch.modules[0].title == "Controleer jezelf"
+
+
+@pytest.mark.parametrize(
+    ("entry", "code", "words"),
+    [
+        ("de: {title: Nur, summary: Eine.}", "C195", "translations key gives the language 'de'"),
+        ("nl: {title: Enige}", "C102", "needs a 'title' and a 'summary'"),
+        ("nl: Enige leerlijn", "C102", "needs a 'title' and a 'summary'"),
+    ],
+)
+def test_a_broken_track_translation_is_named_with_its_line(course_dir, entry, code, words):
+    text = TRACKS_NL.replace(
+        "nl: {title: Enige leerlijn, summary: Een leerlijn met quizzen.}", entry
+    )
+    (course_dir / "tracks.yml").write_text(text)
+    result = load_course(course_dir)
+    found = [p for p in result.problems if p.code == code]
+    assert found and words in found[0].message
+    assert found[0].line == 5

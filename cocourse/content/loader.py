@@ -62,7 +62,11 @@ MODULE_OPTIONAL = {"prerequisites": fmt.text_list, "audience": fmt.text_list}
 LESSON_OPTIONAL = {"title": fmt.text, "optional": fmt.boolean, "quiz": lambda value: None}
 TRACK_REQUIRED = {"slug": fmt.text, "title": fmt.text, "summary": fmt.text}
 # requires_workshop: checked against the workshop kinds by _read_tracks (C151)
-TRACK_OPTIONAL = {"prerequisites": fmt.text_list, "requires_workshop": lambda value: None}
+TRACK_OPTIONAL = {
+    "prerequisites": fmt.text_list,
+    "requires_workshop": lambda value: None,
+    "translations": lambda value: None,  # checked by translations.track_texts
+}
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,7 @@ def load_course(
                     sorted((m for m in modules if m.track == t["slug"]), key=lambda m: m.order)
                 ),
                 requires_workshop=t.get("requires_workshop"),
+                translations=t["translations"],
             )
             for t in tracks
         ),
@@ -303,6 +308,9 @@ def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
                 f"not {item['requires_workshop']!r}"
             )
             problems.append(Problem(shown, fm.line("requires_workshop"), "C151", message))
+        texts = tr.track_texts(item.get("translations"), shown, fm.line("translations"))
+        problems.extend(texts.problems)
+        item["translations"] = texts.found
         if not SLUG.match(item["slug"]):
             problems.append(Problem(shown, line, "C111", f"invalid track slug {item['slug']!r}"))
         elif item["slug"] in seen:

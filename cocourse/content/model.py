@@ -128,6 +128,8 @@ class Track:
     # A workshop kind (tasting, solution, exchange) the learner must also attend before the
     # track counts as complete; ignored while the workshops feature is switched off.
     requires_workshop: str | None = None
+    # Per language: the track's (title, summary) for readers of that language.
+    translations: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False)
 
 
 def _no_kit() -> WorkshopKit:
@@ -171,12 +173,19 @@ class Course:
         """The course as readers of `language` see it: the same tracks, modules, lessons and
         quizzes, with translated text wherever a translation exists (built once, then kept)."""
         if language not in self._languages:
-            translated = any(language in m.translations for m in self._modules.values())
+            translated = any(language in m.translations for m in self._modules.values()) or any(
+                language in t.translations for t in self.tracks
+            )
             self._languages[language] = (
                 replace(
                     self,
                     tracks=tuple(
-                        replace(t, modules=tuple(m.in_language(language) for m in t.modules))
+                        replace(
+                            t,
+                            title=t.translations.get(language, (t.title, t.summary))[0],
+                            summary=t.translations.get(language, (t.title, t.summary))[1],
+                            modules=tuple(m.in_language(language) for m in t.modules),
+                        )
                         for t in self.tracks
                     ),
                 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 from .model import Lesson, Problem
@@ -42,12 +43,13 @@ def split_name(name: str) -> tuple[str, str] | None:
     return f"{found['original']}.md", found["language"]
 
 
-def unknown_language(shown: str, code: str) -> Problem:
+def unknown_language(shown: str, code: str, line: int = 1, named_by: str = "file name") -> Problem:
+    """C195: a translation into a language the course cannot be translated into."""
     message = (
-        f"the file name gives the language {code!r}, which the course cannot be translated "
+        f"the {named_by} gives the language {code!r}, which the course cannot be translated "
         f"into (use one of: {', '.join(LANGUAGES)})"
     )
-    return Problem(shown, 1, "C195", message)
+    return Problem(shown, line, "C195", message)
 
 
 def compare_front_matter(
@@ -168,3 +170,35 @@ def missing(files: list[tuple[str, str]], present: dict[str, set[str]]) -> list[
                 )
                 problems.append(Problem(shown, 1, "W220", message, "warning"))
     return problems
+
+
+@dataclass
+class TrackTexts:
+    """A track's translated (title, summary) per language, and what was wrong with them."""
+
+    found: dict[str, tuple[str, str]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def track_texts(value: Any, shown: str, line: int) -> TrackTexts:
+    """Read a track's `translations:` in tracks.yml: {nl: {title: ..., summary: ...}, ...}."""
+    texts = TrackTexts()
+    if value is None:
+        return texts
+    if not isinstance(value, dict):
+        message = "'translations' maps languages to a title and a summary"
+        texts.problems.append(Problem(shown, line, "C102", message))
+        return texts
+    for language, entry in value.items():
+        if language not in LANGUAGES:
+            texts.problems.append(unknown_language(shown, str(language), line, "translations key"))
+        elif (
+            not isinstance(entry, dict)
+            or set(entry) != {"title", "summary"}
+            or not all(isinstance(v, str) and v.strip() for v in entry.values())
+        ):
+            message = f"the {language!r} translation needs a 'title' and a 'summary', as text"
+            texts.problems.append(Problem(shown, line, "C102", message))
+        else:
+            texts.found[language] = (entry["title"].strip(), entry["summary"].strip())
+    return texts
