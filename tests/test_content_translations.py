@@ -243,3 +243,19 @@ def test_a_broken_track_translation_is_named_with_its_line(course_dir, entry, co
     found = [p for p in result.problems if p.code == code]
     assert found and words in found[0].message
     assert found[0].line == 5
+
+
+def test_a_programme_is_named_in_the_holders_language(tmp_path):
+    course_copy = tmp_path / "course"
+    shutil.copytree(CONTENT, course_copy)
+    program = load_course(course_copy).course.program("internal-co-creation-facilitator")
+    assert program.title_in(None) == "Certified Internal Co-creation Facilitator"
+    assert program.title_in("nl") == "Gecertificeerd intern cocreatiefacilitator"
+    assert program.title_in("fr") == "Facilitateur interne certifié en cocréation"
+    assert program.summary_in("fr").startswith("Pour les collaborateurs")
+    assert program.title_in("de") == program.title
+    path = course_copy / "programs.yml"
+    path.write_text(path.read_text().replace("      fr:\n", "      es:\n", 1))
+    result = load_course(course_copy)
+    found = [p for p in result.problems if p.code == "C195"]
+    assert found and "'es'" in found[0].message and found[0].path == str(path)

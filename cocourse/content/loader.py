@@ -65,7 +65,7 @@ TRACK_REQUIRED = {"slug": fmt.text, "title": fmt.text, "summary": fmt.text}
 TRACK_OPTIONAL = {
     "prerequisites": fmt.text_list,
     "requires_workshop": lambda value: None,
-    "translations": lambda value: None,  # checked by translations.track_texts
+    "translations": lambda value: None,  # checked by translations.texts_of
 }
 
 
@@ -308,7 +308,7 @@ def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
                 f"not {item['requires_workshop']!r}"
             )
             problems.append(Problem(shown, fm.line("requires_workshop"), "C151", message))
-        texts = tr.track_texts(item.get("translations"), shown, fm.line("translations"))
+        texts = tr.texts_of(item.get("translations"), shown, fm.line("translations"))
         problems.extend(texts.problems)
         item["translations"] = texts.found
         if not SLUG.match(item["slug"]):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import yaml
 from markdown_it import MarkdownIt
 
+from . import translations as tr
 from .draw_rules import expand_minimums
 from .markdown import Resolver
 from .model import Problem
@@ -32,6 +33,7 @@ PROGRAM_KEYS = {
     "track": True,
     "prerequisites": False,
     "required_modules": False,
+    "translations": False,
     "exam": False,
     "practicum": True,
     "rubric": True,
@@ -176,6 +178,16 @@ class Program:
     renewal: RenewalRule | None
     path: str  # the file, for messages
     line: int = 1  # where the programme starts in the file
+    # Per language: the programme's (title, summary), as on certificates in that language.
+    translations: Mapping[str, tuple[str, str]] = field(default_factory=dict, compare=False)
+
+    def title_in(self, language: str | None) -> str:
+        """The programme's name for readers (and holders) of `language`."""
+        return self.translations.get(language or "", (self.title, self.summary))[0]
+
+    def summary_in(self, language: str | None) -> str:
+        """The programme's summary for readers of `language`."""
+        return self.translations.get(language or "", (self.title, self.summary))[1]
 
 
 @dataclass(frozen=True)
@@ -278,6 +290,12 @@ def _program(reader: NodeReader, node: yaml.MappingNode, line: int, facts: Cours
         where = f"{what} renewal"
         renewal_map = reader.section(found, "renewal", where, RENEWAL_KEYS)
         renewal = _renewal(reader, renewal_map, where, facts, validity)
+    texts = tr.Texts()
+    if "translations" in found.values:
+        at, texts_node = found.values["translations"]
+        texts = tr.texts_of(yaml.safe_load(yaml.serialize(texts_node)), reader.path, at)
+        for problem in texts.problems:
+            reader.report(problem.line, problem.code, f"{what}: {problem.message}")
     practicum = reader.section(found, "practicum", f"{what} practicum", PRACTICUM_KEYS)
     rubric = reader.section(found, "rubric", f"{what} rubric", RUBRIC_KEYS)
     return Program(
@@ -296,6 +314,7 @@ def _program(reader: NodeReader, node: yaml.MappingNode, line: int, facts: Cours
         renewal=renewal,
         path=reader.path,
         line=found.line,
+        translations=texts.found,
     )
 
 

@@ -173,16 +173,16 @@ def missing(files: list[tuple[str, str]], present: dict[str, set[str]]) -> list[
 
 
 @dataclass
-class TrackTexts:
-    """A track's translated (title, summary) per language, and what was wrong with them."""
+class Texts:
+    """Translated (title, summary) per language of a track or programme, and what was wrong."""
 
     found: dict[str, tuple[str, str]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
 
-def track_texts(value: Any, shown: str, line: int) -> TrackTexts:
-    """Read a track's `translations:` in tracks.yml: {nl: {title: ..., summary: ...}, ...}."""
-    texts = TrackTexts()
+def texts_of(value: Any, shown: str, line: int) -> Texts:
+    """Read `translations:` of a track or programme: {nl: {title: ..., summary: ...}, ...}."""
+    texts = Texts()
     if value is None:
         return texts
     if not isinstance(value, dict):
