@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from cocourse.db import get_session
@@ -32,9 +34,15 @@ def send_now() -> Response:
     if found.last_error_at is not None and (
         found.last_sent_at is None or found.last_error_at >= found.last_sent_at
     ):
-        flash(f"{sent} statement(s) sent. The store's last answer: {found.last_error}", "error")
+        message = ngettext(
+            "%(num)d statement(s) sent. The store's last answer: %(answer)s",
+            "%(num)d statement(s) sent. The store's last answer: %(answer)s",
+            sent,
+            answer=found.last_error,
+        )
+        flash(message, "error")
     elif sent:
-        flash(f"{sent} statement(s) sent.", "success")
+        flash(ngettext("%(num)d statement(s) sent.", "%(num)d statement(s) sent.", sent), "success")
     else:
-        flash("Nothing was waiting to be sent.", "success")
+        flash(_("Nothing was waiting to be sent."), "success")
     return redirect(url_for("accounts.users"))

@@ -4,6 +4,7 @@ scores waiting for a gradebook (admins)."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -82,9 +83,9 @@ def _page(
     page = render_template(
         "lti/admin.html",
         tool={
-            "Login initiation URL": external_url("lti.login"),
-            "Launch URL, redirection URI and deep linking URL": external_url("lti.launch"),
-            "Public keyset URL": external_url("lti.jwks"),
+            _("Login initiation URL"): external_url("lti.login"),
+            _("Launch URL, redirection URI and deep linking URL"): external_url("lti.launch"),
+            _("Public keyset URL"): external_url("lti.jwks"),
         },
         key=keys.signing_key(db),
         platforms=platforms,
@@ -137,12 +138,12 @@ def save(platform_id: int | None) -> Response | tuple[str, int]:
             db.flush()
             saved_id = platform.id
     except IntegrityError:
-        form.client_id.errors.append("This issuer and client ID are registered already.")
+        form.client_id.errors.append(_("This issuer and client ID are registered already."))
         return _page(form, found, 400)
     security_log.event(
         "lti_platform_saved", user_id=current_user.id, platform_id=saved_id, created=found is None
     )
-    flash("Platform saved. Launches from it are accepted now.", "success")
+    flash(_("Platform saved. Launches from it are accepted now."), "success")
     return redirect(url_for("lti_admin.platforms"))
 
 
@@ -156,7 +157,7 @@ def delete(platform_id: int) -> Response:
     with write(db):
         db.delete(db.get(LtiPlatform, found.id))
     security_log.event("lti_platform_deleted", user_id=current_user.id, platform_id=platform_id)
-    flash("Platform removed. Accounts and cohorts made by its launches are kept.", "success")
+    flash(_("Platform removed. Accounts and cohorts made by its launches are kept."), "success")
     return redirect(url_for("lti_admin.platforms"))
 
 
@@ -167,7 +168,7 @@ def rotate() -> Response:
     _checked()
     fresh = keys.rotate(get_session())
     security_log.event("lti_key_rotated", user_id=current_user.id, kid=fresh.kid)
-    flash("New key made. Platforms that fetch the keyset pick it up on their own.", "success")
+    flash(_("New key made. Platforms that fetch the keyset pick it up on their own."), "success")
     return redirect(url_for("lti_admin.platforms"))
 
 
@@ -182,14 +183,17 @@ def sync(context_id: int) -> Response:
         abort(404)
     result = roster.sync(db, context)
     if result.error:
-        flash(result.error, "error")
+        flash(str(result.error), "error")
     else:
-        message = (
-            f"{result.members} on the roster, {result.created} new account(s), "
-            f"{result.removed} left the cohort."
+        message = _(
+            "%(members)s on the roster, %(created)s new account(s), %(removed)s left the cohort.",
+            members=result.members,
+            created=result.created,
+            removed=result.removed,
         )
         if result.skipped:
-            message += " Skipped: " + "; ".join(result.skipped[:5])
+            skipped = _("Skipped: %(people)s", people="; ".join(result.skipped[:5]))
+            message += " " + skipped
         flash(message, "success")
     return redirect(url_for("lti_admin.platforms"))
 
@@ -201,5 +205,12 @@ def send_scores() -> Response:
     _checked()
     outcome = grades.send_pending(get_session())
     category = "error" if outcome.failed else "success"
-    flash(f"{outcome.sent} score(s) sent, {outcome.failed} failed.", category)
+    flash(
+        _(
+            "%(sent)s score(s) sent, %(failed)s failed.",
+            sent=outcome.sent,
+            failed=outcome.failed,
+        ),
+        category,
+    )
     return redirect(url_for("lti_admin.platforms"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, ValidationError
@@ -11,45 +13,45 @@ from cocourse.web.forms import strip_filter
 
 def _web_address(form: FlaskForm, field: StringField) -> None:
     if not str(field.data or "").startswith(("https://", "http://")):
-        raise ValidationError("Give the full address, starting with https://.")
+        raise ValidationError(_("Give the full address, starting with https://."))
 
 
 class PlatformForm(FlaskForm):
     """What the platform's LTI 1.3 settings page shows once cocourse is added as a tool."""
 
     name = StringField(
-        "Name shown to people",
+        _l("Name shown to people"),
         validators=[DataRequired(), Length(max=120)],
         filters=[strip_filter],
     )
     issuer = StringField(
-        "Platform ID (issuer)",
+        _l("Platform ID (issuer)"),
         validators=[DataRequired(), Length(max=255)],
         filters=[strip_filter],
     )
     client_id = StringField(
-        "Client ID", validators=[DataRequired(), Length(max=255)], filters=[strip_filter]
+        _l("Client ID"), validators=[DataRequired(), Length(max=255)], filters=[strip_filter]
     )
     auth_login_url = URLField(
-        "Authentication request URL",
+        _l("Authentication request URL"),
         validators=[DataRequired(), Length(max=500), _web_address],
         filters=[strip_filter],
     )
     auth_token_url = URLField(
-        "Access token URL",
+        _l("Access token URL"),
         validators=[DataRequired(), Length(max=500), _web_address],
         filters=[strip_filter],
     )
     key_set_url = URLField(
-        "Public keyset URL",
+        _l("Public keyset URL"),
         validators=[DataRequired(), Length(max=500), _web_address],
         filters=[strip_filter],
     )
     deployments = TextAreaField(
-        "Deployment IDs, one per line",
+        _l("Deployment IDs, one per line"),
         validators=[DataRequired(), Length(max=5000)],
         render_kw={"rows": 3},
     )
     link_by_email = BooleanField(
-        "Let a first launch sign in to an existing cocourse account with the same email"
+        _l("Let a first launch sign in to an existing cocourse account with the same email")
     )

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import current_app, has_app_context, url_for
+from flask_babel import gettext as _
 
 from cocourse.hookspecs import hookimpl
 
@@ -31,7 +32,7 @@ def register_template_folders(app: Any) -> Any:
 def register_menu_links(app: Any, user: Any) -> Any:
     """Learning platforms, for admins."""
     if user.is_authenticated and user.is_admin:
-        return [{"label": "Platforms", "href": url_for("lti_admin.platforms"), "weight": 46}]
+        return [{"label": _("Platforms"), "href": url_for("lti_admin.platforms"), "weight": 46}]
     return []
 
 

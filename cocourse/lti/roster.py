@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from pylti1p3.exception import LtiException
 from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.service_connector import ServiceConnector
@@ -43,7 +44,7 @@ def sync(session: Session, context: LtiContext) -> Synced:
     result = Synced()
     platform = session.get(LtiPlatform, context.platform_id)
     if platform is None or not context.memberships_url:
-        result.error = "The platform did not offer its roster for this course."
+        result.error = _l("The platform did not offer its roster for this course.")
         return result
     connector = ServiceConnector(tool.registration_of(session, platform), tool.http())
     nrps = NamesRolesProvisioningService(

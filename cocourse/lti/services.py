@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -115,7 +116,7 @@ def _sign_in(session: Session, platform: LtiPlatform, claims: Mapping[str, Any])
         if not user.is_active:
             raise LaunchRefused(
                 "deactivated",
-                "Your cocourse account is deactivated. Ask an administrator if you need it.",
+                _l("Your cocourse account is deactivated. Ask an administrator if you need it."),
                 403,
             )
         old_role = None
@@ -140,9 +141,13 @@ def _first_launch(
             if not platform.link_by_email:
                 raise LaunchRefused(
                     "email_taken",
-                    f"A cocourse account with the email {email} already exists, and "
-                    f"{platform.name} is not allowed to sign in to existing accounts. Ask a "
-                    "cocourse administrator to allow it on the platform's settings.",
+                    _l(
+                        "A cocourse account with the email %(email)s already exists, and "
+                        "%(platform)s is not allowed to sign in to existing accounts. Ask a "
+                        "cocourse administrator to allow it on the platform's settings.",
+                        email=email,
+                        platform=platform.name,
+                    ),
                     403,
                 )
             return existing, False

@@ -17,6 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import requests
+from flask_babel import lazy_gettext as _l
 from pylti1p3.contrib.flask import FlaskRequest
 from pylti1p3.deployment import Deployment
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
@@ -35,8 +36,8 @@ CLOCK_SKEW = 120  # seconds an id_token's iat may be ahead of our clock
 
 
 class LaunchRefused(Exception):
-    """A launch cocourse will not accept: `reason` goes to the security log, the message to
-    the person."""
+    """A launch cocourse will not accept: `reason` goes to the security log, the message
+    (translated when it is shown) to the person."""
 
     def __init__(self, reason: str, message: str, status: int = 400) -> None:
         super().__init__(message)
@@ -208,12 +209,15 @@ def check_claims(claims: Mapping[str, Any], client_id: str, now: float) -> None:
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise LaunchRefused(
             "anonymous_launch",
-            "Your learning platform opened cocourse without saying who you are. Ask its "
-            "administrator to share the user's identity with this tool.",
+            _l(
+                "Your learning platform opened cocourse without saying who you are. Ask its "
+                "administrator to share the user's identity with this tool."
+            ),
         )
 
 
-REFUSED = (
+# Lazy: translated into the language of the request that shows it.
+REFUSED = _l(
     "Your learning platform's request to open cocourse could not be verified, or it was "
     "already used. Go back to your course and open the activity again."
 )

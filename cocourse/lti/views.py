@@ -19,6 +19,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from pylti1p3.contrib.flask import FlaskMessageLaunch, FlaskOIDCLogin, FlaskRequest
 from pylti1p3.deep_link_resource import DeepLinkResource
@@ -77,8 +78,10 @@ def login() -> Response | Page:
     except (LtiException, OIDCException) as exc:
         refused = LaunchRefused(
             "login_unknown_platform",
-            "This learning platform is not registered with cocourse, or its request was "
-            "incomplete. Ask a cocourse administrator to register it.",
+            _(
+                "This learning platform is not registered with cocourse, or its request was "
+                "incomplete. Ask a cocourse administrator to register it."
+            ),
         )
         return _failed(refused, detail=str(exc)[:200], issuer=str(req.get_param("iss"))[:200])
     return redirect
@@ -113,7 +116,7 @@ def launch() -> Response | Page:
     if deep_linking and not services.teaches(claims.get(services.ROLES)):
         not_teacher = LaunchRefused(
             "deep_link_not_teacher",
-            "Only a course's teachers can choose cocourse content to add to it.",
+            _("Only a course's teachers can choose cocourse content to add to it."),
             403,
         )
         return _failed(not_teacher, platform_id=platform.id)
@@ -186,11 +189,13 @@ def deep_link() -> Response | str | Page:
         chosen = [t for t in request.form.getlist("target") if services.path_of(course(), t)]
         multiple = settings.get("accept_multiple", True) is not False
         if "ltiResourceLink" not in settings.get("accept_types", ["ltiResourceLink"]):
-            error = "Your platform does not take links to a tool here: add cocourse as an activity."
+            error = _(
+                "Your platform does not take links to a tool here: add cocourse as an activity."
+            )
         elif not chosen:
-            error = "Choose at least one item to add."
+            error = _("Choose at least one item to add.")
         elif len(chosen) > 1 and not multiple:
-            error = "Your platform accepts one item at a time: choose one."
+            error = _("Your platform accepts one item at a time: choose one.")
         else:
             resources = [_resource(t) for t in chosen]
             token = message.get_deep_link().get_response_jwt(resources)
@@ -228,7 +233,7 @@ def deep_link() -> Response | str | Page:
 def _resource(target: str) -> DeepLinkResource:
     """The content item for a target: a resource link that launches it, and a gradebook
     column for quizzes and modules."""
-    kind, _, name = target.partition(":")
+    kind, _sep, name = target.partition(":")
     title = _title(target)
     resource = (
         DeepLinkResource()
@@ -249,12 +254,12 @@ def _resource(target: str) -> DeepLinkResource:
 
 
 def _title(target: str) -> str:
-    kind, _, name = target.partition(":")
+    kind, _sep, name = target.partition(":")
     current = course()
     if kind == "module" and (module := current.module(name)):
         return module.title
     if kind == "lesson":
-        module_slug, _, lesson_slug = name.partition("/")
+        module_slug, _sep, lesson_slug = name.partition("/")
         module = current.module(module_slug)
         index = module.lesson_index(lesson_slug) if module else None
         if module is not None and index is not None:

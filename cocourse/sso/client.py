@@ -12,6 +12,7 @@ from typing import Any
 
 from authlib.integrations.flask_client import OAuth
 from flask import Flask
+from flask_babel import gettext as _
 
 from cocourse.plugins import plugin_settings
 from cocourse.sso.settings import SsoSettings, parse
@@ -24,6 +25,11 @@ _CLIENT = "cocourse.sso.client"
 def settings_of(app: Flask) -> SsoSettings | None:
     """The app's checked sso settings, or None when SSO is off."""
     return app.extensions.get(_KEY)
+
+
+def organization(settings: SsoSettings) -> str:
+    """The organization's name for people: the configured one, else "your organization"."""
+    return settings.name or _("your organization")
 
 
 def init_app(app: Flask) -> SsoSettings | None:

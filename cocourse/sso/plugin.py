@@ -56,4 +56,7 @@ def page_panels(slot: str, user: Any, context: Any) -> Any:
     target = context.get("next")
     href = url_for("sso.start", next=target) if is_safe_next(target) else url_for("sso.start")
     # The template is autoescaped: what it renders is safe HTML.
-    return Markup(render_template("sso/button.html", settings=settings, href=href))  # noqa: S704
+    page = render_template(
+        "sso/button.html", settings=settings, name=oidc.organization(settings), href=href
+    )
+    return Markup(page)  # noqa: S704

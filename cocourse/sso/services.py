@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ _RANK = {Role.LEARNER: 0, Role.SPONSOR: 1, Role.AUTHOR: 2, Role.ASSESSOR: 3, Rol
 
 class SignInRefused(Exception):
     """The provider vouched for someone cocourse will not sign in; `reason` goes to the
-    security log, the message to the person."""
+    security log, the message (translated when it is shown) to the person."""
 
     def __init__(self, reason: str, message: str) -> None:
         super().__init__(message)
@@ -46,15 +47,19 @@ def verified_email(claims: Mapping[str, Any]) -> str:
     if not isinstance(email, str) or "@" not in email.strip():
         raise SignInRefused(
             "missing_email",
-            "Your organization's sign-in did not tell us your email address, so we cannot "
-            "find your account. Ask your administrator to release the email claim to cocourse.",
+            _l(
+                "Your organization's sign-in did not tell us your email address, so we cannot "
+                "find your account. Ask your administrator to release the email claim to cocourse."
+            ),
         )
     # Some providers send the flag as a string.
     if claims.get("email_verified") not in (True, "true"):
         raise SignInRefused(
             "unverified_email",
-            "Your organization's sign-in says your email address is not verified, so we "
-            "cannot link it to an account. Verify it with your organization, then try again.",
+            _l(
+                "Your organization's sign-in says your email address is not verified, so we "
+                "cannot link it to an account. Verify it with your organization, then try again."
+            ),
         )
     return normalize_email(email)
 
@@ -110,7 +115,10 @@ def _sign_in(
         if not user.is_active:
             raise SignInRefused(
                 "deactivated",
-                "Your cocourse account is deactivated. Ask an administrator if you need it again.",
+                _l(
+                    "Your cocourse account is deactivated. "
+                    "Ask an administrator if you need it again."
+                ),
             )
         old_role = user.role
         if role is None or role.value == old_role or _last_admin(session, user, role):

@@ -66,7 +66,8 @@ def parse(values: Mapping[str, Any]) -> SsoSettings | None:
         client_id=client_id,
         client_secret=str(values.get("client_secret") or ""),
         scopes=" ".join(scopes),
-        name=str(values.get("name") or "").strip() or "your organization",
+        # Empty: the pages say "your organization" in the reader's language.
+        name=str(values.get("name") or "").strip(),
         roles_claim=str(values.get("roles_claim") or "").strip(),
         roles=_roles(values.get("roles") or {}),
         password_login=_flag(values.get("password_login", True)),

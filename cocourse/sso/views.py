@@ -12,6 +12,7 @@ import requests
 from authlib.common.errors import AuthlibBaseError
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from flask import Blueprint, current_app, render_template, request, session, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from joserfc.errors import JoseError
 from werkzeug.wrappers import Response
@@ -48,16 +49,25 @@ def _settings() -> SsoSettings:
 def _failed(error: SignInFailed) -> Page:
     """Log the failure and show a page that says what happened and what to do."""
     security_log.event("sso_failed", level=logging.WARNING, reason=error.reason, **error.log)
+    settings = _settings()
     page = render_template(
-        "sso/failed.html", message=str(error), settings=_settings(), next=session.get(NEXT_KEY)
+        "sso/failed.html",
+        message=str(error),
+        settings=settings,
+        name=oidc.organization(settings),
+        next=session.get(NEXT_KEY),
     )
     return page, error.status
 
 
-UNREACHABLE = (
-    "We could not reach {name}'s sign-in service. It may be down for a moment: "
-    "try again in a few minutes."
-)
+def _unreachable(settings: SsoSettings) -> str:
+    return str(
+        _(
+            "We could not reach %(name)s's sign-in service. It may be down for a moment: "
+            "try again in a few minutes.",
+            name=oidc.organization(settings),
+        )
+    )
 
 
 def _metadata(settings: SsoSettings) -> Mapping[str, Any]:
@@ -68,15 +78,18 @@ def _metadata(settings: SsoSettings) -> Mapping[str, Any]:
     except (requests.RequestException, ValueError) as exc:
         raise SignInFailed(
             "provider_unreachable",
-            UNREACHABLE.format(name=settings.name),
+            _unreachable(settings),
             503,
             detail=type(exc).__name__,
         ) from None
     if str(metadata.get("issuer", "")).rstrip("/") != settings.issuer.rstrip("/"):
         raise SignInFailed(
             "issuer_mismatch",
-            f"{settings.name}'s sign-in service is not configured as cocourse expects. "
-            "Tell your administrator.",
+            _(
+                "%(name)s's sign-in service is not configured as cocourse expects. "
+                "Tell your administrator.",
+                name=oidc.organization(settings),
+            ),
             detail=str(metadata.get("issuer"))[:200],
         )
     return metadata
@@ -157,50 +170,64 @@ def _verified_claims(settings: SsoSettings) -> dict[str, Any]:
     metadata = _metadata(settings)
     issued_by = request.args.get("iss")
     if issued_by is not None and issued_by != metadata.get("issuer"):
-        raise SignInFailed("issuer_mismatch", _RETRY, 400, detail=issued_by[:200])
+        raise SignInFailed("issuer_mismatch", _retry(), 400, detail=issued_by[:200])
     app_client = oidc.client(current_app)
     try:
         token = app_client.authorize_access_token()
         claims = dict(token.get("userinfo") or {})
         if not claims.get("sub"):
-            raise SignInFailed("id_token_missing", _RETRY)
+            raise SignInFailed("id_token_missing", _retry())
         if metadata.get("userinfo_endpoint"):
             extra = app_client.userinfo(token=token)
             if extra.get("sub") != claims["sub"]:
-                raise SignInFailed("userinfo_mismatch", _RETRY)
+                raise SignInFailed("userinfo_mismatch", _retry())
             claims.update({k: v for k, v in extra.items() if k not in _ID_TOKEN_ONLY})
     except MismatchingStateError:
-        raise SignInFailed("state_mismatch", _EXPIRED, 400) from None
+        raise SignInFailed("state_mismatch", _expired(), 400) from None
     except OAuthError as exc:
         raise _provider_error(settings, exc) from None
     except requests.RequestException as exc:
         raise SignInFailed(
             "provider_unreachable",
-            UNREACHABLE.format(name=settings.name),
+            _unreachable(settings),
             503,
             detail=type(exc).__name__,
         ) from None
     except (JoseError, AuthlibBaseError, ValueError) as exc:
-        raise SignInFailed("id_token_invalid", _RETRY, detail=_describe(exc)) from None
+        raise SignInFailed("id_token_invalid", _retry(), detail=_describe(exc)) from None
     return claims
 
 
 # Claims that only the ID token may set (the userinfo response cannot replace them).
 _ID_TOKEN_ONLY = frozenset({"iss", "sub", "aud", "exp", "iat", "nonce", "azp", "auth_time"})
-_RETRY = "Signing in did not work. Go back to the login page and try again."
-_EXPIRED = (
-    "This sign-in link is not one this browser started, or it has already been used. "
-    "Go back to the login page and start again."
-)
+
+
+def _retry() -> str:
+    return str(_("Signing in did not work. Go back to the login page and try again."))
+
+
+def _expired() -> str:
+    return str(
+        _(
+            "This sign-in link is not one this browser started, or it has already been used. "
+            "Go back to the login page and start again."
+        )
+    )
 
 
 def _provider_error(settings: SsoSettings, exc: OAuthError) -> SignInFailed:
     """An error answer of the provider, at the redirect or at the token endpoint."""
     error = str(getattr(exc, "error", "") or "oauth_error")[:100]
     if error == "access_denied":
-        message = f"Signing in with {settings.name} was cancelled or refused."
+        message = _(
+            "Signing in with %(name)s was cancelled or refused.", name=oidc.organization(settings)
+        )
     else:
-        message = f"{settings.name}'s sign-in service refused the sign-in. {_RETRY}"
+        message = _(
+            "%(name)s's sign-in service refused the sign-in. "
+            "Signing in did not work. Go back to the login page and try again.",
+            name=oidc.organization(settings),
+        )
     return SignInFailed(
         "provider_error",
         message,
@@ -249,7 +276,12 @@ def _password_login_policy() -> Page | None:
             endpoint=request.endpoint,
             **(security_log.email_fields(email) if email else {}),
         )
-        page = render_template("sso/password_off.html", settings=settings, next=None)
+        page = render_template(
+            "sso/password_off.html",
+            settings=settings,
+            name=oidc.organization(settings),
+            next=None,
+        )
         return page, 403
     return None
 
