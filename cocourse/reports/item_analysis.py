@@ -20,6 +20,12 @@ GROUP_SHARE = 0.27  # Kelley's upper and lower groups
 
 ItemKey = tuple[str, str]  # (question id, source hash)
 
+# The flags and reliability names, in English as the CSV gives them; the report page shows
+# them translated (reports.views.TERMS).
+NOBODY_RIGHT = "nobody answered it correctly"
+NEGATIVE_DISCRIMINATION = "negative discrimination: weaker learners do better than stronger ones"
+CRONBACH = "Cronbach's alpha"
+
 
 @dataclass(frozen=True)
 class Response:
@@ -140,7 +146,7 @@ def analyse(
     common = max(moments.values(), key=lambda m: m.n, default=None)
     if common is None:
         return QuizStats(0, items, None, "KR-20", 0)
-    name = "KR-20" if common.dichotomous else "Cronbach's alpha"
+    name = "KR-20" if common.dichotomous else CRONBACH
     return QuizStats(count, items, common.alpha(), name, common.n)
 
 
@@ -153,9 +159,9 @@ def _item(
     discrimination = _discrimination(by_total, attempts)
     flags = []
     if facility == 0:
-        flags.append("nobody answered it correctly")
+        flags.append(NOBODY_RIGHT)
     if discrimination is not None and discrimination < 0:
-        flags.append("negative discrimination: weaker learners do better than stronger ones")
+        flags.append(NEGATIVE_DISCRIMINATION)
     return ItemStats(
         question_id=key[0],
         version=key[1],

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from cocourse.hookspecs import hookimpl
 
@@ -28,5 +29,5 @@ def register_template_folders(app: Any) -> Any:
 def register_menu_links(app: Any, user: Any) -> Any:
     """Reports, for assessors and admins."""
     if user.is_authenticated and user.can_bypass_locks:
-        return [{"label": "Reports", "href": url_for("reports.module_list"), "weight": 32}]
+        return [{"label": _("Reports"), "href": url_for("reports.module_list"), "weight": 32}]
     return []

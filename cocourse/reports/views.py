@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Select, func, select
 
@@ -23,6 +25,7 @@ from cocourse.models import Cohort, CohortAssessor, CohortMember, QuizAttempt, R
 from cocourse.quiz import engine as quizzes
 from cocourse.reports import cohort_matrix as cohort_report
 from cocourse.reports import funnel
+from cocourse.reports import item_analysis as items
 from cocourse.reports.item_analysis import ItemStats, QuizStats, analyse
 from cocourse.web import csv_export
 from cocourse.web.course import course
@@ -55,6 +58,15 @@ FUNNEL_COLUMNS = (
     "share",
     "median_seconds",
 )
+# The item analysis's flags and reliability names as the page shows them (the CSV keeps them
+# in English).
+TERMS = {
+    items.NOBODY_RIGHT: _l("nobody answered it correctly"),
+    items.NEGATIVE_DISCRIMINATION: _l(
+        "negative discrimination: weaker learners do better than stronger ones"
+    ),
+    items.CRONBACH: _l("Cronbach's alpha"),
+}
 
 
 @dataclass(frozen=True)
@@ -146,6 +158,7 @@ def item_analysis(quiz_id: str) -> str:
         stats=_stats(quiz_id, scope),
         current=current,
         scope=scope,
+        terms=TERMS,
     )
 
 
@@ -326,11 +339,15 @@ def duration(seconds: float | None) -> str:
         return "–"
     minutes = round(seconds / 60)
     if minutes < 1:
-        return "under a minute"
+        return str(_("under a minute"))
     if minutes < 60:
-        return f"{minutes} min"
+        return str(_("%(minutes)d min", minutes=minutes))
     hours, minutes = divmod(minutes, 60)
     if hours < 24:
-        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+        if minutes:
+            return str(_("%(hours)d h %(minutes)d min", hours=hours, minutes=minutes))
+        return str(_("%(hours)d h", hours=hours))
     days, hours = divmod(hours, 24)
-    return f"{days} d {hours} h" if hours else f"{days} d"
+    if hours:
+        return str(_("%(days)d d %(hours)d h", days=days, hours=hours))
+    return str(_("%(days)d d", days=days))

@@ -22,6 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 from cocourse.content.loader import ORDER_PREFIX
 from cocourse.content.model import Problem
 from cocourse.content.relinking import relinked
@@ -57,6 +59,7 @@ class Outcome:
     revision: str | None = None  # the file's revision after the save
     commit: str | None = None  # the git commit that holds it
     stored: str | None = None  # an added file's path inside its module folder
+    unchanged: bool = False  # the text was the file's text already: nothing to save
 
     @property
     def errors(self) -> list[Problem]:
@@ -161,14 +164,20 @@ def save(
     path = resolve(root, relative)
     text = normalized(text)
     if len(text.encode("utf-8")) > MAX_BYTES:
-        return Outcome(error=f"The text is longer than {MAX_BYTES // 1024} KB: split the lesson.")
+        return Outcome(
+            error=_(
+                "The text is longer than %(size)d KB: split the lesson.", size=MAX_BYTES // 1024
+            )
+        )
     with _turn(state):
         current = path.read_text(encoding="utf-8")
         if revision_of(current) != opened_revision:
             return Outcome(conflict=current, revision=revision_of(current))
         if current == text:
             return Outcome(
-                revision=opened_revision, error="Nothing changed: there is nothing to save."
+                revision=opened_revision,
+                error=_("Nothing changed: there is nothing to save."),
+                unchanged=True,
             )
         outcome = _apply(state, {relative: (current, text)}, author, message)
         if not outcome.saved:
@@ -184,7 +193,9 @@ def create(state: CourseState, texts: dict[str, str], author: Author, message: s
     with _turn(state):
         for relative in texts:
             if (root / relative).exists() or (root / relative).is_symlink():
-                return Outcome(error=f"{relative} exists already: choose another name.")
+                return Outcome(
+                    error=_("%(file)s exists already: choose another name.", file=relative)
+                )
         outcome = _apply(
             state, {r: (None, normalized(t)) for r, t in texts.items()}, author, message
         )
@@ -209,9 +220,10 @@ def add_file(
         return Outcome(error=str(refused))
     target = folder / uploads.FOLDER
     if target.is_symlink() or (target.exists() and not target.is_dir()):
-        return Outcome(error=f"{module}/{uploads.FOLDER} is not a folder: files cannot go there.")
+        images = f"{module}/{uploads.FOLDER}"
+        return Outcome(error=_("%(folder)s is not a folder: files cannot go there.", folder=images))
     with _turn(state):
-        stem, _, ext = name.rpartition(".")
+        stem, _dot, ext = name.rpartition(".")
         candidate, number = name, 2
         while (target / candidate).exists():
             candidate, number = f"{stem}-{number}.{ext}", number + 1
@@ -229,7 +241,7 @@ def add_file(
                 )
         except (GitError, OSError) as exc:
             _undo(Path(state.root), {relative: None})
-            return Outcome(error=f"The file could not be added: {exc}")
+            return Outcome(error=_("The file could not be added: %(reason)s", reason=exc))
         state.announce()
     state.reload("the studio")
     return Outcome(saved=True, commit=commit, stored=f"{uploads.FOLDER}/{candidate}")
@@ -248,7 +260,7 @@ def _apply(
     caller holds the turn (`_turn`)."""
     root = state.root
     removed = removed or {}
-    new_texts = {relative: text for relative, (_, text) in changes.items()}
+    new_texts = {relative: text for relative, (_old, text) in changes.items()}
     loaded = load_with(root, new_texts, state.md, state.question_types, removed=tuple(removed))
     outcome = Outcome(problems=list(loaded.problems))
     if outcome.errors:
@@ -281,8 +293,14 @@ def _apply(
         for relative in gone:
             write_new(Path(root) / relative, removed[relative])
         _undo(Path(root), {r: changes[r][0] for r in done})
-        step = "committed" if isinstance(exc, GitError) else "written"
-        outcome.error = f"The change could not be {step}, so nothing was saved: {exc}"
+        if isinstance(exc, GitError):
+            outcome.error = _(
+                "The change could not be committed, so nothing was saved: %(reason)s", reason=exc
+            )
+        else:
+            outcome.error = _(
+                "The change could not be written, so nothing was saved: %(reason)s", reason=exc
+            )
         return outcome
     outcome.saved = True
     if len(changes) == 1:
@@ -319,16 +337,16 @@ def reorder(state: CourseState, module: str, order: list[str], author: Author) -
     as one checked commit."""
     current = lesson_files(state, module)
     if sorted(order) != sorted(current):
-        return Outcome(error="The lessons changed meanwhile: reload the page and try again.")
+        return Outcome(error=_("The lessons changed meanwhile: reload the page and try again."))
     width = max(2, len(str(len(order))))
     renames = {}
     for number, relative in enumerate(order, 1):
-        folder, _, name = relative.rpartition("/")
+        folder, _slash, name = relative.rpartition("/")
         new = f"{folder}/{number:0{width}d}-{ORDER_PREFIX.sub('', name)}"
         if new != relative:
             renames[relative] = new
     if not renames:
-        return Outcome(error="That is the order already.")
+        return Outcome(error=_("That is the order already."))
     root = Path(state.root)
     with _turn(state):
         changes: dict[str, tuple[str | None, str]] = {}
@@ -345,7 +363,7 @@ def reorder(state: CourseState, module: str, order: list[str], author: Author) -
                 changes[relative] = (text, linked)
         clash = [new for new in renames.values() if new not in renames and (root / new).exists()]
         if clash:
-            return Outcome(error=f"{clash[0]} exists already: rename it first.")
+            return Outcome(error=_("%(file)s exists already: rename it first.", file=clash[0]))
         outcome = _apply(state, changes, author, f"Reorder the lessons of {module}", removed)
         if not outcome.saved:
             return outcome

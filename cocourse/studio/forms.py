@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -23,12 +24,12 @@ class EditForm(FlaskForm):
     """A course file's text, the revision it was opened at, and a note for the history."""
 
     text = TextAreaField(
-        "Text", validators=[Length(max=MAX_BYTES)], render_kw={"rows": 28, "spellcheck": "true"}
+        _l("Text"), validators=[Length(max=MAX_BYTES)], render_kw={"rows": 28, "spellcheck": "true"}
     )
     revision = HiddenField()
     original = HiddenField()
     message = StringField(
-        "What you changed (for the history)",
+        _l("What you changed (for the history)"),
         validators=[Length(max=200)],
         filters=[strip_filter],
     )
@@ -37,13 +38,13 @@ class EditForm(FlaskForm):
 class NewLessonForm(FlaskForm):
     """A new lesson at the end of a module; the module choices are set by the view."""
 
-    module = SelectField("Module", choices=[])
+    module = SelectField(_l("Module"), choices=[])
     title = StringField(
-        "Title", validators=[DataRequired(), Length(max=120)], filters=[strip_filter]
+        _l("Title"), validators=[DataRequired(), Length(max=120)], filters=[strip_filter]
     )
     kind = RadioField(
-        "Kind",
-        choices=[SelectChoice("reading", "Text to read"), SelectChoice("quiz", "A quiz")],
+        _l("Kind"),
+        choices=[SelectChoice("reading", _l("Text to read")), SelectChoice("quiz", _l("A quiz"))],
         default="reading",
     )
 
@@ -51,32 +52,34 @@ class NewLessonForm(FlaskForm):
 class NewModuleForm(FlaskForm):
     """A new module at the end of a track; the track choices are set by the view."""
 
-    track = SelectField("Track", choices=[])
+    track = SelectField(_l("Track"), choices=[])
     title = StringField(
-        "Title", validators=[DataRequired(), Length(max=120)], filters=[strip_filter]
+        _l("Title"), validators=[DataRequired(), Length(max=120)], filters=[strip_filter]
     )
     summary = StringField(
-        "Summary (one or two sentences for the catalog)",
+        _l("Summary (one or two sentences for the catalog)"),
         validators=[DataRequired(), Length(max=300)],
         filters=[strip_filter],
     )
     minutes = IntegerField(
-        "Minutes it takes", validators=[DataRequired(), NumberRange(1, 600)], default=30
+        _l("Minutes it takes"), validators=[DataRequired(), NumberRange(1, 600)], default=30
     )
 
 
 class UploadForm(FlaskForm):
     """An image or PDF for the module of the file being edited."""
 
-    file = FileField("Image or PDF", validators=[FileRequired("Choose a file first.")])
+    file = FileField(_l("Image or PDF"), validators=[FileRequired(_l("Choose a file first."))])
     back = HiddenField()
 
 
 class GiftForm(FlaskForm):
     """A Moodle GIFT file to turn into a quiz lesson; the module choices are set by the view."""
 
-    module = SelectField("Module", choices=[])
-    file = FileField("GIFT file (.gift or .txt)", validators=[FileRequired("Choose a file first.")])
+    module = SelectField(_l("Module"), choices=[])
+    file = FileField(
+        _l("GIFT file (.gift or .txt)"), validators=[FileRequired(_l("Choose a file first."))]
+    )
 
 
 class GiftLessonForm(FlaskForm):
@@ -84,5 +87,5 @@ class GiftLessonForm(FlaskForm):
 
     relative = HiddenField()
     text = TextAreaField(
-        "The quiz lesson", validators=[Length(max=MAX_BYTES)], render_kw={"rows": 24}
+        _l("The quiz lesson"), validators=[Length(max=MAX_BYTES)], render_kw={"rows": 24}
     )

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from cocourse.hookspecs import hookimpl
 
@@ -28,5 +29,5 @@ def register_template_folders(app: Any) -> Any:
 def register_menu_links(app: Any, user: Any) -> Any:
     """Content, for admins and authors."""
     if user.is_authenticated and user.can_edit_content:
-        return [{"label": "Content", "href": url_for("studio.files"), "weight": 43}]
+        return [{"label": _("Content"), "href": url_for("studio.files"), "weight": 43}]
     return []

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 TIMEOUT = 30
 REVISION = re.compile(r"^[0-9a-f]{7,40}$")
 SEPARATOR = "\x1f"
@@ -79,15 +81,19 @@ def check_writable(root: str | os.PathLike[str]) -> None:
     through a merge, rebase or cherry-pick."""
     if branch(root) is None:
         raise GitError(
-            "The content repository is on a detached HEAD, so a save would be a commit on no "
-            "branch. Check out a branch on the server (git switch main), then save again."
+            _(
+                "The content repository is on a detached HEAD, so a save would be a commit on "
+                "no branch. Check out a branch on the server (git switch main), then save again."
+            )
         )
     git_dir = Path(_git(root, "rev-parse", "--absolute-git-dir").strip())
     for marker in ("MERGE_HEAD", "REBASE_HEAD", "CHERRY_PICK_HEAD", "rebase-merge", "rebase-apply"):
         if (git_dir / marker).exists():
             raise GitError(
-                "The content repository is in the middle of a merge or rebase. Finish or abort "
-                "it on the server, then save again."
+                _(
+                    "The content repository is in the middle of a merge or rebase. Finish or "
+                    "abort it on the server, then save again."
+                )
             )
 
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from flask_babel import gettext as _
+
 # Extension -> how the file's first bytes must look.
 TYPES: dict[str, tuple[bytes, ...]] = {
     "png": (b"\x89PNG\r\n\x1a\n",),
@@ -32,20 +34,22 @@ def accepted() -> str:
 def checked_name(filename: str, data: bytes) -> str:
     """The name the file is stored under, once its size, name and content agree."""
     if not data:
-        raise UploadRefused("The file is empty.")
+        raise UploadRefused(_("The file is empty."))
     if len(data) > MAX_BYTES:
-        raise UploadRefused(f"The file is larger than {MAX_BYTES // 1024} KB: make it smaller.")
+        raise UploadRefused(
+            _("The file is larger than %(size)d KB: make it smaller.", size=MAX_BYTES // 1024)
+        )
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    stem, _, ext = base.rpartition(".")
+    stem, _dot, ext = base.rpartition(".")
     ext = ext.lower()
     if ext == "svg":
-        raise UploadRefused("SVG files can carry scripts, so they are refused: upload a PNG.")
+        raise UploadRefused(_("SVG files can carry scripts, so they are refused: upload a PNG."))
     if ext not in TYPES:
-        raise UploadRefused(f"Upload a file of one of these types: {accepted()}.")
+        raise UploadRefused(_("Upload a file of one of these types: %(types)s.", types=accepted()))
     if not any(data.startswith(magic) for magic in TYPES[ext]) or (
         ext == "webp" and data[8:12] != b"WEBP"
     ):
-        raise UploadRefused(f"The file's content is not what .{ext} promises.")
+        raise UploadRefused(_("The file's content is not what .%(ext)s promises.", ext=ext))
     ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_stem.lower()).strip("-")[:80] or "file"
     return f"{slug}.{'jpg' if ext == 'jpeg' else ext}"

@@ -16,6 +16,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -83,9 +85,16 @@ def reload() -> Response:
         abort(400)
     errors = current_app.extensions["cocourse.course"].reload("an admin")
     if errors:
-        flash(f"Not reloaded: {len(errors)} error(s), listed below.", "error")
+        flash(
+            ngettext(
+                "Not reloaded: %(num)d error(s), listed below.",
+                "Not reloaded: %(num)d error(s), listed below.",
+                len(errors),
+            ),
+            "error",
+        )
     else:
-        flash("Content reloaded.", "success")
+        flash(_("Content reloaded."), "success")
     return redirect(url_for("studio.status"))
 
 
@@ -139,29 +148,32 @@ def _creation_forms(
     return lesson, module, gift
 
 
-def _tree(state: CourseState) -> list[tuple[str, list[tuple[str, str]]]]:
+def _tree(state: CourseState) -> list[tuple[str, list[tuple[str, str]], str | None]]:
     """The course's files in sections, as learners meet them: the course-wide files, then
-    each track's modules with their lessons; files the course does not use come last."""
+    each track's modules with their lessons; files the course does not use come last. Each
+    section: its heading, its (file, label) rows, and the module's slug for a module."""
     all_files = editing.files(state.root)
     placed: set[str] = set()
 
     def rel(path: str) -> str:
         return os.path.relpath(path, state.root).replace(os.sep, "/")
 
-    sections: list[tuple[str, list[tuple[str, str]]]] = []
+    sections: list[tuple[str, list[tuple[str, str]], str | None]] = []
     top = [(f, "") for f in all_files if "/" not in f]
-    sections.append(("The whole course", top))
-    placed.update(f for f, _ in top)
+    sections.append((_("The whole course"), top, None))
+    placed.update(f for f, _label in top)
     for track in state.course.tracks:
         for module in track.modules:
-            rows = [(rel(module.path), "The module's page")]
+            rows = [(rel(module.path), _("The module's page"))]
             for lesson in module.lessons:
-                rows.append((rel(lesson.path), f"{'Quiz: ' if lesson.quiz else ''}{lesson.title}"))
-            placed.update(r for r, _ in rows)
-            sections.append((f"{track.title}: {module.title}", rows))
+                label = _("Quiz: %(lesson)s", lesson=lesson.title) if lesson.quiz else lesson.title
+                rows.append((rel(lesson.path), label))
+            placed.update(r for r, _label in rows)
+            heading = _("%(track)s: %(module)s", track=track.title, module=module.title)
+            sections.append((heading, rows, module.slug))
     others = [(f, "") for f in all_files if f not in placed]
     if others:
-        sections.append(("Other files", others))
+        sections.append((_("Other files"), others, None))
     return sections
 
 
@@ -205,7 +217,7 @@ def _created(
     if not outcome.saved:
         return _files_page(lesson, module, outcome, 422 if outcome.errors else 400)
     _saved(first, outcome, "content-created")
-    flash("Added. Learners see it now; write its text here.", "success")
+    flash(_("Added. Learners see it now; write its text here."), "success")
     return redirect(url_for("studio.edit", relative=first))
 
 
@@ -214,20 +226,20 @@ def _created(
 def new_lesson() -> Response | tuple[str, int]:
     """A new lesson at the end of a module, from a starter text."""
     state = _state()
-    form, _, _ = _creation_forms(state, NewLessonForm(prefix="lesson"))
+    form, _module, _gift = _creation_forms(state, NewLessonForm(prefix="lesson"))
     if not form.validate_on_submit():
         return _files_page(lesson=form, status=400)
     slug = slugify(form.title.data or "")
     if not slug:
         form.title.errors.append(
-            "Use some letters or digits: the lesson's address is made from them."
+            _("Use some letters or digits: the lesson's address is made from them.")
         )
         return _files_page(lesson=form, status=400)
     folder = os.path.join(state.root, form.module.data)
     try:
         path = lesson_file(folder, slug)
     except FileExistsError:
-        form.title.errors.append("The module has a lesson with this name already.")
+        form.title.errors.append(_("The module has a lesson with this name already."))
         return _files_page(lesson=form, status=400)
     relative = os.path.relpath(path, state.root).replace(os.sep, "/")
     if form.kind.data == "quiz":
@@ -244,17 +256,19 @@ def new_lesson() -> Response | tuple[str, int]:
 def new_module() -> Response | tuple[str, int]:
     """A new module folder at the end of a track, with module.md and a first lesson."""
     state = _state()
-    _, form, _ = _creation_forms(state, module=NewModuleForm(prefix="module"))
+    _lesson, form, _gift = _creation_forms(state, module=NewModuleForm(prefix="module"))
     if not form.validate_on_submit():
         return _files_page(module=form, status=400)
     slug = slugify(form.title.data or "")
     if not slug:
         form.title.errors.append(
-            "Use some letters or digits: the module's address is made from them."
+            _("Use some letters or digits: the module's address is made from them.")
         )
         return _files_page(module=form, status=400)
     if os.path.lexists(os.path.join(state.root, slug)):
-        form.title.errors.append(f"There is a folder {slug} already: choose another title.")
+        form.title.errors.append(
+            _("There is a folder %(folder)s already: choose another title.", folder=slug)
+        )
         return _files_page(module=form, status=400)
     track = state.course.track(form.track.data)
     order = max((m.order for m in track.modules), default=0) + 10 if track else 10
@@ -284,7 +298,7 @@ def _editor(
         if editing.revision_of(original) != form.revision.data:
             original = form.text.data or ""
         conflict = editing.changes_between(
-            original, outcome.conflict, "as you opened it", "as it is now"
+            original, outcome.conflict, _("as you opened it"), _("as it is now")
         )
         form.revision.data = outcome.revision
         form.original.data = outcome.conflict
@@ -358,11 +372,11 @@ def save(relative: str) -> Response | tuple[str, int]:
     )
     if not outcome.saved:
         status = 409 if outcome.conflict is not None else 422 if outcome.errors else 400
-        if outcome.error and outcome.error.startswith("Nothing changed"):
+        if outcome.unchanged:
             status = 200
         return _editor(state, relative, form, outcome, status)
     _saved(relative, outcome, "content-saved")
-    flash("Saved. Learners see the new text now.", "success")
+    flash(_("Saved. Learners see the new text now."), "success")
     return redirect(url_for("studio.edit", relative=relative))
 
 
@@ -405,7 +419,10 @@ def change(relative: str, revision: str) -> str:
     except GitError:
         before = ""  # the file was added by this commit
     lines = editing.changes_between(
-        before, after, f"before {revision[:10]}", f"after {revision[:10]}"
+        before,
+        after,
+        _("before %(revision)s", revision=revision[:10]),
+        _("after %(revision)s", revision=revision[:10]),
     )
     return render_template(
         "studio/change.html", relative=relative, revision=revision, lines=lines, action=ActionForm()
@@ -437,7 +454,7 @@ def restore(relative: str, revision: str) -> Response | tuple[str, int]:
         form = EditForm(formdata=None, text=text, revision=current_revision, original=current_text)
         return _editor(state, relative, form, outcome, 422 if outcome.errors else 409)
     _saved(relative, outcome, "content-restored")
-    flash(f"Restored as of {revision[:10]}.", "success")
+    flash(_("Restored as of %(revision)s.", revision=revision[:10]), "success")
     return redirect(url_for("studio.edit", relative=relative))
 
 
@@ -520,7 +537,10 @@ def upload(module: str) -> Response:
     if not back.startswith(f"{module}/"):
         abort(404)
     if not form.validate_on_submit():
-        flash(" ".join(form.file.errors) or "The form expired: try again.", "error")
+        flash(
+            " ".join(str(e) for e in form.file.errors) or _("The form expired: try again."),
+            "error",
+        )
         return redirect(url_for("studio.edit", relative=back))
     with form.file.data.stream as stream:  # a large upload is a temporary file: closed here
         data = stream.read(uploads.MAX_BYTES + 1)
@@ -535,16 +555,18 @@ def upload(module: str) -> Response:
     except NotEditable:
         abort(404)
     if not outcome.saved:
-        flash(outcome.error or "The file was not added.", "error")
+        flash(outcome.error or _("The file was not added."), "error")
         return redirect(url_for("studio.edit", relative=back))
     stored = outcome.stored or ""
     _saved(f"{module}/{stored}", outcome, "content-file-added")
-    shown = (
-        f"![Say what the image shows]({stored})"
-        if not stored.endswith(".pdf")
-        else f"[The document]({stored})"
+    if stored.endswith(".pdf"):
+        shown = "[{}]({})".format(_("The document"), stored)
+    else:
+        shown = "![{}]({})".format(_("Say what the image shows"), stored)
+    flash(
+        _("Added %(file)s. Paste this where it belongs: %(markdown)s", file=stored, markdown=shown),
+        "success",
     )
-    flash(f"Added {stored}. Paste this where it belongs: {shown}", "success")
     return redirect(url_for("studio.edit", relative=back))
 
 
@@ -588,9 +610,9 @@ def move_lesson(module: str) -> Response:
     outcome = editing.reorder(state, module, order, Author(current_user.name, current_user.email))
     if outcome.saved:
         _saved(f"{module}/", outcome, "content-reordered")
-        flash("Moved. Learners see the new order now; their progress is kept.", "success")
+        flash(_("Moved. Learners see the new order now; their progress is kept."), "success")
     else:
-        flash(outcome.error or "Nothing moved.", "error")
+        flash(outcome.error or _("Nothing moved."), "error")
     return redirect(url_for("studio.lesson_order", module=module))
 
 
@@ -600,7 +622,7 @@ def import_gift() -> tuple[str, int]:
     """A GIFT file turned into a quiz lesson, shown with its warnings and the course's check
     before anything is added; the author can still change the text."""
     state = _state()
-    _, _, form = _creation_forms(state, gift=GiftForm(prefix="gift"))
+    _lesson, _module, form = _creation_forms(state, gift=GiftForm(prefix="gift"))
     if not form.validate_on_submit():
         return _files_page(gift=form, status=400)
     upload = form.file.data
@@ -610,11 +632,11 @@ def import_gift() -> tuple[str, int]:
     stem = name.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0]
     problem = None
     if len(data) > editing.MAX_BYTES:
-        problem = f"The file is larger than {editing.MAX_BYTES // 1024} KB."
+        problem = _("The file is larger than %(size)d KB.", size=editing.MAX_BYTES // 1024)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        problem = "The file is not UTF-8 text: save it as UTF-8 and try again."
+        problem = _("The file is not UTF-8 text: save it as UTF-8 and try again.")
     if problem:
         form.file.errors.append(problem)
         return _files_page(gift=form, status=400)
@@ -661,7 +683,7 @@ def add_gift_lesson() -> Response | tuple[str, int]:
     state = _state()
     form = GiftLessonForm()
     relative = form.relative.data or ""
-    module, _, name = relative.partition("/")
+    module, _slash, name = relative.partition("/")
     if (
         not form.validate_on_submit()
         or "/" in name
@@ -679,10 +701,12 @@ def add_gift_lesson() -> Response | tuple[str, int]:
         f"Import the quiz {relative}",
     )
     if not outcome.saved:
-        page, _ = _gift_preview(state, relative, text, [outcome.error] if outcome.error else [])
+        page, _status = _gift_preview(
+            state, relative, text, [outcome.error] if outcome.error else []
+        )
         return page, 422 if outcome.errors else 400
     _saved(relative, outcome, "content-created")
-    flash("Quiz lesson added. Learners see it now.", "success")
+    flash(_("Quiz lesson added. Learners see it now."), "success")
     return redirect(url_for("studio.edit", relative=relative))
 
 

@@ -1,0 +1,87 @@
+"""The reports and the studio speak Dutch and French: each main page renders in nl and fr,
+says so in <html lang>, and shows translated words (an admin's view)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cocourse.db import get_session
+from cocourse.quiz import engine as quizzes
+
+from .conftest import FIXTURES, AuthActions, admin_client_of, make_app
+
+LESSON = "intro/02-second.md"
+
+REPORT_PAGES = {
+    "nl": {
+        "/reports/modules": ["Moduletrechters", "Afgerond van wie begon"],
+        "/reports/modules/check": ["Trechter: ", "Aan de module begonnen", "Van wie begon"],
+        "/reports/quizzes": ["Quizrapporten", "Beoordeelde pogingen"],
+        "/reports/quizzes/one-chance": ["Itemanalyse: ", "beoordeelde pogingen door iedereen"],
+    },
+    "fr": {
+        "/reports/modules": ["Entonnoirs des modules", "Terminé parmi ceux qui ont commencé"],
+        "/reports/modules/check": ["Entonnoir : ", "A commencé le module", "Étape"],
+        "/reports/quizzes": ["Rapports des quiz", "Tentatives notées"],
+        "/reports/quizzes/one-chance": ["Analyse d'items", "tentatives notées par tout"],
+    },
+}
+
+STUDIO_PAGES = {
+    "nl": {
+        "/studio": ["Cursusbestanden", "Nieuwe les", "De hele cursus"],
+        f"/studio/files/{LESSON}": ["bewerken", "Opslaan", "Geschiedenis"],
+    },
+    "fr": {
+        "/studio": ["Fichiers du cours", "Nouvelle leçon", "Le cours entier"],
+        f"/studio/files/{LESSON}": ["Modifier", "Enregistrer", "Historique"],
+    },
+}
+
+
+@pytest.fixture
+def reports_admin(engine, database_url, tmp_path, session):
+    """An admin of a course where four learners took the one-chance quiz."""
+    app = make_app(database_url, tmp_path, CONTENT_DIR=str(FIXTURES / "quiz_course"))
+    module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
+    pm = app.extensions["cocourse.plugins"]
+    types = app.extensions["cocourse.question_types"]
+    with app.app_context():
+        for number, answer in enumerate(["b", "b", "a", None]):
+            user = AuthActions(None, session).create(f"l{number}@example.org")
+            attempt = quizzes.start(get_session(), user.id, module, lesson)
+            quizzes.submit(get_session(), pm, attempt.id, user.id, {"q-once": answer}, types)
+    return admin_client_of(app, session)
+
+
+@pytest.fixture
+def studio_admin(engine, database_url, tmp_path, session, repo):
+    app = make_app(database_url, tmp_path, CONTENT_DIR=str(repo))
+    return admin_client_of(app, session)
+
+
+def page_in(client, url, language):
+    answer = client.get(url, headers={"Accept-Language": language})
+    assert answer.status_code == 200, url
+    html = answer.get_data(as_text=True)
+    assert f'<html lang="{language}"' in html, url
+    return html
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_the_reports_render_translated(reports_admin, language):
+    for url, words in REPORT_PAGES[language].items():
+        html = page_in(reports_admin, url, language)
+        for word in words:
+            assert word in html, (url, word)
+    english = page_in(reports_admin, "/reports/modules", "en")
+    assert "Module funnels" in english
+
+
+@pytest.mark.parametrize("language", ["nl", "fr"])
+def test_the_studio_renders_translated(studio_admin, language):
+    for url, words in STUDIO_PAGES[language].items():
+        html = page_in(studio_admin, url, language)
+        for word in words:
+            assert word in html, (url, word)
+        assert "Course files" not in html, url
