@@ -28,6 +28,11 @@ def test_every_catalog_is_complete_current_and_compiled(package):
     assert not found, "\n".join(found)
 
 
+def test_no_two_packages_translate_a_message_differently():
+    found = list(translations.conflicts())
+    assert not found, "\n".join(found)
+
+
 def test_the_catalog_check_finds_what_is_missing_fuzzy_or_stale(tmp_path, monkeypatch):
     package = tmp_path / "cocourse" / "feature"
     (package / "templates" / "feature").mkdir(parents=True)
@@ -162,3 +167,14 @@ def test_error_pages_speak_the_language(client):
     html = client.get("/no-such-page", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "Page introuvable" in html
     assert "Il n'y a pas de page à cette adresse" in html
+
+
+def test_messages_outside_a_request_are_in_the_default_language(engine, database_url, tmp_path):
+    from flask_babel import gettext
+
+    from .conftest import make_app
+
+    with make_app(database_url, tmp_path, DEFAULT_LANGUAGE="nl").app_context():
+        assert gettext("Log in") == "Inloggen"
+    with make_app(database_url, tmp_path).app_context():
+        assert gettext("Log in") == "Log in"

@@ -19,6 +19,7 @@ from typing import NamedTuple, Protocol
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
+from cocourse.certification.i18n import translate as _
 from cocourse.db import write
 from cocourse.models import StoredFile
 from cocourse.web.files import open_safe_file
@@ -64,21 +65,21 @@ def allowed() -> str:
 def check(filename: str, data: bytes, max_bytes: int) -> Checked:
     """Accept a file only if its size, extension and actual content agree."""
     if not data:
-        raise AttachmentError("The file is empty.")
+        raise AttachmentError(_("The file is empty."))
     if len(data) > max_bytes:
-        raise AttachmentError(f"The file is larger than {max_bytes // 1024} KB.")
+        raise AttachmentError(_("The file is larger than %(size)s KB.", size=max_bytes // 1024))
     name = _display_name(filename)
     ext = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if ext not in TYPES:
-        raise AttachmentError(f"Attach a file of one of these types: {allowed()}.")
+        raise AttachmentError(_("Attach a file of one of these types: %(types)s.", types=allowed()))
     media_type, magic = TYPES[ext]
     if magic is None:
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
-            raise AttachmentError("The file is not UTF-8 text.") from None
+            raise AttachmentError(_("The file is not UTF-8 text.")) from None
     elif not data.startswith(magic):
-        raise AttachmentError(f"The file's content is not what .{ext} promises.")
+        raise AttachmentError(_("The file's content is not what .%(ext)s promises.", ext=ext))
     return Checked(name, media_type)
 
 

@@ -18,6 +18,8 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from cocourse import audit
+from cocourse.certification.i18n import lazy as _l
+from cocourse.certification.i18n import translate as _
 from cocourse.content.model import Course
 from cocourse.content.program import Program
 from cocourse.db import write
@@ -30,11 +32,11 @@ EXPIRED = "expired"
 REVOKED = "revoked"
 STATUSES = (VALID, EXPIRING, GRACE, EXPIRED, REVOKED)
 LABELS = {
-    VALID: "Valid",
-    EXPIRING: "Valid, expiring soon",
-    GRACE: "Expired, in grace period",
-    EXPIRED: "Expired",
-    REVOKED: "Revoked",
+    VALID: _l("Valid"),
+    EXPIRING: _l("Valid, expiring soon"),
+    GRACE: _l("Expired, in grace period"),
+    EXPIRED: _l("Expired"),
+    REVOKED: _l("Revoked"),
 }
 MAX_REASON = 1000
 # 32 bytes from `secrets`, URL-safe: 256 bits, 43 characters.
@@ -152,9 +154,9 @@ def revoke(session: Session, certificate_id: int, actor: User, reason: str) -> C
     """Revoke a certificate for good, keeping the reason for admins (never shown publicly)."""
     reason = reason.strip()
     if not reason:
-        raise CertificateError("Give the reason for revoking the certificate.")
+        raise CertificateError(_("Give the reason for revoking the certificate."))
     if len(reason) > MAX_REASON:
-        raise CertificateError(f"Keep the reason under {MAX_REASON} characters.")
+        raise CertificateError(_("Keep the reason under %(count)s characters.", count=MAX_REASON))
     with write(session):
         certificate = session.get(
             Certificate, certificate_id, with_for_update=True, populate_existing=True
@@ -162,7 +164,7 @@ def revoke(session: Session, certificate_id: int, actor: User, reason: str) -> C
         if certificate is None:
             raise LookupError(certificate_id)
         if certificate.revoked_at is not None:
-            raise CertificateError("This certificate is already revoked.")
+            raise CertificateError(_("This certificate is already revoked."))
         certificate.revoked_at = utcnow()
         certificate.revoked_reason = reason
         audit.record(

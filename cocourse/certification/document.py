@@ -22,11 +22,14 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import segno
+from flask import has_request_context
+from flask_babel import format_date
 from fpdf import FPDF
 from fpdf.drawing import PaintedPath
 from fpdf.fonts import TTFFont
 
 from cocourse.certification.fonts import CertificateFontError, FontSet, font_set
+from cocourse.certification.i18n import translate as _
 
 __all__ = [
     "CertificateFacts",
@@ -124,6 +127,9 @@ def _clean(text: str) -> str:
 
 def _long_date(day: date) -> str:
     """A date as 31 January 2026, whatever the server's locale."""
+    if has_request_context():
+        # In the reader's language: 31 January 2026, 31 januari 2026, 31 janvier 2026.
+        return str(format_date(day, "d MMMM y"))
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
@@ -142,20 +148,24 @@ class _Lines:
     @classmethod
     def of(cls, facts: CertificateFacts) -> _Lines:
         """The wording for the facts."""
-        expires = f"Valid until {_long_date(facts.expires_on)}" if facts.expires_on else ""
+        expires = (
+            _("Valid until %(date)s", date=_long_date(facts.expires_on)) if facts.expires_on else ""
+        )
         return cls(
             issuer=_clean(facts.issuer_name),
             holder=_clean(facts.holder_name),
             program=_clean(facts.program_title),
-            issued=f"Issued on {_long_date(facts.issued_on)}",
+            issued=_("Issued on %(date)s", date=_long_date(facts.issued_on)),
             expires=expires,
-            verify=f"Check that this certificate is valid at {facts.verification_url}",
-            code=f"Verification code: {_clean(facts.code)}",
+            verify=_("Check that this certificate is valid at %(url)s", url=facts.verification_url),
+            code=_("Verification code: %(code)s", code=_clean(facts.code)),
         )
 
     def all_text(self) -> str:
         """Everything that will be drawn, for choosing fonts."""
-        fixed = "Certificate This certifies that has completed Scan to verify"
+        fixed = " ".join(
+            (_("Certificate"), _("This certifies that"), _("has completed"), _("Scan to verify"))
+        )
         return " ".join((fixed, *astuple(self)))
 
 
@@ -240,11 +250,11 @@ def _draw_body(pdf: FPDF, lines: _Lines) -> None:
     _centred(pdf, lines.issuer, 7)
     pdf.ln(3)
     pdf.set_font(_FAMILY, "B", 36)
-    _centred(pdf, "Certificate", 16)
+    _centred(pdf, _("Certificate"), 16)
     pdf.ln(9)
     pdf.set_text_color(*_SOFT)
     pdf.set_font(_FAMILY, "", 14)
-    _centred(pdf, "This certifies that", 8)
+    _centred(pdf, _("This certifies that"), 8)
     pdf.ln(3)
     pdf.set_text_color(*_INK)
     _fit(pdf, lines.holder, "B", 30, 16)
@@ -255,7 +265,7 @@ def _draw_body(pdf: FPDF, lines: _Lines) -> None:
     pdf.ln(7)
     pdf.set_text_color(*_SOFT)
     pdf.set_font(_FAMILY, "", 14)
-    _centred(pdf, "has completed", 8)
+    _centred(pdf, _("has completed"), 8)
     pdf.ln(2)
     pdf.set_text_color(*_INK)
     _fit(pdf, lines.program, "B", 22, 13)
@@ -293,7 +303,7 @@ def _draw_qr(pdf: FPDF, url: str) -> None:
     pdf.set_text_color(*_SOFT)
     pdf.set_font(_FAMILY, "", 8)
     pdf.set_xy(_QR_X, _QR_Y + _QR_SIZE + 1)
-    pdf.cell(_QR_SIZE, 4, "Scan to verify", align="C")
+    pdf.cell(_QR_SIZE, 4, _("Scan to verify"), align="C")
 
 
 def _add_row(path: PaintedPath, row: Iterable[int], x: float, y: float, module: float) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -34,48 +36,52 @@ class PracticumSessionForm(FlaskForm):
     """One facilitated session for the practicum log; reflection fields are added per
     programme by `practicum_session_form`."""
 
-    held_on = DateField("Date of the session", validators=[InputRequired("Give the date.")])
+    held_on = DateField(_l("Date of the session"), validators=[InputRequired(_l("Give the date."))])
     minutes = IntegerField(
-        "Facilitated time (minutes)",
-        validators=[InputRequired("Give the duration."), NumberRange(1, 24 * 60)],
+        _l("Facilitated time (minutes)"),
+        validators=[InputRequired(_l("Give the duration.")), NumberRange(1, 24 * 60)],
     )
     participants = IntegerField(
-        "Participants", validators=[InputRequired("Give the number."), NumberRange(1, 10_000)]
+        _l("Participants"),
+        validators=[InputRequired(_l("Give the number.")), NumberRange(1, 10_000)],
     )
     role = RadioField(
-        "Your role",
+        _l("Your role"),
         choices=[SelectChoice(key, label) for key, label in ROLES.items()],
-        validators=[DataRequired("Choose your role.")],
+        validators=[DataRequired(_l("Choose your role."))],
     )
     co_facilitators = StringField(
-        "Co-facilitators (optional)", validators=[Length(max=500)], filters=[strip_filter]
+        _l("Co-facilitators (optional)"), validators=[Length(max=500)], filters=[strip_filter]
     )
     stakeholder_groups = StringField(
-        "Stakeholder groups present", validators=[Length(max=500)], filters=[strip_filter]
+        _l("Stakeholder groups present"), validators=[Length(max=500)], filters=[strip_filter]
     )
-    beyond_team = BooleanField("Participants came from beyond one team")
+    beyond_team = BooleanField(_l("Participants came from beyond one team"))
     purpose = TextAreaField(
-        "Purpose", validators=[Length(max=MAX_TEXT)], render_kw={"rows": 2}, filters=[strip_filter]
+        _l("Purpose"),
+        validators=[Length(max=MAX_TEXT)],
+        render_kw={"rows": 2},
+        filters=[strip_filter],
     )
     methods = TextAreaField(
-        "Methods used",
+        _l("Methods used"),
         validators=[Length(max=MAX_TEXT)],
         render_kw={"rows": 2},
         filters=[strip_filter],
     )
     harvest = TextAreaField(
-        "Outcome and harvest",
+        _l("Outcome and harvest"),
         validators=[Length(max=MAX_TEXT)],
         render_kw={"rows": 3},
         filters=[strip_filter],
     )
     feedback = TextAreaField(
-        "Participant feedback summary (optional)",
+        _l("Participant feedback summary (optional)"),
         validators=[Length(max=MAX_TEXT)],
         render_kw={"rows": 2},
         filters=[strip_filter],
     )
-    attachment = FileField("Attachment (optional)")
+    attachment = FileField(_l("Attachment (optional)"))
 
     def reflection_fields(self) -> list[Any]:
         """The reflection fields, in prompt order."""
@@ -91,7 +97,7 @@ class StatementForm(FlaskForm):
     """A renewal reflection; its text areas are added per programme by `statement_form`."""
 
     development_hours = IntegerField(
-        "Hours of continuing development since you were certified",
+        _l("Hours of continuing development since you were certified"),
         validators=[Optional(), NumberRange(0, 10_000)],
     )
 
@@ -132,18 +138,18 @@ class ReviewForm(FlaskForm):
     by `review_form`."""
 
     decision = RadioField(
-        "Decision",
+        _l("Decision"),
         choices=[
-            SelectChoice("approve", "Approve and issue the certificate"),
-            SelectChoice("request-changes", "Request changes"),
+            SelectChoice("approve", _l("Approve and issue the certificate")),
+            SelectChoice("request-changes", _l("Request changes")),
         ],
-        validators=[DataRequired("Choose a decision.")],
+        validators=[DataRequired(_l("Choose a decision."))],
     )
     independent = BooleanField(
-        "I am not this trainee's line manager and did not co-facilitate the session I observed"
+        _l("I am not this trainee's line manager and did not co-facilitate the session I observed")
     )
     comments = TextAreaField(
-        "Comments for the trainee",
+        _l("Comments for the trainee"),
         validators=[Length(max=MAX_TEXT)],
         render_kw={"rows": 4},
         filters=[strip_filter],
@@ -159,16 +165,18 @@ def review_form(rubric: Rubric, **kwargs: Any) -> Any:
             form_class,
             f"level_{index}",
             RadioField(
-                f"Level: {criterion.title}",
+                _("Level: %(criterion)s", criterion=criterion.title),
                 choices=levels,
-                validators=[DataRequired(f"Choose a level for {criterion.title}.")],
+                validators=[
+                    DataRequired(_("Choose a level for %(criterion)s.", criterion=criterion.title))
+                ],
             ),
         )
         setattr(
             form_class,
             f"evidence_{index}",
             TextAreaField(
-                f"Evidence: {criterion.title}",
+                _("Evidence: %(criterion)s", criterion=criterion.title),
                 validators=[Length(max=MAX_TEXT)],
                 render_kw={"rows": 2},
                 filters=[strip_filter],
@@ -181,8 +189,8 @@ class RevokeForm(FlaskForm):
     """An admin revokes a certificate, with the reason (kept, never published)."""
 
     reason = TextAreaField(
-        "Reason (kept in the audit trail, not shown publicly)",
-        validators=[DataRequired("Give the reason."), Length(max=1000)],
+        _l("Reason (kept in the audit trail, not shown publicly)"),
+        validators=[DataRequired(_l("Give the reason.")), Length(max=1000)],
         render_kw={"rows": 2},
         filters=[strip_filter],
     )

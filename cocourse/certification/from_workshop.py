@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from cocourse.certification.i18n import translate as _
+from cocourse.certification.i18n import translate_plural as ngettext
 from cocourse.content.workshop_kit import FeedbackQuestion
 from cocourse.models import (
     PracticumSession,
@@ -139,14 +141,28 @@ def feedback_summary(seats: Sequence[WorkshopSeat], questions: Sequence[Feedback
     answered = [seat.feedback for seat in seats if seat.feedback]
     if not answered:
         return ""
-    lines = [f"{len(answered)} participant{'s' if len(answered) != 1 else ''} gave feedback."]
+    lines = [
+        ngettext(
+            "%(num)d participant gave feedback.",
+            "%(num)d participants gave feedback.",
+            len(answered),
+        )
+    ]
     for question in questions:
         values = [answer.get(question.id) for answer in answered]
         if question.scale:
             numbers = [int(v) for v in values if isinstance(v, int | str) and str(v).isdigit()]
             if numbers:
                 mean = sum(numbers) / len(numbers)
-                lines.append(f"{question.ask} {mean:.1f} of {question.scale} ({len(numbers)})")
+                lines.append(
+                    _(
+                        "%(question)s %(mean)s of %(scale)s (%(count)s)",
+                        question=question.ask,
+                        mean=format(mean, ".1f"),
+                        scale=question.scale,
+                        count=len(numbers),
+                    )
+                )
         else:
             texts = [str(v).strip() for v in values if isinstance(v, str) and v.strip()]
             lines.extend(f"{question.ask} “{text}”" for text in texts[:10])

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import render_template, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup
 
 from cocourse.hookspecs import hookimpl
@@ -33,13 +34,13 @@ def register_menu_links(app: Any, user: Any) -> Any:
     """Certification for everyone logged in, Reviews for assessors, Certificates for admins."""
     if not user.is_authenticated:
         return []
-    links = [{"label": "Certification", "href": url_for("certification.programs"), "weight": 20}]
+    links = [{"label": _("Certification"), "href": url_for("certification.programs"), "weight": 20}]
     if user.can_bypass_locks:
-        links.append({"label": "Reviews", "href": url_for("reviews.queue"), "weight": 31})
+        links.append({"label": _("Reviews"), "href": url_for("reviews.queue"), "weight": 31})
     if user.is_admin:
         links.append(
             {
-                "label": "Certificates",
+                "label": _("Certificates"),
                 "href": url_for("certificate_admin.certificate_list"),
                 "weight": 42,
             }

@@ -26,6 +26,8 @@ from cocourse.certification import (
 )
 from cocourse.certification.attachments import Stored
 from cocourse.certification.from_workshop import WorkshopFacts
+from cocourse.certification.i18n import lazy as _l
+from cocourse.certification.i18n import translate as _
 from cocourse.cohorts import services as cohorts
 from cocourse.content.model import Course
 from cocourse.content.program import Program
@@ -39,10 +41,10 @@ CHANGES = "changes-requested"
 APPROVED = "approved"
 EDITABLE = (DRAFT, CHANGES)
 STATUS_LABELS = {
-    DRAFT: "In progress",
-    SUBMITTED: "Submitted for review",
-    CHANGES: "Changes requested",
-    APPROVED: "Approved",
+    DRAFT: _l("In progress"),
+    SUBMITTED: _l("Submitted for review"),
+    CHANGES: _l("Changes requested"),
+    APPROVED: _l("Approved"),
 }
 # Words the pages show for statuses and roles.
 LABELS = {
@@ -123,13 +125,13 @@ def _create(session: Session, user: User, program: Program, kind: str) -> Portfo
     try:
         with write(session):
             if open_portfolio(session, user.id, program.slug) is not None:
-                raise PortfolioError("You already have a portfolio in progress.")
+                raise PortfolioError(_("You already have a portfolio in progress."))
             session.add(portfolio)
             session.flush()
             audit.record(session, user, f"enrolled-{kind}", f"portfolio:{portfolio.id}")
     except IntegrityError:
         # A concurrent enrolment won the unique index: theirs is the open portfolio.
-        raise PortfolioError("You already have a portfolio in progress.") from None
+        raise PortfolioError(_("You already have a portfolio in progress.")) from None
     return portfolio
 
 
@@ -137,13 +139,15 @@ def enrol(session: Session, course: Course, program: Program, user: User, today:
     """Start a first certification once the prerequisite tracks are complete."""
     missing = requirements.enrolment_blockers(session, course, program, user.id)
     if missing:
-        raise PortfolioError("Complete these tracks first: " + ", ".join(missing) + ".")
+        raise PortfolioError(
+            _("Complete these tracks first: %(tracks)s.", tracks=", ".join(missing))
+        )
     held = certificates.current(session, user.id, program.slug)
     if held is not None and certificates.status(held, program, today) not in (
         certificates.EXPIRED,
         certificates.REVOKED,
     ):
-        raise PortfolioError("You hold this certificate already; renew it instead.")
+        raise PortfolioError(_("You hold this certificate already; renew it instead."))
     return _create(session, user, program, requirements.CERTIFICATION)
 
 
@@ -151,13 +155,13 @@ def start_renewal(session: Session, program: Program, user: User, today: date) -
     """Open a renewal portfolio while the current certificate is in its renewal window."""
     held = certificates.current(session, user.id, program.slug)
     if program.renewal is None or held is None:
-        raise PortfolioError("There is no certificate to renew.")
+        raise PortfolioError(_("There is no certificate to renew."))
     state = certificates.status(held, program, today)
     if state in (certificates.EXPIRED, certificates.REVOKED):
-        raise PortfolioError("This certificate can no longer be renewed; certify again.")
+        raise PortfolioError(_("This certificate can no longer be renewed; certify again."))
     opens = requirements.renewal_opens(held, program)
     if today < opens:
-        raise PortfolioError(f"Renewal opens on {opens.isoformat()}.")
+        raise PortfolioError(_("Renewal opens on %(date)s.", date=opens.isoformat()))
     return _create(session, user, program, requirements.RENEWAL)
 
 
@@ -167,7 +171,7 @@ def _editable(session: Session, portfolio_id: int, user: User) -> Portfolio:
     if portfolio is None or portfolio.user_id != user.id:
         raise LookupError(portfolio_id)
     if portfolio.status not in EDITABLE:
-        raise PortfolioError("This portfolio is under review or decided; it cannot be changed.")
+        raise PortfolioError(_("This portfolio is under review or decided; it cannot be changed."))
     return portfolio
 
 
@@ -191,17 +195,22 @@ class SessionValues:
 
 def _check_values(values: SessionValues, today: date) -> None:
     if values.held_on > today:
-        raise PortfolioError("Log sessions once they have taken place (the date is in the future).")
+        raise PortfolioError(
+            _("Log sessions once they have taken place (the date is in the future).")
+        )
     if values.role not in practicum_rules.ROLES:
-        raise PortfolioError("Choose lead facilitator or co-facilitator.")
+        raise PortfolioError(_("Choose lead facilitator or co-facilitator."))
     if not 1 <= values.minutes <= 24 * 60:
-        raise PortfolioError("Give the duration in minutes, between 1 and 1440.")
+        raise PortfolioError(_("Give the duration in minutes, between 1 and 1440."))
     if not 1 <= values.participants <= 10_000:
-        raise PortfolioError("Give the number of participants, between 1 and 10000.")
+        raise PortfolioError(_("Give the number of participants, between 1 and 10000."))
     short = (values.stakeholder_groups, values.co_facilitators)
     if any(len(text) > MAX_SHORT for text in short):
         raise PortfolioError(
-            f"Keep stakeholder groups and co-facilitators under {MAX_SHORT} characters."
+            _(
+                "Keep stakeholder groups and co-facilitators under %(count)s characters.",
+                count=MAX_SHORT,
+            )
         )
     texts = (
         values.purpose,
@@ -211,7 +220,7 @@ def _check_values(values: SessionValues, today: date) -> None:
         *values.reflection.values(),
     )
     if any(len(text) > MAX_TEXT for text in texts):
-        raise PortfolioError(f"Keep each text under {MAX_TEXT} characters.")
+        raise PortfolioError(_("Keep each text under %(count)s characters.", count=MAX_TEXT))
 
 
 def save_session(
@@ -254,11 +263,13 @@ def save_session(
                 )
             )
             if (logged or 0) >= MAX_SESSIONS:
-                raise PortfolioError(f"A portfolio holds at most {MAX_SESSIONS} sessions.")
+                raise PortfolioError(
+                    _("A portfolio holds at most %(count)s sessions.", count=MAX_SESSIONS)
+                )
             if record is not None and record.workshop_id in from_workshop.logged(
                 session, portfolio.id
             ):
-                raise PortfolioError("That workshop is in your log already.")
+                raise PortfolioError(_("That workshop is in your log already."))
             row = PracticumSession(
                 portfolio_id=portfolio.id,
                 reflection={},
@@ -332,15 +343,15 @@ def save_statement(
 ) -> None:
     """Store a renewal portfolio's reflection on the validity period and declared hours."""
     if program.renewal is None:
-        raise PortfolioError("This programme has no renewal.")
+        raise PortfolioError(_("This programme has no renewal."))
     if any(len(text) > MAX_TEXT for text in texts.values()):
-        raise PortfolioError(f"Keep each text under {MAX_TEXT} characters.")
+        raise PortfolioError(_("Keep each text under %(count)s characters.", count=MAX_TEXT))
     if development_hours is not None and not 0 <= development_hours <= 10_000:
-        raise PortfolioError("Give the hours of development as a number from 0 to 10000.")
+        raise PortfolioError(_("Give the hours of development as a number from 0 to 10000."))
     with write(session):
         portfolio = _editable(session, portfolio_id, user)
         if portfolio.kind != requirements.RENEWAL:
-            raise PortfolioError("Only a renewal has a renewal reflection.")
+            raise PortfolioError(_("Only a renewal has a renewal reflection."))
         portfolio.statement = {p.id: texts.get(p.id, "").strip() for p in program.renewal.prompts}
         portfolio.development_hours = development_hours
         audit.record(session, user, "statement-saved", f"portfolio:{portfolio.id}")
@@ -364,12 +375,12 @@ def submit(
     The trainee's assessors (or the admins, where none is assigned) are notified in the
     same transaction; `links` gives the review page they are pointed to."""
     if program.practicum.declaration_html and not declared:
-        raise PortfolioError("Confirm the declaration before you submit your portfolio.")
+        raise PortfolioError(_("Confirm the declaration before you submit your portfolio."))
     with write(session):
         portfolio = _editable(session, portfolio_id, user)
         found = requirements.checklist(session, course, program, portfolio, today)
         if not found.complete:
-            raise PortfolioError("Some requirements are not met yet; see the checklist.")
+            raise PortfolioError(_("Some requirements are not met yet; see the checklist."))
         portfolio.status = SUBMITTED
         portfolio.submitted_at = utcnow()
         audit.record(
@@ -393,7 +404,7 @@ def withdraw(session: Session, portfolio_id: int, user: User) -> Portfolio:
         if portfolio is None or portfolio.user_id != user.id:
             raise LookupError(portfolio_id)
         if portfolio.status != SUBMITTED:
-            raise PortfolioError("Only a portfolio waiting for review can be withdrawn.")
+            raise PortfolioError(_("Only a portfolio waiting for review can be withdrawn."))
         portfolio.status = DRAFT
         portfolio.submitted_at = None
         audit.record(session, user, "withdrawn", f"portfolio:{portfolio.id}")
@@ -457,19 +468,23 @@ class Decision:
 
 def _check_decision(program: Program, decision: Decision) -> None:
     if decision.decision not in (APPROVE, REQUEST_CHANGES):
-        raise PortfolioError("Choose to approve or to request changes.")
+        raise PortfolioError(_("Choose to approve or to request changes."))
     levels = {level.id: level for level in program.rubric.levels}
     for criterion in program.rubric.criteria:
         if decision.levels.get(criterion.id) not in levels:
-            raise PortfolioError(f"Choose a level for “{criterion.title}”.")
+            raise PortfolioError(
+                _("Choose a level for “%(criterion)s”.", criterion=criterion.title)
+            )
         if not decision.evidence.get(criterion.id, "").strip():
-            raise PortfolioError(f"Write an evidence note for “{criterion.title}”.")
+            raise PortfolioError(
+                _("Write an evidence note for “%(criterion)s”.", criterion=criterion.title)
+            )
     texts = (decision.comments, *decision.evidence.values())
     if any(len(text) > MAX_TEXT for text in texts):
-        raise PortfolioError(f"Keep each text under {MAX_TEXT} characters.")
+        raise PortfolioError(_("Keep each text under %(count)s characters.", count=MAX_TEXT))
     if decision.decision == APPROVE and not decision.independent:
         raise PortfolioError(
-            "An approval needs your declaration that you are independent of the trainee."
+            _("An approval needs your declaration that you are independent of the trainee.")
         )
     if decision.decision == APPROVE:
         low = [
@@ -477,12 +492,13 @@ def _check_decision(program: Program, decision: Decision) -> None:
         ]
         if low:
             raise PortfolioError(
-                "An approval needs a passing level in every criterion; not in: "
-                + ", ".join(low)
-                + "."
+                _(
+                    "An approval needs a passing level in every criterion; not in: %(criteria)s.",
+                    criteria=", ".join(low),
+                )
             )
     elif not decision.comments.strip():
-        raise PortfolioError("Say in the comments what the trainee should change.")
+        raise PortfolioError(_("Say in the comments what the trainee should change."))
 
 
 def decide(
@@ -515,7 +531,7 @@ def decide(
                 raise LookupError(portfolio_id)
             if portfolio.status != SUBMITTED:
                 raise PortfolioError(
-                    "This portfolio is not waiting for review (it may just have been decided)."
+                    _("This portfolio is not waiting for review (it may just have been decided).")
                 )
             holder = session.get(User, portfolio.user_id)
             assert holder is not None  # the foreign key cascades deletes
@@ -523,9 +539,10 @@ def decide(
             if decision.decision == APPROVE:
                 found = requirements.checklist(session, course, program, portfolio, today)
                 if not found.complete:
-                    raise PortfolioError(
+                    message = _(
                         "The portfolio no longer meets every requirement; request changes instead."
                     )
+                    raise PortfolioError(message)
             review = Review(
                 portfolio_id=portfolio.id,
                 assessor_id=assessor.id,
@@ -555,7 +572,7 @@ def decide(
                 notices.certificate_issued(session, program, issued, holder, links)
     except IntegrityError:
         raise PortfolioError(
-            "Another decision was recorded at the same moment; reload the page."
+            _("Another decision was recorded at the same moment; reload the page.")
         ) from None
     if issued is not None:
         args = {"user_id": holder.id, "program": program.slug, "certificate_id": issued.id}

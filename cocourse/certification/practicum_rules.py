@@ -11,12 +11,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from cocourse.certification.i18n import lazy as _l
+from cocourse.certification.i18n import translate as _
 from cocourse.content.program import PracticumRule, ReflectionPrompt
 
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 LEAD = "lead"
 CO = "co"
-ROLES = {LEAD: "Lead facilitator", CO: "Co-facilitator"}
+ROLES = {LEAD: _l("Lead facilitator"), CO: _l("Co-facilitator")}
 
 
 def words(text: str) -> int:
@@ -67,17 +69,20 @@ def reasons(
     found = []
     if window is not None and not window[0] <= entry.held_on <= window[1]:
         found.append(
-            f"held outside the practicum period ({window[0].isoformat()} to "
-            f"{window[1].isoformat()})"
+            _(
+                "held outside the practicum period (%(start)s to %(end)s)",
+                start=window[0].isoformat(),
+                end=window[1].isoformat(),
+            )
         )
     if entry.minutes < rule.min_minutes:
-        found.append(f"shorter than {rule.min_minutes} minutes")
+        found.append(_("shorter than %(minutes)s minutes", minutes=rule.min_minutes))
     if entry.participants < rule.min_participants:
-        found.append(f"fewer than {rule.min_participants} participants")
+        found.append(_("fewer than %(count)s participants", count=rule.min_participants))
     if not entry.purpose.strip():
-        found.append("no purpose stated")
+        found.append(_("no purpose stated"))
     if not entry.harvest.strip():
-        found.append("no harvest documented")
+        found.append(_("no harvest documented"))
     if reflection:
         found.extend(_reflection_reasons(entry, rule))
     return tuple(found)
@@ -86,13 +91,27 @@ def reasons(
 def _reflection_reasons(entry: Entry, rule: PracticumRule) -> list[str]:
     count = reflection_words(entry.reflection, rule.prompts)
     if count < rule.reflection_min_words:
-        return [f"reflection has {count} words; at least {rule.reflection_min_words} needed"]
+        return [
+            _(
+                "reflection has %(count)s words; at least %(minimum)s needed",
+                count=count,
+                minimum=rule.reflection_min_words,
+            )
+        ]
     found = []
     if rule.reflection_max_words is not None and count > rule.reflection_max_words:
-        found.append(f"reflection has {count} words; at most {rule.reflection_max_words}")
+        found.append(
+            _(
+                "reflection has %(count)s words; at most %(maximum)s",
+                count=count,
+                maximum=rule.reflection_max_words,
+            )
+        )
     deadline = entry.held_on + timedelta(days=rule.reflection_within_days)
     if entry.reflected_at is None or entry.reflected_at.date() > deadline:
-        found.append(f"reflection not written within {rule.reflection_within_days} days")
+        found.append(
+            _("reflection not written within %(days)s days", days=rule.reflection_within_days)
+        )
     return found
 
 
@@ -122,13 +141,27 @@ def shortfalls(found: Tally, *, sessions: int, lead: int, co: int, beyond: int) 
     """What a log still lacks, as sentences; empty when the counts are met."""
     missing = []
     if found.qualifying < sessions:
-        missing.append(f"{found.qualifying} of {sessions} qualifying sessions")
+        missing.append(
+            _(
+                "%(count)s of %(needed)s qualifying sessions",
+                count=found.qualifying,
+                needed=sessions,
+            )
+        )
     if found.lead < lead:
-        missing.append(f"{found.lead} of {lead} sessions as lead facilitator")
+        missing.append(
+            _("%(count)s of %(needed)s sessions as lead facilitator", count=found.lead, needed=lead)
+        )
     if found.co < co:
-        missing.append(f"{found.co} of {co} sessions as co-facilitator")
+        missing.append(
+            _("%(count)s of %(needed)s sessions as co-facilitator", count=found.co, needed=co)
+        )
     if found.lead_beyond_team < beyond:
         missing.append(
-            f"{found.lead_beyond_team} of {beyond} lead sessions with stakeholders beyond one team"
+            _(
+                "%(count)s of %(needed)s lead sessions with stakeholders beyond one team",
+                count=found.lead_beyond_team,
+                needed=beyond,
+            )
         )
     return missing

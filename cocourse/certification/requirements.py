@@ -12,10 +12,14 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pluggy
+from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cocourse.certification import certificates, practicum_rules
+from cocourse.certification.i18n import lazy as _l
+from cocourse.certification.i18n import translate as _
 from cocourse.content.model import Course
 from cocourse.content.program import ExamRule, Program
 from cocourse.learning import progress
@@ -29,7 +33,7 @@ RENEWAL = "renewal"
 class Requirement:
     """One line of the checklist."""
 
-    label: str
+    label: str | LazyString
     met: bool
     detail: str = ""
 
@@ -140,22 +144,38 @@ def exam_standing(
     return best or ExamStanding(None, False, {}, ())
 
 
-def _exam_requirement(standing: ExamStanding, rule: ExamRule, label: str) -> Requirement:
+def _exam_requirement(
+    standing: ExamStanding, rule: ExamRule, label: str | LazyString
+) -> Requirement:
     if standing.passed:
-        return Requirement(label, True, f"passed with {standing.attempt.percent:g}%")  # type: ignore[union-attr]
+        percent = f"{standing.attempt.percent:g}"  # type: ignore[union-attr]
+        return Requirement(label, True, _("passed with %(percent)s%%", percent=percent))
     attempt = standing.attempt
     if attempt is None:
-        return Requirement(label, False, "not taken yet")
+        return Requirement(label, False, _("not taken yet"))
     if not attempt.passed:
         return Requirement(
-            label, False, f"best result {attempt.percent:g}%, pass mark {attempt.pass_mark}%"
+            label,
+            False,
+            _(
+                "best result %(percent)s%%, pass mark %(pass_mark)s%%",
+                percent=format(attempt.percent, "g"),
+                pass_mark=attempt.pass_mark,
+            ),
         )
     minimums = dict(rule.domain_minimums)
     low = ", ".join(
-        f"{tag} {standing.domains.get(tag, 0.0):g}% (needs {minimums[tag]}%)"
+        _(
+            "%(domain)s %(percent)s%% (needs %(needed)s%%)",
+            domain=tag,
+            percent=format(standing.domains.get(tag, 0.0), "g"),
+            needed=minimums[tag],
+        )
         for tag in standing.short
     )
-    return Requirement(label, False, f"passed overall but below the minimum in {low}")
+    return Requirement(
+        label, False, _("passed overall but below the minimum in %(domains)s", domains=low)
+    )
 
 
 def _logged(
@@ -245,12 +265,14 @@ def _certification(
         done, total = standing.count(module)
         items.append(
             Requirement(
-                f"Module: {module.title}", standing.finished(module), f"{done}/{total} lessons"
+                _l("Module: %(title)s", title=module.title),
+                standing.finished(module),
+                _("%(done)s/%(total)s lessons", done=done, total=total),
             )
         )
     if program.exam is not None:
         found = exam_standing(session, portfolio.user_id, program.exam)
-        items.append(_exam_requirement(found, program.exam, "Final exam"))
+        items.append(_exam_requirement(found, program.exam, _l("Final exam")))
     rule = program.practicum
     start = practicum_start(session, course, program, portfolio)
     window = (
@@ -289,8 +311,10 @@ def practicum_start(
 
 def _practicum_requirement(missing: list[str]) -> Requirement:
     if missing:
-        return Requirement("Practicum log", False, "so far: " + "; ".join(missing))
-    return Requirement("Practicum log", True, "enough qualifying sessions")
+        return Requirement(
+            _l("Practicum log"), False, _("so far: %(missing)s", missing="; ".join(missing))
+        )
+    return Requirement(_l("Practicum log"), True, _("enough qualifying sessions"))
 
 
 def renewal_opens(certificate: Certificate, program: Program) -> date:
@@ -305,15 +329,19 @@ def _renewal(
     rule = program.renewal
     held = certificates.current(session, portfolio.user_id, program.slug)
     if rule is None or held is None:
-        return Checklist((Requirement("A certificate to renew", False),), (), None)
+        return Checklist((Requirement(_l("A certificate to renew"), False),), (), None)
     items = []
     state = certificates.status(held, program, today)
     items.append(
         Requirement(
-            "Certificate still renewable",
+            _l("Certificate still renewable"),
             state in (certificates.VALID, certificates.EXPIRING, certificates.GRACE)
             and today >= renewal_opens(held, program),
-            f"{certificates.LABELS[state].lower()}; expires {held.expires_on.isoformat()}",
+            _(
+                "%(status)s; expires %(date)s",
+                status=str(certificates.LABELS[state]).lower(),
+                date=held.expires_on.isoformat(),
+            ),
         )
     )
     window = (held.valid_from, today)
@@ -328,22 +356,30 @@ def _renewal(
         )
         refresher = ExamRule(quiz=rule.quiz, domain_minimums=())
         found = exam_standing(session, portfolio.user_id, refresher, since=opens)
-        items.append(_exam_requirement(found, refresher, "Refresher quiz"))
+        items.append(_exam_requirement(found, refresher, _l("Refresher quiz")))
     if rule.development_hours:
         hours = portfolio.development_hours or 0
         items.append(
             Requirement(
-                "Continuing development",
+                _l("Continuing development"),
                 hours >= rule.development_hours,
-                f"{hours} of at least {rule.development_hours} hours declared",
+                _(
+                    "%(hours)s of at least %(needed)s hours declared",
+                    hours=hours,
+                    needed=rule.development_hours,
+                ),
             )
         )
     count = practicum_rules.reflection_words(portfolio.statement or {}, rule.prompts)
     items.append(
         Requirement(
-            "Renewal reflection",
+            _l("Renewal reflection"),
             count >= rule.reflection_min_words,
-            f"{count} of at least {rule.reflection_min_words} words",
+            _(
+                "%(count)s of at least %(needed)s words",
+                count=count,
+                needed=rule.reflection_min_words,
+            ),
         )
     )
     return Checklist(tuple(items), logged, window)
@@ -351,4 +387,6 @@ def _renewal(
 
 def summary(checklist: Checklist) -> dict[str, Any]:
     """The checklist as plain data, kept in the audit trail with each decision."""
-    return {item.label: item.met for item in checklist.requirements}
+    # In English whatever the reviewer's language: the trail is read by admins of any language.
+    with force_locale("en"):
+        return {str(item.label): item.met for item in checklist.requirements}

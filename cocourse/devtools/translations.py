@@ -142,6 +142,28 @@ def problems(package: Path) -> Iterator[str]:
             yield f"{mo.relative_to(ROOT)}: older than its catalog (make translations)"
 
 
+def conflicts() -> Iterator[str]:
+    """Messages that two packages translate differently: Flask-Babel merges every catalog
+    into one, so only one of them would be shown (pgettext tells different meanings apart)."""
+    for language in TRANSLATED:
+        seen: dict[object, tuple[object, Path]] = {}
+        for package in packages():
+            path = catalog_path(package, language)
+            if not path.exists():
+                continue
+            for message in read(path, language):
+                if not message.id or not message.string:
+                    continue
+                key = (message.context, message.id)
+                if key in seen and seen[key][0] != message.string:
+                    other, where = seen[key]
+                    yield (
+                        f"{path.relative_to(ROOT)}: {message.id!r} is {message.string!r} here "
+                        f"but {other!r} in {where.relative_to(ROOT)}"
+                    )
+                seen.setdefault(key, (message.string, path))
+
+
 def main(argv: Iterable[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     command, named = (args[0] if args else "check"), args[1:]
@@ -156,6 +178,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         return 0
     if command == "check":
         found = [problem for package in chosen for problem in problems(package)]
+        found += list(conflicts())
         print("\n".join(found) or "every catalog is complete and compiled")
         return 1 if found else 0
     print(__doc__, file=sys.stderr)

@@ -11,6 +11,10 @@ import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+
+from flask import has_request_context
+from flask_babel import format_date
 
 # A narrow picture: its labels stay legible scaled down to a phone, and the stylesheet caps
 # its width on wide screens.
@@ -78,6 +82,13 @@ def nice_top(largest: int) -> int:
     return 10 * magnitude  # pragma: no cover - the loop always returns
 
 
+def _month_abbr(year: int, month: int) -> str:
+    """A month's short name, in the reader's language when there is a request."""
+    if has_request_context():
+        return str(format_date(date(year, month, 1), "MMM"))
+    return calendar.month_abbr[month]
+
+
 def bar_chart(
     chart_id: str,
     title: str,
@@ -117,7 +128,7 @@ def bar_chart(
         labels.append(
             MonthLabel(
                 round(LEFT + (index + 0.5) * span, 2),
-                calendar.month_abbr[int(month_number)],
+                _month_abbr(int(year), int(month_number)),
                 shown_year,
             )
         )

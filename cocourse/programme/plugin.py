@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from cocourse.hookspecs import hookimpl
 from cocourse.models import Role
@@ -40,5 +41,5 @@ def register_template_folders(app: Any) -> Any:
 def register_menu_links(app: Any, user: Any) -> Any:
     """Programme, for admins and sponsors."""
     if user.is_authenticated and user.role in VIEWERS:
-        return [{"label": "Programme", "href": url_for("programme.overview"), "weight": 35}]
+        return [{"label": _("Programme"), "href": url_for("programme.overview"), "weight": 35}]
     return []

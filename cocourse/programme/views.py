@@ -9,12 +9,14 @@ months; in training and certificates valid: now); the columns are `month` and th
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask_babel import format_date
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from cocourse.db import get_session
@@ -81,32 +83,32 @@ def _charts(found: programme.Programme) -> dict[str, charts.Chart]:
     return {
         "opportunities": chart(
             "chart-opportunities",
-            "Opportunities raised and acted on per month",
-            (programme.RAISED, "Raised"),
-            (programme.ACTED, "Acted on"),
+            _("Opportunities raised and acted on per month"),
+            (programme.RAISED, _("Raised")),
+            (programme.ACTED, _("Acted on")),
         ),
         "tastings": chart(
             "chart-tastings",
-            "People reached by tasting workshops per month",
-            (programme.REACHED, "People reached"),
+            _("People reached by tasting workshops per month"),
+            (programme.REACHED, _("People reached")),
         ),
         "training": chart(
             "chart-training",
-            "Facilitators in training at each month's end, and certificates issued per month",
-            (programme.TRAINING, "In training"),
-            (programme.CERTIFIED, "Certified"),
+            _("Facilitators in training at each month's end, and certificates issued per month"),
+            (programme.TRAINING, _("In training")),
+            (programme.CERTIFIED, _("Certified")),
         ),
         "workshops": chart(
             "chart-workshops",
-            "Workshops run by internal facilitators per month, and those without a consultant",
-            (programme.RUN, "Workshops run"),
-            (programme.WITHOUT_CONSULTANT, "Without a consultant"),
+            _("Workshops run by internal facilitators per month, and those without a consultant"),
+            (programme.RUN, _("Workshops run")),
+            (programme.WITHOUT_CONSULTANT, _("Without a consultant")),
         ),
         "actions": chart(
             "chart-actions",
-            "Actions agreed and actions done per month",
-            (programme.AGREED, "Agreed"),
-            (programme.DONE, "Done"),
+            _("Actions agreed and actions done per month"),
+            (programme.AGREED, _("Agreed")),
+            (programme.DONE, _("Done")),
         ),
     }
 
@@ -151,5 +153,5 @@ def _blank(value: int | None) -> int | str:
 def _month_name(key: str, short: bool = False) -> str:
     """ "2025-03" as "March 2025" (short: "Mar 2025")."""
     year, month = key.split("-")
-    name = calendar.month_name[int(month)]
-    return f"{name[:3] if short else name} {year}"
+    # In the reader's language: "March 2025" (short: "Mar 2025"), "maart 2025", "mars 2025".
+    return str(format_date(date(int(year), int(month), 1), "MMM y" if short else "MMMM y"))

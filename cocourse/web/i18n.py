@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, current_app, g, request, session
+from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, get_locale
 from flask_login import current_user
 
@@ -27,7 +27,10 @@ def known(code: str | None) -> str | None:
 
 
 def select_language() -> str:
-    """The language of this request (see the module's docstring)."""
+    """The language of this request (see the module's docstring); DEFAULT_LANGUAGE outside
+    a request (commands, the worker, jobs), so services may translate wherever they run."""
+    if not has_request_context():
+        return str(current_app.config["DEFAULT_LANGUAGE"])
     chosen = None
     # The 503 page is shown because the database (and so the person's setting) is not there.
     if not g.get("database_unavailable") and current_user.is_authenticated:

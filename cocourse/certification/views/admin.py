@@ -15,6 +15,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from cocourse import audit
@@ -117,7 +118,7 @@ def revoke(certificate_id: int) -> Any:
     """Revoke a certificate; the verification page then says revoked (not why)."""
     form = RevokeForm()
     if not form.validate_on_submit():
-        flash("Give the reason for revoking the certificate.", "error")
+        flash(_("Give the reason for revoking the certificate."), "error")
     else:
         try:
             certificates.revoke(
@@ -128,7 +129,7 @@ def revoke(certificate_id: int) -> Any:
         except certificates.CertificateError as exc:
             flash(str(exc), "error")
         else:
-            flash("Certificate revoked.")
+            flash(_("Certificate revoked."))
     return redirect(url_for("certificate_admin.certificate_list"))
 
 

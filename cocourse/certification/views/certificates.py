@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from joserfc.jwk import RSAKey
 from werkzeug.wrappers import Response
@@ -23,7 +25,7 @@ from cocourse.web.security_log import denied
 from cocourse.web.urls import external_url
 
 bp = Blueprint("certificates", __name__)
-PDF_UNAVAILABLE = (
+PDF_UNAVAILABLE = _l(
     "The PDF of this certificate cannot be drawn on this server (a font is missing). "
     "Print the certificate page instead, and tell your administrator."
 )
@@ -109,7 +111,7 @@ def certificate_pdf(certificate_id: int) -> Response:
     except certificate_document.CertificateFontError as exc:
         # A server without the fonts for this name: say so, and point to the print page.
         current_app.logger.error("certificate PDF not drawn: %s", exc)
-        abort(503, description=PDF_UNAVAILABLE)
+        abort(503, description=str(PDF_UNAVAILABLE))
     return Response(
         document,
         mimetype="application/pdf",
@@ -244,7 +246,7 @@ def baked_badge(code: str, kind: str) -> Response:
     if certificate is None:
         abort(404)
     if certificate.revoked_at is not None:
-        abort(410, description="This certificate was revoked: its badge is no longer issued.")
+        abort(410, description=_("This certificate was revoked: its badge is no longer issued."))
     program = course().program(certificate.program)
     title = program.title if program else certificate.program
     signed = badge_signing.sign(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -74,9 +75,9 @@ def review(portfolio_id: int) -> str | Response | tuple[str, int]:
             form.form_errors.append(str(exc))
         else:
             if issued is not None:
-                flash("Approved. The certificate is issued.")
+                flash(_("Approved. The certificate is issued."))
             else:
-                flash("Changes requested. The trainee sees your comments.")
+                flash(_("Changes requested. The trainee sees your comments."))
             return redirect(url_for("reviews.queue"))
     return _page(program, portfolio, form), 400 if form.is_submitted() else 200
 

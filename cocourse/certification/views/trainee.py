@@ -17,6 +17,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -155,7 +156,12 @@ def enrol(slug: str) -> Response:
         except portfolios.PortfolioError as exc:
             flash(str(exc), "error")
         else:
-            flash(f"You are enrolled in {program.title}. Log your practicum sessions here.")
+            flash(
+                _(
+                    "You are enrolled in %(programme)s. Log your practicum sessions here.",
+                    programme=program.title,
+                )
+            )
     return _back(program)
 
 
@@ -172,7 +178,7 @@ def renew(slug: str) -> Response:
         except portfolios.PortfolioError as exc:
             flash(str(exc), "error")
         else:
-            flash("Renewal started. Log your sessions and write your renewal reflection.")
+            flash(_("Renewal started. Log your sessions and write your renewal reflection."))
     return _back(program)
 
 
@@ -197,7 +203,7 @@ def submit(slug: str) -> Response:
         except portfolios.PortfolioError as exc:
             flash(str(exc), "error")
         else:
-            flash("Submitted. An assessor will review your portfolio.")
+            flash(_("Submitted. An assessor will review your portfolio."))
     return _back(program)
 
 
@@ -218,7 +224,7 @@ def withdraw(slug: str) -> Response:
         except portfolios.PortfolioError as exc:
             flash(str(exc), "error")
         else:
-            flash("Withdrawn. Change what you need and submit again.")
+            flash(_("Withdrawn. Change what you need and submit again."))
     return _back(program)
 
 
@@ -276,7 +282,7 @@ def _session_form_page(
         for index, prompt in enumerate(prompts):
             form[f"reflection_{index}"].data = (row.reflection or {}).get(prompt.id, "")
     if portfolio.status not in portfolios.EDITABLE:
-        flash("This portfolio is under review or decided; it cannot be changed.", "error")
+        flash(_("This portfolio is under review or decided; it cannot be changed."), "error")
         return _back(program)
     if form.validate_on_submit():
         try:
@@ -335,7 +341,7 @@ def _save(
         form.form_errors.append(str(exc))
         return _render_session_form(program, form, row, 400, record)
     attachment_store().discard(replaced)
-    flash("Session saved.")
+    flash(_("Session saved."))
     return _back(program)
 
 
@@ -391,7 +397,7 @@ def delete_session(slug: str, session_id: int) -> Response:
             flash(str(exc), "error")
         else:
             attachment_store().discard(key)
-            flash("Session deleted.")
+            flash(_("Session deleted."))
     return _back(program)
 
 
@@ -422,7 +428,7 @@ def statement(slug: str) -> str | Response | tuple[str, int]:
         except portfolios.PortfolioError as exc:
             flash(str(exc), "error")
         else:
-            flash("Renewal reflection saved.")
+            flash(_("Renewal reflection saved."))
             return _back(program)
     page = render_template(
         "certification/statement.html", program=program, form=form, rule=program.renewal
