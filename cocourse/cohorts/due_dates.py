@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from babel.dates import format_date
+from flask import current_app, has_app_context
+from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -75,18 +79,18 @@ def target(course: Course, kind: str, slug: str) -> Target | None:
 
 def parse_target(course: Course, value: str) -> Target:
     """The target of a form value like `module:intro`; DueDateError if there is none."""
-    kind, _, slug = value.partition(":")
+    kind, _sep, slug = value.partition(":")
     found = target(course, kind, slug) if slug else None
     if found is None:
-        raise DueDateError("Choose a track or a module of the course from the list.")
+        raise DueDateError(_("Choose a track or a module of the course from the list."))
     return found
 
 
 def choices(course: Course) -> dict[str, list[tuple[str, str]]]:
     """The tracks and the modules, grouped for a select with optgroups."""
     return {
-        "Tracks": [(f"{TRACK}:{t.slug}", t.title) for t in course.tracks],
-        "Modules": [(f"{MODULE}:{m.slug}", m.title) for m in course.modules],
+        _("Tracks"): [(f"{TRACK}:{t.slug}", t.title) for t in course.tracks],
+        _("Modules"): [(f"{MODULE}:{m.slug}", m.title) for m in course.modules],
     }
 
 
@@ -94,14 +98,14 @@ def parse_date(text: str | None) -> date:
     """A date typed or picked as YYYY-MM-DD; DueDateError if it is not one."""
     cleaned = (text or "").strip()
     if not cleaned:
-        raise DueDateError("Choose a date.", "due_on")
+        raise DueDateError(_("Choose a date."), "due_on")
     try:
         if len(cleaned) != len("2027-01-12"):
             raise ValueError(cleaned)
         return date.fromisoformat(cleaned)
     except ValueError:
         raise DueDateError(
-            "This is not a date: write it as year-month-day, like 2027-01-12.", "due_on"
+            _("This is not a date: write it as year-month-day, like 2027-01-12."), "due_on"
         ) from None
 
 
@@ -114,12 +118,20 @@ def check_date(due_on: date, today: date) -> date:
     """The date if it can be a due date: today or later, at most five years ahead."""
     if due_on < today:
         raise DueDateError(
-            f"{day_text(due_on)} has passed: choose today ({day_text(today)}) or a later date.",
+            _(
+                "%(date)s has passed: choose today (%(today)s) or a later date.",
+                date=day_text(due_on),
+                today=day_text(today),
+            ),
             "due_on",
         )
     if due_on > latest(today):
         raise DueDateError(
-            f"{day_text(due_on)} is more than {MAX_YEARS_AHEAD} years away: check the year.",
+            _(
+                "%(date)s is more than %(years)s years away: check the year.",
+                date=day_text(due_on),
+                years=MAX_YEARS_AHEAD,
+            ),
             "due_on",
         )
     return due_on
@@ -133,20 +145,24 @@ def _years_after(day: date, years: int) -> date:
 
 
 def day_text(day: date) -> str:
-    """A date as people read it: 5 Jan 2027."""
-    return f"{day.day} {day:%b %Y}"
+    """A date as people read it, in the language of the page: 5 Jan 2027."""
+    return format_date(day, "d MMM y", locale=str(get_locale() or _default_language()))
+
+
+def _default_language() -> str:
+    return str(current_app.config["DEFAULT_LANGUAGE"]) if has_app_context() else "en"
 
 
 def when_text(due_on: date, today: date, done: bool = False) -> str:
     """ "done", "due today", "3 days left", "1 day overdue"."""
     if done:
-        return "done"
+        return str(_("done"))
     days = (due_on - today).days
     if days == 0:
-        return "due today"
-    count = abs(days)
-    plural = "day" if count == 1 else "days"
-    return f"{count} {plural} left" if days > 0 else f"{count} {plural} overdue"
+        return str(_("due today"))
+    if days > 0:
+        return str(ngettext("%(num)d day left", "%(num)d days left", days))
+    return str(ngettext("%(num)d day overdue", "%(num)d days overdue", -days))
 
 
 # Setting, removing and listing a cohort's due dates
@@ -173,7 +189,7 @@ def set_due_date(
     try:
         return _upsert(session, table, cohort_id, found, due_on)
     except IntegrityError:  # the cohort was deleted between the check and the insert
-        raise DueDateError("There is no such cohort.") from None
+        raise DueDateError(_("There is no such cohort.")) from None
 
 
 def _upsert(
@@ -181,7 +197,7 @@ def _upsert(
 ) -> tuple[CohortDueDate, date | None]:
     with write(session):
         if session.get(Cohort, cohort_id) is None:
-            raise DueDateError("There is no such cohort.")
+            raise DueDateError(_("There is no such cohort."))
         before = session.scalar(
             select(CohortDueDate.due_on).where(
                 CohortDueDate.cohort_id == cohort_id,
@@ -260,7 +276,14 @@ def left_to_do(standing: progress.Standing, found: Target) -> list[str]:
     for module in found.modules:
         if not standing.finished(module):
             done, total = standing.count(module)
-            left.append(f"{module.title} ({done} of {total} lessons)")
+            left.append(
+                _(
+                    "%(module)s (%(done)s of %(total)s lessons)",
+                    module=module.title,
+                    done=done,
+                    total=total,
+                )
+            )
     return left
 
 
@@ -402,24 +425,45 @@ def reminder_key(due: CohortDueDate, which: str) -> str:
     return f"due:{due.id}:{due.due_on.isoformat()}:{which}"
 
 
-def _in_days(days: int) -> str:
+def _due_title(found: Target, due_on: date, days: int) -> str:
+    values = {"title": found.title, "date": day_text(due_on)}
     if days == 0:
-        return "today"
+        return str(_("%(title)s is due today (%(date)s)", **values))
     if days == 1:
-        return "tomorrow"
-    return f"in {days} days"
+        return str(_("%(title)s is due tomorrow (%(date)s)", **values))
+    return str(
+        ngettext(
+            "%(title)s is due in %(num)d day (%(date)s)",
+            "%(title)s is due in %(num)d days (%(date)s)",
+            days,
+            **values,
+        )
+    )
 
 
 def reminder_message(
     cohort: Cohort, found: Target, due_on: date, days: int, left: Sequence[str], url: str
 ) -> Message:
-    """What a reminder says."""
-    title = f"{found.title} is due {_in_days(days)} ({day_text(due_on)})"
-    body = (
-        f"Your cohort {cohort.name} aims to finish the {found.kind} {found.title} "
-        f"by {day_text(due_on)}. Left to do: {'; '.join(left)}."
-    )
-    return Message(title, body, url)
+    """What a reminder says (in the language of the page, or of `force_locale`)."""
+    values = {
+        "cohort": cohort.name,
+        "title": found.title,
+        "date": day_text(due_on),
+        "left": "; ".join(left),
+    }
+    if found.kind == TRACK:
+        body = _(
+            "Your cohort %(cohort)s aims to finish the track %(title)s by %(date)s. "
+            "Left to do: %(left)s.",
+            **values,
+        )
+    else:
+        body = _(
+            "Your cohort %(cohort)s aims to finish the module %(title)s by %(date)s. "
+            "Left to do: %(left)s.",
+            **values,
+        )
+    return Message(_due_title(found, due_on, days), body, url)
 
 
 def send_reminders(
@@ -468,8 +512,10 @@ def _remind(
             standing = progress.Standing(course, done.get(person.id, {}))
             if finished(standing, aim):
                 continue
-            message = reminder_message(
-                cohort, aim, due.due_on, days, left_to_do(standing, aim), url
-            )
+            # In the member's language (the job has no request to take one from).
+            with force_locale(person.language or _default_language()):
+                message = reminder_message(
+                    cohort, aim, due.due_on, days, left_to_do(standing, aim), url
+                )
             count += notify(session, person, DUE_SOON, key, message)
     return count

@@ -15,7 +15,10 @@ from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from babel.numbers import format_decimal
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import get_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -88,6 +91,11 @@ class ImportReport:
         return {outcome: found[outcome] for outcome in OUTCOMES}
 
 
+def _role_name(role: str) -> str:
+    """A role as shown on the report."""
+    return str(cohorts.ROLE_NAMES.get(role, role))
+
+
 def unusable_password() -> str:
     """A password hash that no password matches, different for everyone."""
     return UNUSABLE_PREFIX + secrets.token_urlsafe(32)
@@ -97,14 +105,19 @@ def decode(data: bytes) -> str:
     """The file's text: UTF-8 with or without a byte order mark (as spreadsheets save it)."""
     if len(data) > MAX_BYTES:
         raise PeopleFileError(
-            f"The file is larger than {MAX_BYTES // 1024} KB. Split it into smaller files."
+            _(
+                "The file is larger than %(kb)s KB. Split it into smaller files.",
+                kb=MAX_BYTES // 1024,
+            )
         )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise PeopleFileError(
-            "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” "
-            "and upload it again."
+            _(
+                "The file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” "
+                "and upload it again."
+            )
         ) from None
 
 
@@ -116,17 +129,25 @@ def _header(cells: Sequence[str]) -> list[str]:
     unknown = [c for c in columns if c not in COLUMNS]
     if unknown:
         raise PeopleFileError(
-            f"The first line has an unknown column “{unknown[0]}”. "
-            "Use the columns name, email, cohort and role."
+            _(
+                "The first line has an unknown column “%(column)s”. "
+                "Use the columns name, email, cohort and role.",
+                column=unknown[0],
+            )
         )
     repeated = [c for c, n in Counter(columns).items() if n > 1]
     if repeated:
-        raise PeopleFileError(f"The column “{repeated[0]}” appears twice in the first line.")
+        raise PeopleFileError(
+            _("The column “%(column)s” appears twice in the first line.", column=repeated[0])
+        )
     missing = [c for c in REQUIRED_COLUMNS if c not in columns]
     if missing:
         raise PeopleFileError(
-            f"The first line has no “{missing[0]}” column. "
-            "It should be: name,email,cohort,role (cohort and role may be left out)."
+            _(
+                "The first line has no “%(column)s” column. "
+                "It should be: name,email,cohort,role (cohort and role may be left out).",
+                column=missing[0],
+            )
         )
     return columns
 
@@ -147,7 +168,7 @@ def read_rows(text: str, separator: str = ",") -> list[Row]:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):
             raise PeopleFileError(
-                "The file is empty. The first line should be: name,email,cohort,role"
+                _("The file is empty. The first line should be: name,email,cohort,role")
             )
         columns = _header(header)
         # Rows are numbered as a spreadsheet shows them: the header is row 1, blank rows count.
@@ -156,7 +177,10 @@ def read_rows(text: str, separator: str = ",") -> list[Row]:
                 continue
             if len(rows) == MAX_ROWS:
                 raise PeopleFileError(
-                    f"The file has more than {MAX_ROWS:,} rows. Split it into smaller files."
+                    _(
+                        "The file has more than %(rows)s rows. Split it into smaller files.",
+                        rows=format_decimal(MAX_ROWS, locale=str(get_locale() or "en")),
+                    )
                 )
             values = dict(zip(columns, cells, strict=False))
             rows.append(
@@ -170,9 +194,11 @@ def read_rows(text: str, separator: str = ",") -> list[Row]:
                 )
             )
     except csv.Error as exc:
-        raise PeopleFileError(f"Line {reader.line_num} is not valid CSV: {exc}.") from None
+        raise PeopleFileError(
+            _("Line %(line)s is not valid CSV: %(error)s.", line=reader.line_num, error=exc)
+        ) from None
     if not rows:
-        raise PeopleFileError("The file has a header line but no people in it.")
+        raise PeopleFileError(_("The file has a header line but no people in it."))
     return rows
 
 
@@ -195,26 +221,31 @@ def _check(row: Row) -> _Valid | RowReport:
         return RowReport(row.line, email, REJECTED, reason)
 
     if row.extra:
-        return reject("more cells than the header has columns")
+        return reject(_("more cells than the header has columns"))
     name = " ".join(row.name.split())
     if not name:
-        return reject("missing name")
+        return reject(_("missing name"))
     if len(name) > MAX_NAME:
-        return reject(f"name longer than {MAX_NAME} characters")
+        return reject(_("name longer than %(max)s characters", max=MAX_NAME))
     if not email:
-        return reject("missing email")
+        return reject(_("missing email"))
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        return reject("bad email address")
+        return reject(_("bad email address"))
     if len(email) > MAX_EMAIL:
-        return reject("bad email address")
+        return reject(_("bad email address"))
     role_text = row.role.strip().lower()
     if role_text and role_text not in {r.value for r in Role}:
-        return reject(f"unknown role “{row.role.strip()}” (use learner, assessor or admin)")
+        return reject(
+            _(
+                "unknown role “%(role)s” (use learner, assessor or admin)",
+                role=row.role.strip(),
+            )
+        )
     cohort = " ".join(row.cohort.split())
     if len(cohort) > cohorts.MAX_NAME:
-        return reject(f"cohort name longer than {cohorts.MAX_NAME} characters")
+        return reject(_("cohort name longer than %(max)s characters", max=cohorts.MAX_NAME))
     return _Valid(row.line, name, email, cohort, Role(role_text) if role_text else None)
 
 
@@ -227,7 +258,10 @@ def _checked(rows: Sequence[Row]) -> Iterator[_Valid | RowReport]:
             key = (checked.email, checked.cohort.lower())
             if key in seen:
                 checked = RowReport(
-                    row.line, checked.email, REJECTED, f"duplicate of row {seen[key]}"
+                    row.line,
+                    checked.email,
+                    REJECTED,
+                    _("duplicate of row %(row)s", row=seen[key]),
                 )
             else:
                 seen[key] = row.line
@@ -292,20 +326,29 @@ class _Import:
             self.users[row.email] = user
             if role == Role.ADMIN:
                 self.admins.add(user.id)
-            changes.append(role.value)
+            changes.append(_role_name(role.value))
             outcome = CREATED
         else:
             outcome = UNCHANGED
             if row.name != user.name:
-                changes.append(f"name kept as {user.name}")
+                changes.append(_("name kept as %(name)s", name=user.name))
             if row.role is not None and row.role.value == user.role:
-                changes.append(f"already {user.role}")
+                changes.append(_("already %(role)s", role=_role_name(user.role)))
             elif row.role is not None:
                 if user.id in self.admins and len(self.admins) == 1:
                     return RowReport(
-                        row.line, row.email, REJECTED, "the only admin cannot get another role"
+                        row.line,
+                        row.email,
+                        REJECTED,
+                        _("the only admin cannot get another role"),
                     )
-                changes.append(f"role {user.role} → {row.role.value}")
+                changes.append(
+                    _(
+                        "role %(old)s → %(new)s",
+                        old=_role_name(user.role),
+                        new=_role_name(row.role.value),
+                    )
+                )
                 user.role = row.role.value
                 if row.role == Role.ADMIN:
                     self.admins.add(user.id)
@@ -315,13 +358,16 @@ class _Import:
         if row.cohort:
             cohort, new = self.cohort(row.cohort)
             if cohorts.insert_member(self.session, cohort.id, user.id):
-                changes.append(f"added to {cohort.name}" + (" (new cohort)" if new else ""))
+                if new:
+                    changes.append(_("added to %(cohort)s (new cohort)", cohort=cohort.name))
+                else:
+                    changes.append(_("added to %(cohort)s", cohort=cohort.name))
                 if outcome == UNCHANGED:
                     outcome = UPDATED
             else:
-                changes.append(f"already in {cohort.name}")
+                changes.append(_("already in %(cohort)s", cohort=cohort.name))
         if not changes:
-            changes.append("has an account already; nothing to change")
+            changes.append(_("has an account already; nothing to change"))
         return RowReport(row.line, row.email, outcome, "; ".join(changes))
 
 
@@ -352,8 +398,10 @@ def import_rows(
                             tokens.invite_within(session, user, invite, inviter)
         except IntegrityError:  # an account or cohort was created elsewhere meanwhile
             raise PeopleFileError(
-                "Someone added an account or a cohort from this file at the same moment, so "
-                "nothing was saved. Upload the file again."
+                _(
+                    "Someone added an account or a cohort from this file at the same moment, "
+                    "so nothing was saved. Upload the file again."
+                )
             ) from None
     return ImportReport(
         rows=tuple(reports[row.line] for row in rows),

@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import render_template, url_for
-from markupsafe import Markup
+from flask_babel import gettext as _
+from markupsafe import Markup, escape
 
 from cocourse.hookspecs import hookimpl
 
@@ -32,9 +33,9 @@ def register_menu_links(app: Any, user: Any) -> Any:
     """Learners for assessors and admins; Cohorts for admins."""
     links = []
     if user.is_authenticated and user.can_bypass_locks:
-        links.append({"label": "Learners", "href": url_for("cohorts.learners"), "weight": 30})
+        links.append({"label": _("Learners"), "href": url_for("cohorts.learners"), "weight": 30})
     if user.is_authenticated and user.is_admin:
-        links.append({"label": "Cohorts", "href": url_for("cohorts.cohort_list"), "weight": 41})
+        links.append({"label": _("Cohorts"), "href": url_for("cohorts.cohort_list"), "weight": 41})
     return links
 
 
@@ -45,10 +46,11 @@ def page_panels(slot: str, user: Any, context: Any) -> Any:
     their People page."""
     if slot == "dashboard":
         href = url_for("cohorts.join_form")
-        join = Markup(
-            '<p class="aside">Got a code from your organization? <a href="{}">'
-            "Join a cohort</a>.</p>"
-        ).format(href)
+        sentence = _(
+            'Got a code from your organization? <a href="%(href)s">Join a cohort</a>.',
+            href=escape(href),
+        )
+        join = Markup('<p class="aside">{}</p>').format(Markup(sentence))  # noqa: S704
         if user.is_authenticated:
             return _due_panel(user, context["course"]) + join
         return join

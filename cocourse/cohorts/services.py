@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, false, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -25,6 +27,14 @@ from cocourse.models import Cohort, CohortAssessor, CohortMember, Role, User, ut
 MAX_NAME = 120
 MAX_DESCRIPTION = 500
 STAFF_ROLES = (Role.ASSESSOR.value, Role.ADMIN.value)
+# A role as shown to people (the stored value is the key).
+ROLE_NAMES = {
+    Role.LEARNER.value: _l("learner"),
+    Role.ASSESSOR.value: _l("assessor"),
+    Role.ADMIN.value: _l("admin"),
+    Role.SPONSOR.value: _l("sponsor"),
+    Role.AUTHOR.value: _l("author"),
+}
 # The same message for a code that was never issued, was replaced, belongs to a deleted
 # cohort or is malformed: a wrong guess learns nothing.
 UNKNOWN_CODE = "This join code is not valid. Check it with the person who gave it to you."
@@ -40,6 +50,11 @@ _TYPED = re.compile(r"[\s-]+")
 
 class CohortError(ValueError):
     """A request about cohorts that cannot be carried out; the message says why."""
+
+
+def unknown_code() -> str:
+    """UNKNOWN_CODE in the language of the request."""
+    return str(_("This join code is not valid. Check it with the person who gave it to you."))
 
 
 @dataclass(frozen=True)
@@ -84,16 +99,18 @@ def clean_name(name: str) -> str:
     """A cohort name without surrounding or repeated spaces; raises CohortError if unusable."""
     cleaned = " ".join(name.split())
     if not cleaned:
-        raise CohortError("Give the cohort a name.")
+        raise CohortError(_("Give the cohort a name."))
     if len(cleaned) > MAX_NAME:
-        raise CohortError(f"Use at most {MAX_NAME} characters for the name.")
+        raise CohortError(_("Use at most %(max)s characters for the name.", max=MAX_NAME))
     return cleaned
 
 
 def _clean_description(description: str) -> str:
     cleaned = description.strip()
     if len(cleaned) > MAX_DESCRIPTION:
-        raise CohortError(f"Use at most {MAX_DESCRIPTION} characters for the description.")
+        raise CohortError(
+            _("Use at most %(max)s characters for the description.", max=MAX_DESCRIPTION)
+        )
     return cleaned
 
 
@@ -122,14 +139,14 @@ def create_cohort(session: Session, name: str, description: str = "") -> Cohort:
     try:
         with write(session):
             if _name_taken(session, name):
-                raise CohortError(f"There is already a cohort called {name}.")
+                raise CohortError(_("There is already a cohort called %(name)s.", name=name))
             cohort = Cohort(
                 name=name, description=description, join_code=new_join_code(), created_at=utcnow()
             )
             session.add(cohort)
             session.flush()
     except IntegrityError:  # created at the same moment by someone else
-        raise CohortError(f"There is already a cohort called {name}.") from None
+        raise CohortError(_("There is already a cohort called %(name)s.", name=name)) from None
     return cohort
 
 
@@ -140,13 +157,13 @@ def update_cohort(session: Session, cohort_id: int, name: str, description: str)
         with write(session):
             cohort = session.get(Cohort, cohort_id)
             if cohort is None:
-                raise CohortError("There is no such cohort.")
+                raise CohortError(_("There is no such cohort."))
             if _name_taken(session, name, other_than=cohort_id):
-                raise CohortError(f"There is already a cohort called {name}.")
+                raise CohortError(_("There is already a cohort called %(name)s.", name=name))
             cohort.name, cohort.description = name, description
             session.flush()
     except IntegrityError:
-        raise CohortError(f"There is already a cohort called {name}.") from None
+        raise CohortError(_("There is already a cohort called %(name)s.", name=name)) from None
     return cohort
 
 
@@ -155,7 +172,7 @@ def regenerate_code(session: Session, cohort_id: int) -> Cohort:
     with write(session):
         cohort = session.get(Cohort, cohort_id)
         if cohort is None:
-            raise CohortError("There is no such cohort.")
+            raise CohortError(_("There is no such cohort."))
         cohort.join_code = new_join_code()
     return cohort
 
@@ -246,12 +263,12 @@ def add_member(session: Session, cohort_id: int, user_id: int) -> bool:
     try:
         with write(session):
             if session.get(Cohort, cohort_id) is None:
-                raise CohortError("There is no such cohort.")
+                raise CohortError(_("There is no such cohort."))
             if session.get(User, user_id) is None:
-                raise CohortError("There is no such person.")
+                raise CohortError(_("There is no such person."))
             return insert_member(session, cohort_id, user_id)
     except IntegrityError:  # the cohort or the account was deleted meanwhile
-        raise CohortError("The cohort or the account no longer exists.") from None
+        raise CohortError(_("The cohort or the account no longer exists.")) from None
 
 
 def add_member_by_email(session: Session, cohort_id: int, email: str) -> tuple[User, bool]:
@@ -259,8 +276,10 @@ def add_member_by_email(session: Session, cohort_id: int, email: str) -> tuple[U
     user = session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
         raise CohortError(
-            f"There is no account with the email {normalize_email(email)}. "
-            "Add new people with a CSV file."
+            _(
+                "There is no account with the email %(email)s. Add new people with a CSV file.",
+                email=normalize_email(email),
+            )
         )
     return user, add_member(session, cohort_id, user.id)
 
@@ -282,13 +301,17 @@ def assign_assessor(session: Session, cohort_id: int, user_id: int) -> bool:
     try:
         with write(session):
             if session.get(Cohort, cohort_id) is None:
-                raise CohortError("There is no such cohort.")
+                raise CohortError(_("There is no such cohort."))
             user = session.get(User, user_id)
             if user is None:
-                raise CohortError("There is no such person.")
+                raise CohortError(_("There is no such person."))
             if user.role not in STAFF_ROLES:
                 raise CohortError(
-                    f"{user.name} is a {user.role}; only assessors and admins can be assigned."
+                    _(
+                        "%(name)s is a %(role)s; only assessors and admins can be assigned.",
+                        name=user.name,
+                        role=ROLE_NAMES.get(user.role, user.role),
+                    )
                 )
             result = session.execute(
                 _insert(session)(table)
@@ -298,7 +321,7 @@ def assign_assessor(session: Session, cohort_id: int, user_id: int) -> bool:
             )
             return result.first() is not None
     except IntegrityError:
-        raise CohortError("The cohort or the account no longer exists.") from None
+        raise CohortError(_("The cohort or the account no longer exists.")) from None
 
 
 def unassign_assessor(session: Session, cohort_id: int, user_id: int) -> bool:
@@ -341,15 +364,15 @@ def join_by_code(session: Session, user_id: int, code: str) -> tuple[Cohort, boo
     """
     cleaned = clean_code(code)
     if cleaned is None:
-        raise CohortError(UNKNOWN_CODE)
+        raise CohortError(unknown_code())
     try:
         with write(session):
             cohort = _by_code(session, cleaned)
             if cohort is None:
-                raise CohortError(UNKNOWN_CODE)
+                raise CohortError(unknown_code())
             return cohort, insert_member(session, cohort.id, user_id)
     except IntegrityError:  # the cohort was deleted between the lookup and the insert
-        raise CohortError(UNKNOWN_CODE) from None
+        raise CohortError(unknown_code()) from None
 
 
 def memberships(session: Session, user_id: int) -> list[tuple[Cohort, CohortMember]]:

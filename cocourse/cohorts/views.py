@@ -15,6 +15,8 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -45,6 +47,13 @@ from cocourse.web.urls import external_url
 bp = Blueprint("cohorts", __name__)
 
 PER_PAGE = 50
+# What happened to a row of a people file, on the import report.
+OUTCOME_NAMES = {
+    people.CREATED: _l("created"),
+    people.UPDATED: _l("updated"),
+    people.UNCHANGED: _l("unchanged"),
+    people.REJECTED: _l("rejected"),
+}
 
 
 def _cohort_or_404(cohort_id: int) -> Cohort:
@@ -99,7 +108,12 @@ def create_cohort() -> str | Response:
         except cohorts.CohortError as exc:
             form.name.errors.append(str(exc))
         else:
-            flash(f"Cohort {cohort.name} created. Share its join link to let people in.")
+            flash(
+                _(
+                    "Cohort %(name)s created. Share its join link to let people in.",
+                    name=cohort.name,
+                )
+            )
             return _to_cohort(cohort.id)
     return _cohort_list_page(form)
 
@@ -107,7 +121,10 @@ def create_cohort() -> str | Response:
 def _staff_choices(form: AssessorForm, leave_out: set[int]) -> AssessorForm:
     """Offer the assessors and admins not assigned yet."""
     form.user_id.choices = [
-        SelectChoice(person.id, f"{person.name} ({person.email}, {person.role})")
+        SelectChoice(
+            person.id,
+            f"{person.name} ({person.email}, {cohorts.ROLE_NAMES.get(person.role, person.role)})",
+        )
         for person in cohorts.staff(get_session())
         if person.id not in leave_out
     ]
@@ -141,6 +158,7 @@ def _cohort_page(found: Cohort, edit: CohortForm, due: DueDateForm | None = None
         cohort=found,
         link=join_link(found),
         members=members,
+        role_names=cohorts.ROLE_NAMES,
         total=total,
         page=page,
         pages=page_count(total, PER_PAGE),
@@ -180,7 +198,7 @@ def edit_cohort(cohort_id: int) -> str | Response:
         except cohorts.CohortError as exc:
             form.name.errors.append(str(exc))
         else:
-            flash(f"Cohort {saved.name} saved.")
+            flash(_("Cohort %(name)s saved.", name=saved.name))
             return _to_cohort(cohort_id)
     return _cohort_page(found, form)
 
@@ -192,7 +210,7 @@ def add_member(cohort_id: int) -> Response:
     found = _cohort_or_404(cohort_id)
     form = AddMemberForm()
     if not form.validate_on_submit():
-        flash("Type the email of a person who has an account.", "error")
+        flash(_("Type the email of a person who has an account."), "error")
         return _to_cohort(cohort_id)
     try:
         person, new = cohorts.add_member_by_email(get_session(), cohort_id, form.email.data)
@@ -200,9 +218,9 @@ def add_member(cohort_id: int) -> Response:
         flash(str(exc), "error")
     else:
         if new:
-            flash(f"{person.name} is now in {found.name}.")
+            flash(_("%(person)s is now in %(cohort)s.", person=person.name, cohort=found.name))
         else:
-            flash(f"{person.name} was already in {found.name}.")
+            flash(_("%(person)s was already in %(cohort)s.", person=person.name, cohort=found.name))
     return _to_cohort(cohort_id)
 
 
@@ -215,7 +233,7 @@ def remove_member(cohort_id: int, user_id: int) -> Response:
     person = accounts.get_user(get_session(), user_id)
     if person is None or not cohorts.remove_member(get_session(), cohort_id, user_id):
         abort(404)
-    flash(f"{person.name} is no longer in {found.name}.")
+    flash(_("%(person)s is no longer in %(cohort)s.", person=person.name, cohort=found.name))
     page = requested_page()
     return redirect(url_for("cohorts.cohort", cohort_id=cohort_id, page=page))
 
@@ -241,11 +259,32 @@ def set_due_date(cohort_id: int) -> str | Response:
     title = due_dates.rows(course(), [saved])[0].title
     when = due_dates.day_text(saved.due_on)
     if before is None:
-        flash(f"{found.name} should finish {title} by {when}.")
+        flash(
+            _(
+                "%(cohort)s should finish %(title)s by %(date)s.",
+                cohort=found.name,
+                title=title,
+                date=when,
+            )
+        )
     elif before == saved.due_on:
-        flash(f"{found.name} already had {when} as the due date of {title}.")
+        flash(
+            _(
+                "%(cohort)s already had %(date)s as the due date of %(title)s.",
+                cohort=found.name,
+                date=when,
+                title=title,
+            )
+        )
     else:
-        flash(f"The due date of {title} moved from {due_dates.day_text(before)} to {when}.")
+        flash(
+            _(
+                "The due date of %(title)s moved from %(before)s to %(date)s.",
+                title=title,
+                before=due_dates.day_text(before),
+                date=when,
+            )
+        )
     return _to_cohort(cohort_id)
 
 
@@ -259,7 +298,7 @@ def remove_due_date(cohort_id: int, due_id: int) -> Response:
     if removed is None:
         abort(404)
     title = due_dates.rows(course(), [removed])[0].title
-    flash(f"The due date of {title} is removed.")
+    flash(_("The due date of %(title)s is removed.", title=title))
     return _to_cohort(cohort_id)
 
 
@@ -270,14 +309,17 @@ def assign_assessor(cohort_id: int) -> Response:
     found = _cohort_or_404(cohort_id)
     form = _staff_choices(AssessorForm(), set())
     if not form.validate_on_submit():
-        abort(400, "Choose an assessor from the list and submit the form again.")
+        abort(400, _("Choose an assessor from the list and submit the form again."))
     try:
         cohorts.assign_assessor(get_session(), cohort_id, form.user_id.data)
     except cohorts.CohortError as exc:
         flash(str(exc), "error")
     else:
         person = accounts.get_user(get_session(), form.user_id.data)
-        flash(f"{person.name if person else 'The assessor'} now assesses {found.name}.")
+        if person is None:
+            flash(_("The assessor now assesses %(cohort)s.", cohort=found.name))
+        else:
+            flash(_("%(person)s now assesses %(cohort)s.", person=person.name, cohort=found.name))
     return _to_cohort(cohort_id)
 
 
@@ -290,7 +332,7 @@ def unassign_assessor(cohort_id: int, user_id: int) -> Response:
     person = accounts.get_user(get_session(), user_id)
     if person is None or not cohorts.unassign_assessor(get_session(), cohort_id, user_id):
         abort(404)
-    flash(f"{person.name} no longer assesses {found.name}.")
+    flash(_("%(person)s no longer assesses %(cohort)s.", person=person.name, cohort=found.name))
     return _to_cohort(cohort_id)
 
 
@@ -301,7 +343,7 @@ def regenerate_code(cohort_id: int) -> Response:
     _cohort_or_404(cohort_id)
     _checked(ActionForm())
     found = cohorts.regenerate_code(get_session(), cohort_id)
-    flash(f"{found.name} has a new join link; the old one no longer works.")
+    flash(_("%(name)s has a new join link; the old one no longer works.", name=found.name))
     return _to_cohort(cohort_id)
 
 
@@ -315,9 +357,9 @@ def delete_cohort(cohort_id: int) -> str | Response:
         _checked(form)
         name = found.name
         cohorts.delete_cohort(get_session(), cohort_id)
-        flash(f"Cohort {name} deleted. The people in it keep their accounts.")
+        flash(_("Cohort %(name)s deleted. The people in it keep their accounts.", name=name))
         return redirect(url_for("cohorts.cohort_list"))
-    _, total = cohorts.members(get_session(), cohort_id, 1, 1)
+    _first, total = cohorts.members(get_session(), cohort_id, 1, 1)
     return render_template("cohorts/cohort_delete.html", cohort=found, total=total, form=form)
 
 
@@ -342,6 +384,7 @@ def import_people() -> str:
         form=form,
         report=report,
         invited=bool(report and form.invite.data),
+        outcome_names=OUTCOME_NAMES,
         max_rows=people.MAX_ROWS,
         max_kb=people.MAX_BYTES // 1024,
     )
@@ -354,9 +397,9 @@ def invitation_link(token: str) -> str:
 
 def _joined(cohort: Cohort, new: bool) -> Response:
     if new:
-        flash(f"You joined {cohort.name}.")
+        flash(_("You joined %(name)s.", name=cohort.name))
     else:
-        flash(f"You are already in {cohort.name}.")
+        flash(_("You are already in %(name)s.", name=cohort.name))
     return redirect(url_for("learning.catalog"))
 
 
@@ -376,8 +419,8 @@ def _refused(typed: str) -> None:
     )
 
 
-def _unknown(form: JoinCodeForm, message: str = cohorts.UNKNOWN_CODE) -> tuple[str, int]:
-    form.code.errors = [message]
+def _unknown(form: JoinCodeForm, message: str | None = None) -> tuple[str, int]:
+    form.code.errors = [message or cohorts.unknown_code()]
     return render_template("cohorts/join.html", cohort=None, form=form, action=None), 404
 
 
@@ -437,7 +480,7 @@ def forget_join() -> Response:
     """Drop a join link waiting for a login (the person changed their mind)."""
     if ActionForm().validate_on_submit():
         pending_join.drop()
-        flash("You will not join a cohort when you log in.")
+        flash(_("You will not join a cohort when you log in."))
     return redirect(url_for("accounts.login"))
 
 
@@ -452,13 +495,18 @@ def _join_after_login(_app: Any, user: Any = None, **_extra: Any) -> None:
         cohort, new = cohorts.join_by_code(get_session(), user.id, code)
     except cohorts.CohortError:
         flash(
-            "The join link you opened no longer works: its cohort has a new link or is gone. "
-            "Ask for the current one.",
+            _(
+                "The join link you opened no longer works: its cohort has a new link or is "
+                "gone. Ask for the current one."
+            ),
             "error",
         )
         return
     security_log.event("cohort_joined", user_id=user.id, cohort_id=cohort.id, after_login=True)
-    flash(f"You joined {cohort.name}." if new else f"You are already in {cohort.name}.")
+    if new:
+        flash(_("You joined %(name)s.", name=cohort.name))
+    else:
+        flash(_("You are already in %(name)s.", name=cohort.name))
 
 
 @bp.record_once

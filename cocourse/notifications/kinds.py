@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
+
 
 @dataclass(frozen=True)
 class Kind:
     """One kind of notification."""
 
     name: str
-    label: str  # on the settings page, under "Email me when"
-    who: str  # who gets it, said on the settings page
+    label: str | LazyString  # (lazily translated) on the settings page, under "Email me when"
+    who: str | LazyString  # (lazily translated) who gets it, said on the settings page
     staff: bool = False  # only assessors and admins get it
 
 
@@ -29,24 +32,30 @@ KINDS: dict[str, Kind] = {
     for kind in (
         Kind(
             PORTFOLIO_SUBMITTED,
-            "A trainee submits a portfolio for review",
-            "assessors of the trainee's cohorts; admins where no assessor is assigned",
+            _l("A trainee submits a portfolio for review"),
+            _l("assessors of the trainee's cohorts; admins where no assessor is assigned"),
             staff=True,
         ),
-        Kind(PORTFOLIO_DECIDED, "An assessor decides on my portfolio", "trainees"),
-        Kind(CERTIFICATE_ISSUED, "I am issued a certificate", "trainees"),
-        Kind(RENEWAL_OPEN, "The renewal window of my certificate opens", "certificate holders"),
-        Kind(CERTIFICATE_EXPIRING, "My certificate expires in 30 days", "certificate holders"),
-        Kind(CERTIFICATE_EXPIRED, "My certificate has expired", "certificate holders"),
+        Kind(PORTFOLIO_DECIDED, _l("An assessor decides on my portfolio"), _l("trainees")),
+        Kind(CERTIFICATE_ISSUED, _l("I am issued a certificate"), _l("trainees")),
+        Kind(
+            RENEWAL_OPEN,
+            _l("The renewal window of my certificate opens"),
+            _l("certificate holders"),
+        ),
+        Kind(
+            CERTIFICATE_EXPIRING, _l("My certificate expires in 30 days"), _l("certificate holders")
+        ),
+        Kind(CERTIFICATE_EXPIRED, _l("My certificate has expired"), _l("certificate holders")),
         Kind(
             DUE_SOON,
-            "A cohort due date is 7 days or 1 day away and I have not finished",
-            "cohort members",
+            _l("A cohort due date is 7 days or 1 day away and I have not finished"),
+            _l("cohort members"),
         ),
         Kind(
             ACTION_DUE,
-            "An action I own from a workshop is due in 2 days",
-            "owners of workshop actions",
+            _l("An action I own from a workshop is due in 2 days"),
+            _l("owners of workshop actions"),
         ),
     )
 }

@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from markupsafe import Markup
 
 from cocourse.hookspecs import hookimpl
@@ -35,10 +37,10 @@ def register_menu_links(app: Any, user: Any) -> Any:
     from cocourse.notifications.services import unread_count
 
     unread = unread_count(get_session(), user.id)
-    link = {"label": "Notifications", "href": url_for("notifications.inbox"), "weight": 5}
+    link = {"label": _("Notifications"), "href": url_for("notifications.inbox"), "weight": 5}
     if unread:
         link["badge"] = str(unread)
-        link["badge_label"] = f"{unread} unread"
+        link["badge_label"] = ngettext("%(num)d unread", "%(num)d unread", unread)
     return [link]
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -52,7 +54,14 @@ def read_all() -> Response:
     """Mark every notification read."""
     if ActionForm().validate_on_submit():
         count = services.read_all(get_session(), current_user.id)
-        flash(f"Marked {count} notification{'' if count == 1 else 's'} as read.", "success")
+        flash(
+            ngettext(
+                "Marked %(num)d notification as read.",
+                "Marked %(num)d notifications as read.",
+                count,
+            ),
+            "success",
+        )
     return redirect(url_for(".inbox", page=request.args.get("page", type=int) or 1))
 
 
@@ -69,6 +78,6 @@ def settings() -> str | Response:
         kept = off - {kind.name for kind in shown}
         unchecked = {kind.name for kind in shown if not form[kind.name].data}
         services.set_emails_off(session, current_user.id, unchecked | kept)
-        flash("Your email settings are saved.", "success")
+        flash(_("Your email settings are saved."), "success")
         return redirect(url_for(".settings"))
     return render_template("notifications/settings.html", form=form, kinds=shown)
