@@ -6,6 +6,7 @@ person the message next to the field before anything reaches a service.
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     HiddenField,
@@ -32,34 +33,45 @@ class OpportunityForm(FlaskForm):
     """A person proposes an opportunity, or its proposer changes it."""
 
     title = StringField(
-        "Title",
+        _l("Title"),
         validators=[
-            DataRequired(f"Give the opportunity a title of at least {MIN_TITLE} characters."),
+            DataRequired(
+                _l(
+                    "Give the opportunity a title of at least %(least)s characters.",
+                    least=MIN_TITLE,
+                )
+            ),
             Length(
                 min=MIN_TITLE,
                 max=MAX_TITLE,
-                message=f"Use {MIN_TITLE} to {MAX_TITLE} characters for the title.",
+                message=_l(
+                    "Use %(least)s to %(most)s characters for the title.",
+                    least=MIN_TITLE,
+                    most=MAX_TITLE,
+                ),
             ),
         ],
         filters=[strip_filter],
     )
     stake = TextAreaField(
-        "What is at stake?",
+        _l("What is at stake?"),
         validators=[
-            DataRequired("Say what is at stake: why would this be worth it?"),
-            Length(max=MAX_TEXT, message=f"Use at most {MAX_TEXT} characters."),
+            DataRequired(_l("Say what is at stake: why would this be worth it?")),
+            Length(max=MAX_TEXT, message=_l("Use at most %(most)s characters.", most=MAX_TEXT)),
         ],
         filters=[strip_filter],
         render_kw={"rows": 4},
     )
     involved = TextAreaField(
-        "Who is involved? (optional)",
-        validators=[Length(max=MAX_TEXT, message=f"Use at most {MAX_TEXT} characters.")],
+        _l("Who is involved? (optional)"),
+        validators=[
+            Length(max=MAX_TEXT, message=_l("Use at most %(most)s characters.", most=MAX_TEXT))
+        ],
         filters=[strip_filter],
         render_kw={"rows": 3},
     )
     scope = RadioField(
-        "Where does it play?",
+        _l("Where does it play?"),
         choices=[SelectChoice(key, label) for key, label in SCOPES.items()],
         default="internal",
         validate_choice=True,
@@ -72,10 +84,13 @@ class CommentForm(FlaskForm):
     """Anyone logged in comments on an opportunity."""
 
     body = TextAreaField(
-        "Your comment",
+        _l("Your comment"),
         validators=[
-            DataRequired("Write a comment before posting it."),
-            Length(max=MAX_TEXT, message=f"Use at most {MAX_TEXT} characters for a comment."),
+            DataRequired(_l("Write a comment before posting it.")),
+            Length(
+                max=MAX_TEXT,
+                message=_l("Use at most %(most)s characters for a comment.", most=MAX_TEXT),
+            ),
         ],
         filters=[strip_filter],
         render_kw={"rows": 3},
@@ -86,11 +101,13 @@ class TriageForm(FlaskForm):
     """A facilitator moves an opportunity on: planned, workshop, done or not for now."""
 
     status = SelectField(
-        "New status", choices=[SelectChoice(key, label) for key, label in STATUSES.items()]
+        _l("New status"), choices=[SelectChoice(key, label) for key, label in STATUSES.items()]
     )
     reason = TextAreaField(
-        "Reason (required for “Done” and “Not for now”)",
-        validators=[Length(max=MAX_REASON, message=f"Use at most {MAX_REASON} characters.")],
+        _l("Reason (required for “Done” and “Not for now”)"),
+        validators=[
+            Length(max=MAX_REASON, message=_l("Use at most %(most)s characters.", most=MAX_REASON))
+        ],
         filters=[strip_filter],
         render_kw={"rows": 2},
     )

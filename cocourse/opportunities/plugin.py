@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import render_template, url_for
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from cocourse.hookspecs import hookimpl
@@ -32,7 +33,7 @@ def register_menu_links(app: Any, user: Any) -> Any:
     """Opportunities, for everyone logged in."""
     if not user.is_authenticated:
         return []
-    return [{"label": "Opportunities", "href": url_for("opportunities.board"), "weight": 15}]
+    return [{"label": _l("Opportunities"), "href": url_for("opportunities.board"), "weight": 15}]
 
 
 @hookimpl

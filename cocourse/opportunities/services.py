@@ -13,6 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
+from flask_babel.speaklater import LazyString
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -33,17 +37,22 @@ from cocourse.models import (
 )
 
 # Status values as stored, and how pages name them ("parked" reads "Not for now").
-STATUSES: Mapping[str, str] = {
-    "open": "Open",
-    "planned": "Planned",
-    "workshop": "Workshop",
-    "done": "Done",
-    "parked": "Not for now",
+STATUSES: Mapping[str, Any] = {
+    "open": _l("Open"),
+    "planned": _l("Planned"),
+    "workshop": _l("Workshop"),
+    # (a context of its own: "Done" names other things elsewhere; the catalog tools extract
+    # pgettext, not lazy_pgettext)
+    "done": LazyString(lambda: pgettext("opportunity status", "Done")),
+    "parked": _l("Not for now"),
 }
 # A facilitator says why when an opportunity is set aside or finished.
 NEEDS_REASON = frozenset({"parked", "done"})
-SCOPES: Mapping[str, str] = {"internal": "Inside the organization", "clients": "With clients"}
-SORTS: Mapping[str, str] = {"support": "Most supported", "new": "Newest"}
+SCOPES: Mapping[str, Any] = {
+    "internal": _l("Inside the organization"),
+    "clients": _l("With clients"),
+}
+SORTS: Mapping[str, Any] = {"support": _l("Most supported"), "new": _l("Newest")}
 MIN_TITLE, MAX_TITLE = 3, 200
 MAX_TEXT = 4000  # stake, who is involved, a comment
 MAX_REASON = 1000
@@ -112,21 +121,26 @@ def clean(proposal: Proposal) -> Proposal:
     involved = proposal.involved.strip()
     if len(title) < MIN_TITLE:
         raise OpportunityError(
-            "title", f"Give the opportunity a title of at least {MIN_TITLE} characters."
+            "title",
+            _("Give the opportunity a title of at least %(least)s characters.", least=MIN_TITLE),
         )
     if len(title) > MAX_TITLE:
-        raise OpportunityError("title", f"Use at most {MAX_TITLE} characters for the title.")
+        raise OpportunityError(
+            "title", _("Use at most %(most)s characters for the title.", most=MAX_TITLE)
+        )
     if not stake:
-        raise OpportunityError("stake", "Say what is at stake: why would this be worth it?")
+        raise OpportunityError("stake", _("Say what is at stake: why would this be worth it?"))
     if len(stake) > MAX_TEXT:
-        raise OpportunityError("stake", f"Use at most {MAX_TEXT} characters for what is at stake.")
+        raise OpportunityError(
+            "stake", _("Use at most %(most)s characters for what is at stake.", most=MAX_TEXT)
+        )
     if len(involved) > MAX_TEXT:
         raise OpportunityError(
-            "involved", f"Use at most {MAX_TEXT} characters for who is involved."
+            "involved", _("Use at most %(most)s characters for who is involved.", most=MAX_TEXT)
         )
     if proposal.scope not in SCOPES:
         raise OpportunityError(
-            "scope", "Choose whether this is inside the organization or with clients."
+            "scope", _("Choose whether this is inside the organization or with clients.")
         )
     return Proposal(title, stake, involved, proposal.scope)
 
@@ -193,7 +207,7 @@ def support(session: Session, opportunity_id: int, user_id: int) -> bool:
     try:
         with write(session):
             if session.get(Opportunity, opportunity_id) is None:
-                raise OpportunityError("opportunity", "This opportunity no longer exists.")
+                raise OpportunityError("opportunity", _("This opportunity no longer exists."))
             result = session.execute(
                 _insert(session)(table)
                 .values(opportunity_id=opportunity_id, user_id=user_id, created_at=utcnow())
@@ -202,7 +216,7 @@ def support(session: Session, opportunity_id: int, user_id: int) -> bool:
             )
             return result.first() is not None
     except IntegrityError:
-        raise OpportunityError("opportunity", "This opportunity no longer exists.") from None
+        raise OpportunityError("opportunity", _("This opportunity no longer exists.")) from None
 
 
 def unsupport(session: Session, opportunity_id: int, user_id: int) -> bool:
@@ -219,9 +233,11 @@ def comment(session: Session, opportunity_id: int, user: User, body: str) -> Opp
     """Add a comment (1 to MAX_TEXT characters) under the person's current name."""
     text = body.strip()
     if not text:
-        raise OpportunityError("body", "Write a comment before posting it.")
+        raise OpportunityError("body", _("Write a comment before posting it."))
     if len(text) > MAX_TEXT:
-        raise OpportunityError("body", f"Use at most {MAX_TEXT} characters for a comment.")
+        raise OpportunityError(
+            "body", _("Use at most %(most)s characters for a comment.", most=MAX_TEXT)
+        )
     row = OpportunityComment(
         opportunity_id=opportunity_id,
         user_id=user.id,
@@ -232,10 +248,10 @@ def comment(session: Session, opportunity_id: int, user: User, body: str) -> Opp
     try:
         with write(session):
             if session.get(Opportunity, opportunity_id) is None:
-                raise OpportunityError("body", "This opportunity no longer exists.")
+                raise OpportunityError("body", _("This opportunity no longer exists."))
             session.add(row)
     except IntegrityError:
-        raise OpportunityError("body", "This opportunity no longer exists.") from None
+        raise OpportunityError("body", _("This opportunity no longer exists.")) from None
     return row
 
 
@@ -260,17 +276,21 @@ def triage(
     """Move an opportunity to a status, with a reason (required for "done" and "parked")."""
     reason = reason.strip()
     if status not in STATUSES:
-        raise OpportunityError("status", "Choose one of the statuses offered.")
+        raise OpportunityError("status", _("Choose one of the statuses offered."))
     if status in NEEDS_REASON and not reason:
-        raise OpportunityError("reason", f"Say why the opportunity is “{STATUSES[status]}”.")
+        raise OpportunityError(
+            "reason", _("Say why the opportunity is “%(status)s”.", status=STATUSES[status])
+        )
     if len(reason) > MAX_REASON:
-        raise OpportunityError("reason", f"Use at most {MAX_REASON} characters for the reason.")
+        raise OpportunityError(
+            "reason", _("Use at most %(most)s characters for the reason.", most=MAX_REASON)
+        )
     if not may_triage(session, user):
         raise NotAllowed("Only facilitators and admins can change an opportunity's status.")
     with write(session):
         found = session.get(Opportunity, opportunity_id, with_for_update=True)
         if found is None:
-            raise OpportunityError("status", "This opportunity no longer exists.")
+            raise OpportunityError("status", _("This opportunity no longer exists."))
         found.status, found.status_reason = status, reason
         found.updated_at = utcnow()
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -165,7 +166,7 @@ def create() -> str | Response:
     found = _saved_or_errors(form, lambda p: opportunities.propose(get_session(), user, p))
     if found is None:
         return _form_page(form)
-    flash("Your opportunity is on the board. Invite colleagues to support it.")
+    flash(_("Your opportunity is on the board. Invite colleagues to support it."))
     return _to_detail(found.id)
 
 
@@ -233,7 +234,7 @@ def edit(opportunity_id: int) -> str | Response:
         abort(404)
     if saved is None:
         return _form_page(form, found)
-    flash("Your changes are saved.")
+    flash(_("Your changes are saved."))
     return _to_detail(opportunity_id)
 
 
@@ -247,7 +248,7 @@ def support(opportunity_id: int) -> Response:
         opportunities.support(get_session(), opportunity_id, current_user.id)
     except opportunities.OpportunityError:
         abort(404)
-    flash("You support this opportunity.")
+    flash(_("You support this opportunity."))
     return _to_detail(opportunity_id, "support")
 
 
@@ -258,7 +259,7 @@ def unsupport(opportunity_id: int) -> Response:
     _opportunity_or_404(opportunity_id)
     _checked(ActionForm())
     opportunities.unsupport(get_session(), opportunity_id, current_user.id)
-    flash("You no longer support this opportunity.")
+    flash(_("You no longer support this opportunity."))
     return _to_detail(opportunity_id, "support")
 
 
@@ -278,7 +279,7 @@ def add_comment(opportunity_id: int) -> str | Response:
     except opportunities.OpportunityError as exc:
         form.body.errors = [*form.body.errors, str(exc)]
         return _detail_page(found, comment=form)
-    flash("Your comment is posted.")
+    flash(_("Your comment is posted."))
     last = page_count(opportunities.comment_count(get_session(), opportunity_id), COMMENTS_PER_PAGE)
     return redirect(
         url_for(
@@ -316,5 +317,5 @@ def set_status(opportunity_id: int) -> str | Response:
     except opportunities.NotAllowed:
         denied("triage by a non-facilitator", opportunity_id=opportunity_id)
         abort(403)
-    flash(f"The opportunity is now “{opportunities.STATUSES[saved.status]}”.")
+    flash(_("The opportunity is now “%(status)s”.", status=opportunities.STATUSES[saved.status]))
     return _to_detail(opportunity_id)

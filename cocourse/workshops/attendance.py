@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 
 import segno
 from flask import current_app
+from flask_babel import gettext as _
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
 
@@ -43,12 +44,12 @@ def is_open(workshop: Workshop, now: datetime) -> bool:
 
 def _require_open(workshop: Workshop, now: datetime) -> None:
     if workshop.status != SCHEDULED:
-        raise WorkshopError("This workshop is cancelled.")
+        raise WorkshopError(_("This workshop is cancelled."))
     opens, closes = window(workshop)
     if now < opens:
-        raise WorkshopError("Attendance opens two hours before the start.")
+        raise WorkshopError(_("Attendance opens two hours before the start."))
     if now > closes:
-        raise WorkshopError("Attendance closed two days after the workshop ended.")
+        raise WorkshopError(_("Attendance closed two days after the workshop ended."))
 
 
 def check_in_code(workshop_id: int) -> str:
@@ -72,7 +73,7 @@ def qr_svg(url: str) -> str:
             border=4,
             dark="#000",
             light="#fff",
-            title="QR code of the check-in link",
+            title=_("QR code of the check-in link"),
             svgclass="cocourse-qr",
             lineclass=None,
         )
@@ -133,7 +134,7 @@ def walk_in(
             raise LookupError(workshop_id)
         _require_open(workshop, now)
         seat, _made = services.seat_for(
-            session, workshop, user, name, address, "Write the name of the person who walked in."
+            session, workshop, user, name, address, _("Write the name of the person who walked in.")
         )
         seat.status = CONFIRMED
         if seat.attended_at is None:
@@ -163,9 +164,13 @@ def guest_check_in(session: Session, seat_id: int, now: datetime) -> WorkshopSea
 
 def _checked_in(session: Session, seat: WorkshopSeat | None, now: datetime) -> WorkshopSeat:
     if seat is None or seat.status == LEFT:
-        raise WorkshopError("You have no place at this workshop; ask the facilitator to add you.")
+        raise WorkshopError(
+            _("You have no place at this workshop; ask the facilitator to add you.")
+        )
     if seat.status != CONFIRMED:
-        raise WorkshopError("You are on the waiting list; ask the facilitator to mark you present.")
+        raise WorkshopError(
+            _("You are on the waiting list; ask the facilitator to mark you present.")
+        )
     _mark(session, seat.id, now)
     session.refresh(seat)
     return seat

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
@@ -46,16 +47,16 @@ def is_open(workshop: Workshop, now: datetime) -> bool:
 def may_answer(workshop: Workshop, seat: WorkshopSeat | None, now: datetime) -> str:
     """Why this seat cannot answer now, in words; empty when it can."""
     if workshop.status != SCHEDULED:
-        return "This workshop was cancelled."
+        return str(_("This workshop was cancelled."))
     end = services.ends_at(workshop)
     if now < end:
-        return "Feedback opens when the workshop ends."
+        return str(_("Feedback opens when the workshop ends."))
     if now > end + OPEN_FOR:
-        return "Feedback closed 30 days after the workshop."
+        return str(_("Feedback closed 30 days after the workshop."))
     if seat is None or seat.attended_at is None:
-        return "Only people who attended the workshop can give feedback."
+        return str(_("Only people who attended the workshop can give feedback."))
     if seat.feedback_at is not None:
-        return "You have given your feedback already. Thank you!"
+        return str(_("You have given your feedback already. Thank you!"))
     return ""
 
 
@@ -68,17 +69,23 @@ def clean(questions: Sequence[FeedbackQuestion], raw: Mapping[str, str]) -> dict
         value = (raw.get(question.id) or "").strip()
         if not value:
             if question.required:
-                problems[question.id] = f"“{question.ask}” needs an answer."
+                problems[question.id] = _("“%(question)s” needs an answer.", question=question.ask)
             continue
         if question.scale:
             if not value.isdigit() or not 1 <= int(value) <= question.scale:
-                problems[question.id] = (
-                    f"“{question.ask}”: choose a number from 1 to {question.scale}."
+                problems[question.id] = _(
+                    "“%(question)s”: choose a number from 1 to %(highest)s.",
+                    question=question.ask,
+                    highest=question.scale,
                 )
                 continue
             answers[question.id] = int(value)
         elif len(value) > MAX_WORDS:
-            problems[question.id] = f"“{question.ask}”: keep it under {MAX_WORDS} characters."
+            problems[question.id] = _(
+                "“%(question)s”: keep it under %(most)s characters.",
+                question=question.ask,
+                most=MAX_WORDS,
+            )
         else:
             answers[question.id] = value
     if problems:
@@ -111,7 +118,7 @@ def answer(
             .values(feedback=answers, feedback_at=now)
         )
         if getattr(stored, "rowcount", 0) != 1:
-            raise WorkshopError("You have given your feedback already. Thank you!")
+            raise WorkshopError(_("You have given your feedback already. Thank you!"))
         session.refresh(seat)
     return seat
 
@@ -201,14 +208,15 @@ def _invite_seats(session: Session, workshop_id: int, now: datetime) -> int:
             person = services.address_of(session, seat)
             if person is None:
                 continue
-            context = {
-                "event": "feedback",
-                "name": person[0],
-                "workshop": workshop,
-                "when": services.when(workshop),
-                "link": services.link_for(seat),
-                "agenda": [],
-            }
-            queue(session, person[1], "workshop", context)
+            with services.in_language_of(session, seat):
+                context = {
+                    "event": "feedback",
+                    "name": person[0],
+                    "workshop": workshop,
+                    "when": services.when(workshop),
+                    "link": services.link_for(seat),
+                    "agenda": [],
+                }
+                queue(session, person[1], "workshop", context)
             told += 1
     return told

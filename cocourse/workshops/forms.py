@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
@@ -29,46 +31,46 @@ class ScheduleForm(FlaskForm):
     """A facilitator schedules a workshop or changes it; the view sets the choices."""
 
     kind = SelectField(
-        "Kind", choices=[SelectChoice(kind, label) for kind, label in KIND_LABELS.items()]
+        _l("Kind"), choices=[SelectChoice(kind, label) for kind, label in KIND_LABELS.items()]
     )
     title = StringField(
-        "Title", validators=[DataRequired(), Length(min=3, max=200)], filters=[strip_filter]
+        _l("Title"), validators=[DataRequired(), Length(min=3, max=200)], filters=[strip_filter]
     )
     purpose = TextAreaField(
-        "Purpose (what participants will work on)",
+        _l("Purpose (what participants will work on)"),
         validators=[Length(max=4000)],
         filters=[strip_filter],
         render_kw={"rows": 3},
     )
-    day = DateField("Date", validators=[InputRequired("Choose the date.")])
-    start = TimeField("Starts at", validators=[InputRequired("Choose the starting time.")])
+    day = DateField(_l("Date"), validators=[InputRequired(_l("Choose the date."))])
+    start = TimeField(_l("Starts at"), validators=[InputRequired(_l("Choose the starting time."))])
     minutes = IntegerField(
-        "Length in minutes",
+        _l("Length in minutes"),
         validators=[
-            InputRequired("Say how long it lasts, in minutes."),
+            InputRequired(_l("Say how long it lasts, in minutes.")),
             NumberRange(MIN_MINUTES, MAX_MINUTES),
         ],
     )
     timezone = StringField(
-        "Time zone", validators=[DataRequired(), Length(max=64)], filters=[strip_filter]
+        _l("Time zone"), validators=[DataRequired(), Length(max=64)], filters=[strip_filter]
     )
-    place = StringField("Place", validators=[Length(max=300)], filters=[strip_filter])
+    place = StringField(_l("Place"), validators=[Length(max=300)], filters=[strip_filter])
     video_url = StringField(
-        "Video link (optional)", validators=[Length(max=500)], filters=[strip_filter]
+        _l("Video link (optional)"), validators=[Length(max=500)], filters=[strip_filter]
     )
     capacity = IntegerField(
-        "Seats",
-        validators=[InputRequired("Say how many people fit."), NumberRange(1, MAX_CAPACITY)],
+        _l("Seats"),
+        validators=[InputRequired(_l("Say how many people fit.")), NumberRange(1, MAX_CAPACITY)],
     )
-    opportunity = SelectField("Opportunity it works on (optional)", choices=[], coerce=int)
+    opportunity = SelectField(_l("Opportunity it works on (optional)"), choices=[], coerce=int)
     hosts = StringField(
-        "Co-facilitators' emails (optional, separated by commas)",
+        _l("Co-facilitators' emails (optional, separated by commas)"),
         validators=[Length(max=1500)],
         filters=[strip_filter],
     )
     agenda = TextAreaField(
-        "Agenda: one block per line, minutes first",
-        validators=[DataRequired("Write the agenda."), Length(max=6000)],
+        _l("Agenda: one block per line, minutes first"),
+        validators=[DataRequired(_l("Write the agenda.")), Length(max=6000)],
         render_kw={"rows": 8},
     )
     template = StringField(validators=[Optional(), Length(max=64)])
@@ -78,12 +80,12 @@ class InviteForm(FlaskForm):
     """A facilitator invites a colleague (by their account's email) or a guest."""
 
     name = StringField(
-        "Name (for guests without an account)",
+        _l("Name (for guests without an account)"),
         validators=[Length(max=120)],
         filters=[strip_filter],
     )
     email = EmailField(
-        "Email", validators=[DataRequired(), Length(max=254)], filters=[strip_filter]
+        _l("Email"), validators=[DataRequired(), Length(max=254)], filters=[strip_filter]
     )
 
 
@@ -91,8 +93,8 @@ class CancelForm(FlaskForm):
     """A facilitator cancels a workshop, saying why."""
 
     reason = TextAreaField(
-        "Why (sent to everyone signed up)",
-        validators=[DataRequired("Say why, in a sentence."), Length(max=1000)],
+        _l("Why (sent to everyone signed up)"),
+        validators=[DataRequired(_l("Say why, in a sentence.")), Length(max=1000)],
         filters=[strip_filter],
         render_kw={"rows": 2},
     )
@@ -101,9 +103,9 @@ class CancelForm(FlaskForm):
 class WalkInForm(FlaskForm):
     """Someone who came without a place: their name and email."""
 
-    name = StringField("Name", validators=[Length(max=120)], filters=[strip_filter])
+    name = StringField(_l("Name"), validators=[Length(max=120)], filters=[strip_filter])
     email = EmailField(
-        "Email", validators=[DataRequired(), Length(max=254)], filters=[strip_filter]
+        _l("Email"), validators=[DataRequired(), Length(max=254)], filters=[strip_filter]
     )
 
 
@@ -111,24 +113,24 @@ class HarvestForm(FlaskForm):
     """A decision or an action from the workshop's harvest."""
 
     kind = SelectField(
-        "Kind",
-        choices=[SelectChoice("action", "Action"), SelectChoice("decision", "Decision")],
+        _l("Kind"),
+        choices=[SelectChoice("action", _l("Action")), SelectChoice("decision", _l("Decision"))],
     )
     text = TextAreaField(
-        "What was decided or is to be done",
-        validators=[DataRequired("Write the decision or action."), Length(max=2000)],
+        _l("What was decided or is to be done"),
+        validators=[DataRequired(_l("Write the decision or action.")), Length(max=2000)],
         filters=[strip_filter],
         render_kw={"rows": 2},
     )
     owner_email = EmailField(
-        "Owner's email (a person with an account here)",
+        _l("Owner's email (a person with an account here)"),
         validators=[Length(max=254)],
         filters=[strip_filter],
     )
     owner_name = StringField(
-        "Or the owner's name", validators=[Length(max=120)], filters=[strip_filter]
+        _l("Or the owner's name"), validators=[Length(max=120)], filters=[strip_filter]
     )
-    due_on = DateField("Due date (optional)", validators=[Optional()])
+    due_on = DateField(_l("Due date (optional)"), validators=[Optional()])
 
 
 def feedback_form(questions: Sequence[FeedbackQuestion], **values: Any) -> Any:
@@ -140,7 +142,11 @@ def feedback_form(questions: Sequence[FeedbackQuestion], **values: Any) -> Any:
         pass
 
     for question in questions:
-        label = question.ask + ("" if question.required else " (optional)")
+        label = (
+            question.ask
+            if question.required
+            else _("%(question)s (optional)", question=question.ask)
+        )
         field: Any
         if question.scale:
             choices = [SelectChoice(str(n), str(n)) for n in range(1, question.scale + 1)]

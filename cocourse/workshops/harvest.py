@@ -12,6 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.orm import Session
@@ -24,7 +28,7 @@ from cocourse.workshops import services
 from cocourse.workshops.services import SCHEDULED, WorkshopError
 
 DECISION, ACTION = "decision", "action"
-KINDS = {DECISION: "Decision", ACTION: "Action"}
+KINDS = {DECISION: _l("Decision"), ACTION: _l("Action")}
 MAX_TEXT = 2000
 REMIND_BEFORE = timedelta(days=2)
 LONGEST_AHEAD = timedelta(days=3 * 366)
@@ -55,13 +59,15 @@ def _owner(session: Session, entry: Entry) -> tuple[User | None, str]:
         user = session.scalar(select(User).where(func.lower(User.email) == address))
         if user is None or not user.is_active:
             raise WorkshopError(
-                f"No active account has the email {address or entry.owner_email.strip()}; "
-                "write the owner's name instead."
+                _(
+                    "No active account has the email %(email)s; write the owner's name instead.",
+                    email=address or entry.owner_email.strip(),
+                )
             )
         return user, user.name
     name = " ".join(entry.owner_name.split())[:120]
     if not name and entry.kind == ACTION:
-        raise WorkshopError("Say who owns the action: their email (with an account) or name.")
+        raise WorkshopError(_("Say who owns the action: their email (with an account) or name."))
     return None, name
 
 
@@ -71,28 +77,30 @@ def record(
     """Add a decision or an action to a workshop's harvest."""
     text = entry.text.strip()
     if entry.kind not in KINDS:
-        raise WorkshopError("Choose a decision or an action.")
+        raise WorkshopError(_("Choose a decision or an action."))
     if not text:
-        raise WorkshopError("Write the decision or action.")
+        raise WorkshopError(_("Write the decision or action."))
     if len(text) > MAX_TEXT:
-        raise WorkshopError(f"Keep it under {MAX_TEXT} characters.")
+        raise WorkshopError(_("Keep it under %(most)s characters.", most=MAX_TEXT))
     with write(session):
         workshop = services.locked(session, workshop_id)
         if not services.may_manage(session, workshop, user):
             raise LookupError(workshop_id)
         if not is_open(workshop, now):
-            raise WorkshopError("Record the harvest once the workshop has started.")
+            raise WorkshopError(_("Record the harvest once the workshop has started."))
         if entry.due_on is not None:
             day = services.local_start(workshop).date()
             if not day <= entry.due_on <= (now + LONGEST_AHEAD).date():
                 raise WorkshopError(
-                    "Choose a due date from the day of the workshop to three years ahead."
+                    _("Choose a due date from the day of the workshop to three years ahead.")
                 )
         count = session.scalar(
             select(func.count()).where(WorkshopAction.workshop_id == workshop.id)
         )
         if int(count or 0) >= MAX_PER_WORKSHOP:
-            raise WorkshopError(f"A workshop's harvest holds at most {MAX_PER_WORKSHOP} items.")
+            raise WorkshopError(
+                _("A workshop's harvest holds at most %(most)s items.", most=MAX_PER_WORKSHOP)
+            )
         owner, name = _owner(session, entry)
         action = WorkshopAction(
             workshop_id=workshop.id,
@@ -193,12 +201,21 @@ def remind_due(session: Session, now: datetime) -> int:
             workshop = session.get(Workshop, action.workshop_id)
             if owner is None or not owner.is_active or workshop is None:
                 continue
-            message = Message(
-                title=f"Due {action.due_on:%d %B}: {action.text[:120]}",
-                body=f"An action you own from “{workshop.title}” is due on "
-                f"{action.due_on:%A %d %B %Y}:\n\n{action.text}",
-                url="/workshops#your-actions",
-            )
+            with force_locale(owner.language or current_app.config["DEFAULT_LANGUAGE"]):
+                message = Message(
+                    title=_(
+                        "Due %(date)s: %(text)s",
+                        date=services.in_words(action.due_on, "dd MMMM"),
+                        text=action.text[:120],
+                    ),
+                    body=_(
+                        "An action you own from “%(workshop)s” is due on %(date)s:",
+                        workshop=workshop.title,
+                        date=services.in_words(action.due_on, "EEEE dd MMMM y"),
+                    )
+                    + f"\n\n{action.text}",
+                    url="/workshops#your-actions",
+                )
             key = f"action:{action.id}:{action.due_on.isoformat()}"
             told += notify(session, owner, ACTION_DUE, key, message)
     session.rollback()

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import render_template, url_for
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from cocourse.hookspecs import hookimpl
@@ -42,7 +43,7 @@ def register_menu_links(app: Any, user: Any) -> Any:
     """Workshops, for everyone logged in."""
     if not user.is_authenticated:
         return []
-    return [{"label": "Workshops", "href": url_for("workshops.workshop_list"), "weight": 12}]
+    return [{"label": _l("Workshops"), "href": url_for("workshops.workshop_list"), "weight": 12}]
 
 
 def _remind(session: Any, now: datetime) -> int:
@@ -161,6 +162,6 @@ def _next_of_kind(session: Any, kind: str, now: datetime) -> list[Any]:
 
 def _day(workshop: Any) -> str:
     """The day a workshop was held, in words, in its own zone."""
-    from cocourse.workshops.services import local_start
+    from cocourse.workshops.services import in_words, local_start
 
-    return f"{local_start(workshop):%A %d %B %Y}"
+    return in_words(local_start(workshop).date(), "EEEE dd MMMM y")

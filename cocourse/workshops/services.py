@@ -13,13 +13,17 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_date
 from flask import current_app
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy import update as sa_update
 from sqlalchemy.exc import IntegrityError
@@ -87,8 +91,11 @@ def parse_agenda(text: str) -> tuple[Block, ...]:
         found = _AGENDA_LINE.match(line)
         if not found or int(found.group(1)) < 1:
             raise WorkshopError(
-                f"Agenda line {number}: start with the minutes, then the title "
-                "(for example “15 Check-in and purpose”)."
+                _(
+                    "Agenda line %(number)s: start with the minutes, then the title "
+                    "(for example “15 Check-in and purpose”).",
+                    number=number,
+                )
             )
         blocks.append(Block(found.group(2)[:200], int(found.group(1))))
     return tuple(blocks)
@@ -161,7 +168,10 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError):
         raise WorkshopError(
-            f"“{name}” is not a time zone; use a name such as Europe/Brussels or UTC."
+            _(
+                "“%(name)s” is not a time zone; use a name such as Europe/Brussels or UTC.",
+                name=name,
+            )
         ) from None
 
 
@@ -172,8 +182,13 @@ def starts_at(plan: Plan) -> datetime:
     utc = local.astimezone(ZoneInfo("UTC"))
     if utc.astimezone(local.tzinfo).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise WorkshopError(
-            f"{plan.start:%H:%M} does not exist on {plan.day:%d %B %Y} in {plan.timezone} "
-            "(the clocks move forward that night); choose another time."
+            _(
+                "%(time)s does not exist on %(date)s in %(zone)s "
+                "(the clocks move forward that night); choose another time.",
+                time=plan.start.strftime("%H:%M"),
+                date=in_words(plan.day, "dd MMMM y"),
+                zone=plan.timezone,
+            )
         )
     return utc
 
@@ -192,7 +207,14 @@ def when(workshop: Workshop) -> str:
     """The date and times in words, in the workshop's zone."""
     start = local_start(workshop)
     end = start + timedelta(minutes=workshop.duration_minutes)
-    return f"{start:%A %d %B %Y}, {start:%H:%M}–{end:%H:%M} ({workshop.timezone})"
+    day = in_words(start.date(), "EEEE dd MMMM y")
+    return f"{day}, {start:%H:%M}–{end:%H:%M} ({workshop.timezone})"
+
+
+def in_words(day: date, pattern: str) -> str:
+    """A date with the names of days and months in the page's language (a Babel pattern:
+    "EEEE dd MMMM y" reads "Saturday 05 December 2026" in English)."""
+    return format_date(day, pattern, locale=get_locale() or "en")
 
 
 # Scheduling
@@ -201,33 +223,49 @@ def when(workshop: Workshop) -> str:
 def _check(plan: Plan, now: datetime) -> datetime:
     """The plan's start in UTC, once everything in it is acceptable."""
     if plan.kind not in KINDS:
-        raise WorkshopError("Choose the kind of workshop.")
+        raise WorkshopError(_("Choose the kind of workshop."))
     if not 3 <= len(plan.title.strip()) <= 200:
-        raise WorkshopError("Give the workshop a title of 3 to 200 characters.")
+        raise WorkshopError(_("Give the workshop a title of 3 to 200 characters."))
     if len(plan.purpose) > 4000:
-        raise WorkshopError("Keep the purpose under 4000 characters.")
+        raise WorkshopError(_("Keep the purpose under 4000 characters."))
     if not MIN_MINUTES <= plan.minutes <= MAX_MINUTES:
-        raise WorkshopError(f"A workshop lasts {MIN_MINUTES} to {MAX_MINUTES} minutes.")
+        raise WorkshopError(
+            _(
+                "A workshop lasts %(least)s to %(most)s minutes.",
+                least=MIN_MINUTES,
+                most=MAX_MINUTES,
+            )
+        )
     if not 1 <= plan.capacity <= MAX_CAPACITY:
-        raise WorkshopError(f"Capacity is 1 to {MAX_CAPACITY} people.")
+        raise WorkshopError(_("Capacity is 1 to %(most)s people.", most=MAX_CAPACITY))
     if not plan.place.strip() and not plan.video_url.strip():
-        raise WorkshopError("Say where it happens: a place, a video link, or both.")
+        raise WorkshopError(_("Say where it happens: a place, a video link, or both."))
     if plan.video_url and not plan.video_url.startswith(("https://", "http://")):
-        raise WorkshopError("The video link must start with https:// (or http://).")
+        raise WorkshopError(_("The video link must start with https:// (or http://)."))
     if not plan.agenda:
-        raise WorkshopError("Write the agenda: one block per line, minutes first.")
+        raise WorkshopError(_("Write the agenda: one block per line, minutes first."))
     total = sum(block.minutes for block in plan.agenda)
     if total != plan.minutes:
-        more = "runs over" if total > plan.minutes else "leaves time unplanned"
-        raise WorkshopError(
-            f"The agenda adds up to {total} minutes but the workshop lasts {plan.minutes}: "
-            f"it {more}. Change a block or the length."
-        )
+        if total > plan.minutes:
+            problem = _(
+                "The agenda adds up to %(total)s minutes but the workshop lasts %(minutes)s: "
+                "it runs over. Change a block or the length.",
+                total=total,
+                minutes=plan.minutes,
+            )
+        else:
+            problem = _(
+                "The agenda adds up to %(total)s minutes but the workshop lasts %(minutes)s: "
+                "it leaves time unplanned. Change a block or the length.",
+                total=total,
+                minutes=plan.minutes,
+            )
+        raise WorkshopError(problem)
     start = starts_at(plan)
     if start <= now:
-        raise WorkshopError("Choose a date and time in the future.")
+        raise WorkshopError(_("Choose a date and time in the future."))
     if start > now + LONGEST_AHEAD:
-        raise WorkshopError("Schedule at most two years ahead.")
+        raise WorkshopError(_("Schedule at most two years ahead."))
     return start
 
 
@@ -240,11 +278,11 @@ def _hosts(session: Session, emails: Iterable[str], facilitator_id: int | None) 
             continue
         user = session.scalar(select(User).where(func.lower(User.email) == address))
         if user is None or not user.is_active:
-            raise WorkshopError(f"No active account has the email {address}.")
+            raise WorkshopError(_("No active account has the email %(email)s.", email=address))
         if user.id != facilitator_id and user not in found:
             found.append(user)
     if len(found) > MAX_HOSTS:
-        raise WorkshopError(f"Name at most {MAX_HOSTS} co-facilitators.")
+        raise WorkshopError(_("Name at most %(most)s co-facilitators.", most=MAX_HOSTS))
     return found
 
 
@@ -266,8 +304,12 @@ def _double_booked(
     for workshop in session.scalars(query):
         if ends_at(workshop) > start:
             raise WorkshopError(
-                f"That overlaps “{workshop.title}” ({when(workshop)}), which "
-                "a facilitator of this workshop also runs."
+                _(
+                    "That overlaps “%(title)s” (%(when)s), which "
+                    "a facilitator of this workshop also runs.",
+                    title=workshop.title,
+                    when=when(workshop),
+                )
             )
 
 
@@ -343,11 +385,14 @@ def update(session: Session, workshop_id: int, user: User, plan: Plan, now: date
         if not may_manage(session, workshop, user):
             raise LookupError(workshop_id)
         if workshop.status != SCHEDULED:
-            raise WorkshopError("This workshop is cancelled; schedule a new one instead.")
+            raise WorkshopError(_("This workshop is cancelled; schedule a new one instead."))
         confirmed = _count(session, workshop.id, CONFIRMED)
         if plan.capacity < confirmed:
             raise WorkshopError(
-                f"{confirmed} people have a seat, so the capacity cannot go below {confirmed}."
+                _(
+                    "%(count)s people have a seat, so the capacity cannot go below %(count)s.",
+                    count=confirmed,
+                )
             )
         lead = session.get(User, workshop.facilitator_id) if workshop.facilitator_id else None
         hosts = _hosts(session, plan.hosts, workshop.facilitator_id)
@@ -373,13 +418,13 @@ def cancel(session: Session, workshop_id: int, user: User, reason: str, now: dat
     """Cancel a workshop: everyone with a seat or on the waiting list is told, and the event
     leaves their calendars. The seats stay, for the record."""
     if len(reason) > 1000:
-        raise WorkshopError("Keep the reason under 1000 characters.")
+        raise WorkshopError(_("Keep the reason under 1000 characters."))
     with write(session):
         workshop = locked(session, workshop_id)
         if not may_manage(session, workshop, user):
             raise LookupError(workshop_id)
         if workshop.status == CANCELLED:
-            raise WorkshopError("This workshop is already cancelled.")
+            raise WorkshopError(_("This workshop is already cancelled."))
         workshop.status = CANCELLED
         workshop.cancelled_at = now
         workshop.sequence += 1
@@ -430,9 +475,9 @@ def counts(session: Session, workshop_ids: Sequence[int]) -> dict[int, dict[str,
 
 def _open_for_seats(workshop: Workshop, now: datetime) -> None:
     if workshop.status != SCHEDULED:
-        raise WorkshopError("This workshop is cancelled.")
+        raise WorkshopError(_("This workshop is cancelled."))
     if ends_at(workshop) <= now:
-        raise WorkshopError("This workshop is over.")
+        raise WorkshopError(_("This workshop is over."))
 
 
 def _take(session: Session, workshop: Workshop, seat: WorkshopSeat, now: datetime) -> None:
@@ -459,7 +504,7 @@ def sign_up(session: Session, workshop_id: int, user: User, now: datetime) -> Wo
                 )
             )
             if seat is not None and seat.status != LEFT:
-                raise WorkshopError("You are signed up already.")
+                raise WorkshopError(_("You are signed up already."))
             if seat is None:
                 seat = WorkshopSeat(
                     workshop_id=workshop.id, user_id=user.id, name=user.name, status=WAITING
@@ -467,7 +512,7 @@ def sign_up(session: Session, workshop_id: int, user: User, now: datetime) -> Wo
                 session.add(seat)
             _take(session, workshop, seat, now)
     except IntegrityError:  # the same person twice at the same moment
-        raise WorkshopError("You are signed up already.") from None
+        raise WorkshopError(_("You are signed up already.")) from None
     return seat
 
 
@@ -475,7 +520,7 @@ def clean_address(email: str) -> str:
     """An email address as typed, checked and lower-cased (WorkshopError if it is none)."""
     address = parseaddr(email.strip())[1].lower()
     if not EMAIL.match(address) or len(address) > 254:
-        raise WorkshopError("Write a valid email address.")
+        raise WorkshopError(_("Write a valid email address."))
     return address
 
 
@@ -488,7 +533,7 @@ def seat_for(
     guest without a name."""
     account = session.scalar(select(User).where(func.lower(User.email) == address))
     if account is not None and not account.is_active:
-        raise WorkshopError(f"The account of {address} is deactivated.")
+        raise WorkshopError(_("The account of %(email)s is deactivated.", email=address))
     mine = (
         WorkshopSeat.user_id == account.id
         if account is not None
@@ -528,13 +573,13 @@ def invite(
                 raise LookupError(workshop_id)
             _open_for_seats(workshop, now)
             seat, made = seat_for(
-                session, workshop, inviter, name, address, "Write the guest's name."
+                session, workshop, inviter, name, address, _("Write the guest's name.")
             )
             if not made and seat.status != LEFT:
-                raise WorkshopError(f"{seat.name} is on the list already.")
+                raise WorkshopError(_("%(name)s is on the list already.", name=seat.name))
             _take(session, workshop, seat, now)
     except IntegrityError:
-        raise WorkshopError("That person is on the list already.") from None
+        raise WorkshopError(_("That person is on the list already.")) from None
     return seat
 
 
@@ -547,9 +592,9 @@ def leave(session: Session, seat_id: int, now: datetime) -> WorkshopSeat:
             raise LookupError(seat_id)
         workshop = locked(session, seat.workshop_id)
         if seat.status == LEFT:
-            raise WorkshopError("That place was given up already.")
+            raise WorkshopError(_("That place was given up already."))
         if workshop.status != SCHEDULED or ends_at(workshop) <= now:
-            raise WorkshopError("This workshop is cancelled or over.")
+            raise WorkshopError(_("This workshop is cancelled or over."))
         had_seat = seat.status == CONFIRMED
         seat.status = LEFT
         if had_seat:
@@ -649,16 +694,25 @@ def _send(
             method=method,
             now=now,
         )
-    context = {
-        "event": event,
-        "name": person[0],
-        "workshop": workshop,
-        "when": when(workshop),
-        "link": link,
-        "agenda": workshop.agenda,
-        **extra,
-    }
-    queue(session, person[1], "workshop", context, calendar=ics)
+    with in_language_of(session, seat):
+        context = {
+            "event": event,
+            "name": person[0],
+            "workshop": workshop,
+            "when": when(workshop),
+            "link": link,
+            "agenda": workshop.agenda,
+            **extra,
+        }
+        queue(session, person[1], "workshop", context, calendar=ics)
+
+
+def in_language_of(session: Session, seat: WorkshopSeat) -> AbstractContextManager[Any]:
+    """Messages to a person with an account in the language they chose; a guest's (and
+    those of people who chose none) in the language of the request or job that sends them."""
+    user = session.get(User, seat.user_id) if seat.user_id is not None else None
+    language = user.language if user is not None else None
+    return force_locale(language) if language else nullcontext()
 
 
 def remind(session: Session, now: datetime) -> int:

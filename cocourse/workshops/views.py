@@ -18,6 +18,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from werkzeug.wrappers import Response
@@ -91,7 +92,7 @@ def _opportunity_choices() -> list[SelectChoice]:
         .where(Opportunity.status.in_(OPEN_OPPORTUNITIES))
         .order_by(Opportunity.title)
     )
-    return [SelectChoice(0, "None"), *(SelectChoice(oid, title) for oid, title in rows)]
+    return [SelectChoice(0, _("None")), *(SelectChoice(oid, title) for oid, title in rows)]
 
 
 def _plan(form: ScheduleForm) -> services.Plan:
@@ -148,7 +149,7 @@ def schedule() -> str | Response:
         except services.WorkshopError as exc:
             flash(str(exc), "error")
         else:
-            flash("The workshop is scheduled. Invite people or share its page.", "success")
+            flash(_("The workshop is scheduled. Invite people or share its page."), "success")
             return redirect(url_for(".workshop_page", workshop_id=workshop.id))
     return render_template(
         "workshops/schedule.html", form=form, kit=kit, template=template, workshop=None
@@ -186,7 +187,7 @@ def edit(workshop_id: int) -> str | Response:
         except LookupError:
             abort(404)
         else:
-            flash("Saved. Everyone with a seat gets the change by email.", "success")
+            flash(_("Saved. Everyone with a seat gets the change by email."), "success")
             return redirect(url_for(".workshop_page", workshop_id=workshop.id))
     return render_template(
         "workshops/schedule.html", form=form, kit=course().kit, template=None, workshop=workshop
@@ -258,10 +259,12 @@ def sign_up(workshop_id: int) -> Response:
 
 def _signed_up(seat: WorkshopSeat) -> str:
     if seat.status == services.CONFIRMED:
-        return "You have a seat. The invitation is in your email, with a calendar entry."
-    return (
-        "The workshop is full: you are on the waiting list and move up automatically "
-        "when a seat frees."
+        return str(_("You have a seat. The invitation is in your email, with a calendar entry."))
+    return str(
+        _(
+            "The workshop is full: you are on the waiting list and move up automatically "
+            "when a seat frees."
+        )
     )
 
 
@@ -275,13 +278,13 @@ def leave(workshop_id: int) -> Response:
     session = get_session()
     seat = services.my_seat(session, workshop_id, current_user.id)
     if seat is None:
-        flash("You had no place at this workshop.", "error")
+        flash(_("You had no place at this workshop."), "error")
         return redirect(url_for(".workshop_page", workshop_id=workshop_id))
     seat_id = seat.id
     return _after(
         workshop_id,
         lambda: services.leave(session, seat_id, utcnow()),
-        lambda _seat: "You gave up your place; anyone waiting moves up.",
+        lambda _seat: _("You gave up your place; anyone waiting moves up."),
     )
 
 
@@ -302,11 +305,11 @@ def invite(workshop_id: int) -> Response:
         workshop.id,
         lambda: services.invite(session, workshop.id, current_user, name, email, utcnow()),
         lambda seat: (
-            f"Invited {seat.name}"
-            + (
-                ". They get an email with a calendar entry."
-                if seat.status == services.CONFIRMED
-                else ": the workshop is full, so they are on the waiting list."
+            _("Invited %(name)s. They get an email with a calendar entry.", name=seat.name)
+            if seat.status == services.CONFIRMED
+            else _(
+                "Invited %(name)s: the workshop is full, so they are on the waiting list.",
+                name=seat.name,
             )
         ),
     )
@@ -326,7 +329,7 @@ def remove_seat(workshop_id: int, seat_id: int) -> Response:
     return _after(
         workshop.id,
         lambda: services.leave(session, seat_id, utcnow()),
-        lambda gone: f"{gone.name} is off the list.",
+        lambda gone: _("%(name)s is off the list.", name=gone.name),
     )
 
 
@@ -344,7 +347,7 @@ def cancel(workshop_id: int) -> str | Response:
         except LookupError:
             abort(404)
         else:
-            flash("The workshop is cancelled; everyone signed up is told.", "success")
+            flash(_("The workshop is cancelled; everyone signed up is told."), "success")
             return redirect(url_for(".workshop_page", workshop_id=workshop.id))
     count = services.counts(get_session(), [workshop.id])[workshop.id]
     return render_template(
@@ -454,7 +457,7 @@ def guest_leave(token: str) -> Response:
     return _guest_action(
         token,
         lambda seat_id: services.leave(get_session(), seat_id, utcnow()),
-        "You gave up your place. Thank you for letting us know.",
+        _("You gave up your place. Thank you for letting us know."),
     )
 
 
@@ -537,7 +540,14 @@ def record_attendance(workshop_id: int) -> Response:
     except LookupError:
         abort(404)
     else:
-        flash(f"Attendance saved: {marked} marked present, {unmarked} unmarked.", "success")
+        flash(
+            _(
+                "Attendance saved: %(marked)s marked present, %(unmarked)s unmarked.",
+                marked=marked,
+                unmarked=unmarked,
+            ),
+            "success",
+        )
     return redirect(back)
 
 
@@ -563,7 +573,7 @@ def walk_in(workshop_id: int) -> str | Response:
         return _attendance_page(workshop, form)
     except LookupError:
         abort(404)
-    flash(f"{seat.name} is marked present.", "success")
+    flash(_("%(name)s is marked present.", name=seat.name), "success")
     return redirect(url_for(".attendance_page", workshop_id=workshop.id))
 
 
@@ -607,7 +617,7 @@ def check_in_post(workshop_id: int, code: str) -> Response:
     except services.WorkshopError as exc:
         flash(str(exc), "error")
         return redirect(url_for(".check_in", workshop_id=workshop.id, code=code))
-    flash("You are checked in. Welcome!", "success")
+    flash(_("You are checked in. Welcome!"), "success")
     return redirect(url_for(".workshop_page", workshop_id=workshop.id))
 
 
@@ -618,7 +628,7 @@ def guest_check_in(token: str) -> Response:
     return _guest_action(
         token,
         lambda seat_id: attendance.guest_check_in(get_session(), seat_id, utcnow()),
-        "You are checked in. Welcome!",
+        _("You are checked in. Welcome!"),
     )
 
 
@@ -629,7 +639,7 @@ def _answer(seat: WorkshopSeat) -> tuple[Any, str | None]:
     if not form.validate_on_submit():
         if form.csrf_token.errors:
             abort(400)
-        flash("Some answers cannot be stored; see the questions marked below.", "error")
+        flash(_("Some answers cannot be stored; see the questions marked below."), "error")
         return form, None
     raw = {q.id: str(form[field_name(q)].data or "") for q in questions}
     try:
@@ -637,7 +647,7 @@ def _answer(seat: WorkshopSeat) -> tuple[Any, str | None]:
     except feedback.FeedbackError as exc:
         for question_id, problem in exc.problems.items():
             form["q-" + question_id].errors = [problem]
-        flash("Some answers need attention; see the questions marked below.", "error")
+        flash(_("Some answers need attention; see the questions marked below."), "error")
         return form, None
     except services.WorkshopError as exc:
         return None, str(exc)
@@ -651,7 +661,7 @@ def give_feedback(workshop_id: int) -> str | Response:
     workshop = _workshop_or_404(workshop_id)
     seat = services.my_seat(get_session(), workshop.id, current_user.id)
     if seat is None:
-        flash("Only people who attended the workshop can give feedback.", "error")
+        flash(_("Only people who attended the workshop can give feedback."), "error")
         return redirect(url_for(".workshop_page", workshop_id=workshop.id))
     refused, problem = _answer(seat)
     if refused is not None:
@@ -659,7 +669,7 @@ def give_feedback(workshop_id: int) -> str | Response:
     if problem:
         flash(problem, "error")
     else:
-        flash("Thank you for your feedback!", "success")
+        flash(_("Thank you for your feedback!"), "success")
     return redirect(url_for(".workshop_page", workshop_id=workshop.id))
 
 
@@ -676,7 +686,7 @@ def guest_feedback(token: str) -> str | Response:
     if problem:
         flash(problem, "error")
     else:
-        flash("Thank you for your feedback!", "success")
+        flash(_("Thank you for your feedback!"), "success")
     return redirect(url_for(".guest_page", token=token))
 
 
@@ -736,7 +746,8 @@ def harvest_page(workshop_id: int) -> str | Response:
         return _harvest_page(workshop, form)
     except LookupError:
         abort(404)
-    flash(f"{harvest.KINDS[entry.kind]} recorded.", "success")
+    recorded = _("Decision recorded.") if entry.kind == harvest.DECISION else _("Action recorded.")
+    flash(recorded, "success")
     return redirect(url_for(".harvest_page", workshop_id=workshop.id))
 
 
@@ -751,7 +762,7 @@ def remove_action(workshop_id: int, action_id: int) -> Response:
         harvest.remove(get_session(), action_id, workshop.id, current_user)
     except LookupError:
         abort(404)
-    flash("Removed from the harvest.", "success")
+    flash(_("Removed from the harvest."), "success")
     return redirect(url_for(".harvest_page", workshop_id=workshop.id))
 
 
@@ -765,7 +776,7 @@ def action_done(action_id: int) -> Response:
         action = harvest.mark_done(get_session(), action_id, current_user, utcnow())
     except LookupError:
         abort(404)
-    flash(f"Done: {action.text[:80]}", "success")
+    flash(_("Done: %(text)s", text=action.text[:80]), "success")
     back = request.form.get("back", "")
     if back == "harvest":
         return redirect(url_for(".harvest_page", workshop_id=action.workshop_id))
