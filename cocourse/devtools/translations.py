@@ -38,6 +38,8 @@ KEYWORDS = {
     "lazy_ngettext": (1, 2),
     "_l": None,
     "pgettext": ((1, "c"), 2),
+    "lazy_pgettext": ((1, "c"), 2),
+    "npgettext": ((1, "c"), 2, 3),
 }
 
 

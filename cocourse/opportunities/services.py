@@ -15,8 +15,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
-from flask_babel.speaklater import LazyString
+from flask_babel import lazy_pgettext
 from sqlalchemy import Select, and_, exists, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -41,9 +40,8 @@ STATUSES: Mapping[str, Any] = {
     "open": _l("Open"),
     "planned": _l("Planned"),
     "workshop": _l("Workshop"),
-    # (a context of its own: "Done" names other things elsewhere; the catalog tools extract
-    # pgettext, not lazy_pgettext)
-    "done": LazyString(lambda: pgettext("opportunity status", "Done")),
+    # A context of its own: "Done" names other things elsewhere.
+    "done": lazy_pgettext("opportunity status", "Done"),
     "parked": _l("Not for now"),
 }
 # A facilitator says why when an opportunity is set aside or finished.
