@@ -6,6 +6,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from flask_babel import gettext as _
+
 COMMON_FILE = Path(__file__).parent / "data" / "common-passwords.txt"
 # Parts of a name or email shorter than this are too common to refuse ("li", "ann").
 MIN_PERSONAL = 4
@@ -22,14 +24,16 @@ def password_problem(password: str, email: str = "", name: str = "") -> str | No
     """Why a new password may not be used, in words for the person; None if it may."""
     lowered = password.lower()
     if lowered in common_passwords() or lowered.strip() in common_passwords():
-        return (
-            "This password is one of the most commonly used passwords, which attackers try "
-            "first. Choose another one."
+        return str(
+            _(
+                "This password is one of the most commonly used passwords, which attackers try "
+                "first. Choose another one."
+            )
         )
     local = email.strip().lower().split("@")[0]
     if len(local) >= MIN_PERSONAL and local in lowered:
-        return "The password contains your email address. Choose one that does not."
+        return str(_("The password contains your email address. Choose one that does not."))
     for part in re.split(r"[\W_]+", name.lower()):
         if len(part) >= MIN_PERSONAL and part in lowered:
-            return "The password contains your name. Choose one that does not."
+            return str(_("The password contains your name. Choose one that does not."))
     return None

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import url_for
+from flask_babel import gettext as _
 
 from cocourse.hookspecs import hookimpl
 
@@ -29,5 +30,5 @@ def register_template_folders(app: Any) -> Any:
 def register_menu_links(app: Any, user: Any) -> Any:
     """People, for admins."""
     if user.is_authenticated and user.is_admin:
-        return [{"label": "People", "href": url_for("accounts.users"), "weight": 40}]
+        return [{"label": _("People"), "href": url_for("accounts.users"), "weight": 40}]
     return []

@@ -11,6 +11,10 @@ import logging
 from collections.abc import Callable
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
@@ -34,10 +38,7 @@ from cocourse.web.security import redirect_to_next
 from cocourse.web.urls import external_url
 
 bp = Blueprint("accounts_recovery", __name__)
-SENT = (
-    "If an account uses {email}, we have sent it a link to choose a new password. "
-    "The link works for {hours} hours. No email? Check the address and your spam folder."
-)
+EXPIRED = _l("This form has expired. Open the page again and resubmit.")
 
 
 def invitation_link(token: str) -> str:
@@ -84,7 +85,19 @@ def forgot() -> str | Response:
             known=user_id is not None,
             **security_log.email_fields(email),
         )
-        flash(SENT.format(email=email, hours=current_app.config["RESET_HOURS"]))
+        hours = current_app.config["RESET_HOURS"]
+        flash(
+            ngettext(
+                "If an account uses %(email)s, we have sent it a link to choose a new password. "
+                "The link works for %(num)s hour. No email? Check the address and your spam "
+                "folder.",
+                "If an account uses %(email)s, we have sent it a link to choose a new password. "
+                "The link works for %(num)s hours. No email? Check the address and your spam "
+                "folder.",
+                hours,
+                email=email,
+            )
+        )
         return redirect(url_for("accounts.login"))
     return render_template("accounts/forgot.html", form=form)
 
@@ -111,12 +124,28 @@ def _set_password(token: str, purpose: str, template: str) -> str | Response | t
             security_log.event(event, user_id=user.id, sessions_ended=True)
             if purpose == tokens.INVITATION:
                 cohorts = tokens.cohort_names(db, user.id)
-                joined = f" You are in {', '.join(cohorts)}." if cohorts else ""
-                flash(f"Welcome, {user.name}. Your password is set and you are logged in.{joined}")
+                if cohorts:
+                    flash(
+                        _(
+                            "Welcome, %(name)s. Your password is set and you are logged in. "
+                            "You are in %(cohorts)s.",
+                            name=user.name,
+                            cohorts=", ".join(cohorts),
+                        )
+                    )
+                else:
+                    flash(
+                        _(
+                            "Welcome, %(name)s. Your password is set and you are logged in.",
+                            name=user.name,
+                        )
+                    )
             else:
                 flash(
-                    "Your password is changed and you are logged in. Every other login of "
-                    "your account has ended."
+                    _(
+                        "Your password is changed and you are logged in. Every other login of "
+                        "your account has ended."
+                    )
                 )
             return redirect(url_for("learning.catalog"))
     return render_template(template, form=form, person=person, token=token)
@@ -142,7 +171,7 @@ def invite(user_id: int) -> Response:
         lambda db: tokens.invite(db, user_id, invitation_link, current_user.name),
         "invitation_sent",
         user_id,
-        "An invitation is on its way to {}.",
+        _l("An invitation is on its way to %(email)s."),
     )
 
 
@@ -154,21 +183,24 @@ def send_reset(user_id: int) -> Response:
         lambda db: tokens.send_reset(db, user_id, _reset_link),
         "password_reset_sent",
         user_id,
-        "A password reset link is on its way to {}.",
+        _l("A password reset link is on its way to %(email)s."),
     )
 
 
-def _email_person(send: Callable[[Session], User], event: str, user_id: int, done: str) -> Response:
-    """An admin's "email this person" button: send, log `event`, say so, go back."""
+def _email_person(
+    send: Callable[[Session], User], event: str, user_id: int, done: LazyString
+) -> Response:
+    """An admin's "email this person" button: send, log `event`, say so (`done`, with the
+    person's %(email)s), go back."""
     if not ActionForm().validate_on_submit():
-        abort(400, "This form has expired. Open the page again and resubmit.")
+        abort(400, str(EXPIRED))
     try:
         person = send(get_session())
     except accounts.AccountError as exc:
         flash(str(exc), "error")
     else:
         security_log.event(event, user_id=current_user.id, target_user_id=user_id)
-        flash(done.format(person.email))
+        flash(str(done) % {"email": person.email})
     return _back_to_people()
 
 
@@ -181,7 +213,7 @@ def change_email() -> str | Response:
     db = get_session()
     if form.validate_on_submit():
         if accounts.authenticate(db, user.email, form.current.data) is None:
-            form.current.errors.append("Your current password is not correct.")
+            form.current.errors.append(_("Your current password is not correct."))
         else:
             try:
                 sent = tokens.request_email_change(db, user.id, form.email.data, _email_link)
@@ -191,8 +223,14 @@ def change_email() -> str | Response:
                 security_log.event("email_change_requested", user_id=user.id, sent=sent)
                 hours = current_app.config["EMAIL_CHANGE_HOURS"]
                 flash(
-                    f"We sent a link to {form.email.data}. Your address changes when you open "
-                    f"it and confirm, within {hours} hours."
+                    ngettext(
+                        "We sent a link to %(email)s. Your address changes when you open it "
+                        "and confirm, within %(num)s hour.",
+                        "We sent a link to %(email)s. Your address changes when you open it "
+                        "and confirm, within %(num)s hours.",
+                        hours,
+                        email=form.email.data,
+                    )
                 )
                 return redirect(url_for("accounts.change_password"))
     page = render_template(
@@ -219,7 +257,9 @@ def confirm_email(token: str) -> str | Response | tuple[str, int]:
         except tokens.TokenError as exc:
             return _bad_link(exc, tokens.EMAIL)
         security_log.event("email_changed", user_id=user.id)
-        flash(f"Your email address is now {user.email}. Log in with it from now on.")
+        flash(
+            _("Your email address is now %(email)s. Log in with it from now on.", email=user.email)
+        )
         return redirect(url_for("learning.catalog"))
     return render_template(
         "accounts/confirm_email.html", form=form, person=person, new_email=new_email, token=token

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -23,7 +24,12 @@ _DUMMY_HASH = generate_password_hash("not a real password, only a timing decoy")
 
 
 class AccountError(ValueError):
-    """A request about accounts that cannot be carried out; the message says why."""
+    """A request about accounts that cannot be carried out; the message says why, in the
+    language of the request."""
+
+
+class WrongPasswordError(AccountError):
+    """The current password typed to confirm a change is not the person's."""
 
 
 def normalize_email(email: str) -> str:
@@ -75,7 +81,7 @@ def create_user(
         with write(session):
             session.add(user)
     except IntegrityError:
-        raise AccountError("An account with this email already exists.") from None
+        raise AccountError(_("An account with this email already exists.")) from None
     return user
 
 
@@ -101,9 +107,10 @@ def change_password(session: Session, user: User, current: str, new: str) -> Non
     """Replace the password after checking the current one, and end every login session
     and remember-me token of the person (the caller may start a new one for this browser).
 
-    Raises AccountError for a wrong current password, and for a common or personal new one."""
+    Raises WrongPasswordError for a wrong current password, and AccountError for a common or
+    personal new one."""
     if not check_password_hash(user.password_hash, current):
-        raise AccountError("Your current password is not correct.")
+        raise WrongPasswordError(_("Your current password is not correct."))
     check_new_password(new, user.email, user.name)
     with write(session):
         user.password_hash = hash_password(new)
@@ -120,9 +127,9 @@ def set_role(session: Session, user_id: int, role: Role) -> User:
         admins = _active_admins(session)
         user = session.get(User, user_id, with_for_update=True)
         if user is None:
-            raise AccountError("There is no such person.")
+            raise AccountError(_("There is no such person."))
         if user.role == Role.ADMIN.value and role != Role.ADMIN and admins in ([], [user.id]):
-            raise AccountError("This is the only admin; make someone else admin first.")
+            raise AccountError(_("This is the only admin; make someone else admin first."))
         if user.role != role.value:
             revoke_all_within(session, user.id, utcnow())
         user.role = role.value
@@ -148,18 +155,18 @@ def deactivate(session: Session, user_id: int, actor_id: int) -> tuple[User, boo
 
     Refused for oneself and for the last active admin (AccountError says why)."""
     if user_id == actor_id:
-        raise AccountError("You cannot deactivate your own account.")
+        raise AccountError(_("You cannot deactivate your own account."))
     with write(session):
         admins = _active_admins(session)  # locked first, in one order, by every caller
         if actor_id not in admins:  # deactivated or demoted a moment ago by someone else
-            raise AccountError("Your own account is no longer an active admin.")
+            raise AccountError(_("Your own account is no longer an active admin."))
         user = session.get(User, user_id, with_for_update=True)
         if user is None:
-            raise AccountError("There is no such person.")
+            raise AccountError(_("There is no such person."))
         if user.deactivated_at is not None:
             return user, False
         if user.id in admins and len(admins) == 1:
-            raise AccountError("This is the only active admin; it cannot be deactivated.")
+            raise AccountError(_("This is the only active admin; it cannot be deactivated."))
         now = utcnow()
         user.deactivated_at = now
         revoke_all_within(session, user.id, now)
@@ -172,7 +179,7 @@ def reactivate(session: Session, user_id: int) -> tuple[User, bool]:
     with write(session):
         user = session.get(User, user_id, with_for_update=True)
         if user is None:
-            raise AccountError("There is no such person.")
+            raise AccountError(_("There is no such person."))
         changed = user.deactivated_at is not None
         user.deactivated_at = None
     return user, changed

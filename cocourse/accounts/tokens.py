@@ -5,15 +5,18 @@ login sessions), so a copy of the database opens no account. A token works once,
 expires, and only while its account is active; a newer token of the same purpose replaces
 the older one. The email is queued in the transaction that stores the token. Each function
 takes a SQLAlchemy session and owns its transaction, except `invite_within`, which runs
-inside a caller's (the people import).
+inside a caller's (the people import). An email speaks its recipient's language: their
+setting, else the language of the request that sends it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
+from flask_babel import format_datetime
+from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,7 +29,7 @@ from cocourse.accounts.services import (
 )
 from cocourse.accounts.sessions import new_token, revoke_all_within, token_hash
 from cocourse.db import write
-from cocourse.mail.outbox import queue
+from cocourse.mail.outbox import queue, speaking
 from cocourse.models import AccountToken, Cohort, CohortMember, User, utcnow
 
 INVITATION, RESET, EMAIL = "invitation", "reset", "email"
@@ -48,7 +51,9 @@ def _lifetime(purpose: str) -> timedelta:
 
 
 def _when(moment: datetime) -> str:
-    return moment.strftime("%d %B %Y, %H:%M UTC")
+    """The moment for an email, the month in words of its language: "05 December 2026, 14:30
+    UTC"."""
+    return str(format_datetime(moment.astimezone(UTC), "dd MMMM y, HH:mm 'UTC'", rebase=False))
 
 
 def _issue(
@@ -92,19 +97,20 @@ def invite_within(
     old one stops working) and its email."""
     now = now or utcnow()
     token, expires_at = _issue(session, user, INVITATION, now)
-    queue(
-        session,
-        user.email,
-        "invitation",
-        {
-            "name": user.name,
-            "email": user.email,
-            "inviter": inviter,
-            "cohorts": cohort_names(session, user.id),
-            "link": link(token),
-            "expires": _when(expires_at),
-        },
-    )
+    with speaking(user.language):
+        queue(
+            session,
+            user.email,
+            "invitation",
+            {
+                "name": user.name,
+                "email": user.email,
+                "inviter": inviter,
+                "cohorts": cohort_names(session, user.id),
+                "link": link(token),
+                "expires": _when(expires_at),
+            },
+        )
 
 
 def invite(session: Session, user_id: int, link: LinkMaker, inviter: str = "") -> User:
@@ -112,12 +118,17 @@ def invite(session: Session, user_id: int, link: LinkMaker, inviter: str = "") -
     with write(session):
         user = session.get(User, user_id, with_for_update=True)
         if user is None:
-            raise AccountError("There is no such person.")
+            raise AccountError(_("There is no such person."))
         if not user.is_active:
-            raise AccountError(f"{user.name}'s account is deactivated; reactivate it first.")
+            raise AccountError(
+                _("%(name)s's account is deactivated; reactivate it first.", name=user.name)
+            )
         if not user.password_hash.startswith("!"):
             raise AccountError(
-                f"{user.name} has set a password already; send a password reset instead."
+                _(
+                    "%(name)s has set a password already; send a password reset instead.",
+                    name=user.name,
+                )
             )
         invite_within(session, user, link, inviter)
     return user
@@ -125,12 +136,13 @@ def invite(session: Session, user_id: int, link: LinkMaker, inviter: str = "") -
 
 def _reset_within(session: Session, user: User, link: LinkMaker) -> None:
     token, expires_at = _issue(session, user, RESET, utcnow())
-    queue(
-        session,
-        user.email,
-        "password_reset",
-        {"name": user.name, "link": link(token), "expires": _when(expires_at)},
-    )
+    with speaking(user.language):
+        queue(
+            session,
+            user.email,
+            "password_reset",
+            {"name": user.name, "link": link(token), "expires": _when(expires_at)},
+        )
 
 
 def request_reset(session: Session, email: str, link: LinkMaker) -> int | None:
@@ -151,9 +163,11 @@ def send_reset(session: Session, user_id: int, link: LinkMaker) -> User:
     with write(session):
         user = session.get(User, user_id, with_for_update=True)
         if user is None:
-            raise AccountError("There is no such person.")
+            raise AccountError(_("There is no such person."))
         if not user.is_active:
-            raise AccountError(f"{user.name}'s account is deactivated; reactivate it first.")
+            raise AccountError(
+                _("%(name)s's account is deactivated; reactivate it first.", name=user.name)
+            )
         _reset_within(session, user, link)
     return user
 
@@ -165,16 +179,18 @@ def _usable(
     row = session.get(AccountToken, token_hash(token), with_for_update=lock)
     if row is None or row.purpose != purpose:
         raise TokenError(
-            "This link is not valid: it may be mistyped, or a newer link replaced it. "
-            "Use the newest email, or ask for a new link."
+            _(
+                "This link is not valid: it may be mistyped, or a newer link replaced it. "
+                "Use the newest email, or ask for a new link."
+            )
         )
     if row.used_at is not None:
-        raise TokenError("This link was used already; each link works once. Ask for a new one.")
+        raise TokenError(_("This link was used already; each link works once. Ask for a new one."))
     if row.expires_at <= now:
-        raise TokenError("This link has expired. Ask for a new one.")
+        raise TokenError(_("This link has expired. Ask for a new one."))
     user = session.get(User, row.user_id, with_for_update=lock)
     if user is None or not user.is_active:
-        raise TokenError("This link can no longer be used. Ask for a new one.")
+        raise TokenError(_("This link can no longer be used. Ask for a new one."))
     return row, user
 
 
@@ -223,24 +239,25 @@ def request_email_change(session: Session, user_id: int, new_email: str, link: L
     with write(session):
         user = session.get(User, user_id, with_for_update=True)
         if user is None or not user.is_active:
-            raise AccountError("There is no such person.")
+            raise AccountError(_("There is no such person."))
         if new_email == user.email:
-            raise AccountError("That is your current address already.")
+            raise AccountError(_("That is your current address already."))
         taken = session.scalar(select(User.id).where(User.email == new_email))
         if taken is not None:
             return False
         token, expires_at = _issue(session, user, EMAIL, utcnow(), new_email=new_email)
-        queue(
-            session,
-            new_email,
-            "email_confirm",
-            {
-                "name": user.name,
-                "new_email": new_email,
-                "link": link(token),
-                "expires": _when(expires_at),
-            },
-        )
+        with speaking(user.language):
+            queue(
+                session,
+                new_email,
+                "email_confirm",
+                {
+                    "name": user.name,
+                    "new_email": new_email,
+                    "link": link(token),
+                    "expires": _when(expires_at),
+                },
+            )
     return True
 
 
@@ -255,19 +272,20 @@ def confirm_email_change(session: Session, token: str) -> tuple[User, str]:
             user.email = new_email
             row.used_at = now
             session.flush()
-            queue(
-                session,
-                old_email,
-                "email_changed",
-                {
-                    "name": user.name,
-                    "old_email": old_email,
-                    "new_email": new_email,
-                    "contact": current_app.config.get("ISSUER_EMAIL") or "",
-                },
-            )
+            with speaking(user.language):
+                queue(
+                    session,
+                    old_email,
+                    "email_changed",
+                    {
+                        "name": user.name,
+                        "old_email": old_email,
+                        "new_email": new_email,
+                        "contact": current_app.config.get("ISSUER_EMAIL") or "",
+                    },
+                )
     except IntegrityError:
         raise TokenError(
-            "That address is now used by another account, so it was not changed."
+            _("That address is now used by another account, so it was not changed.")
         ) from None
     return user, old_email

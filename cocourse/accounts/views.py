@@ -16,6 +16,9 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
@@ -23,6 +26,9 @@ from cocourse.accounts import login as browser
 from cocourse.accounts import services as accounts
 from cocourse.accounts import sessions, throttle
 from cocourse.accounts.forms import (
+    ROLE_LABELS,
+    ROLE_NAMES,
+    STATUS_LABELS,
     ChangePasswordForm,
     EmailChangeForm,
     LoginForm,
@@ -45,10 +51,11 @@ bp = Blueprint("accounts", __name__)
 PER_PAGE = 50
 MAX_SEARCH = 100
 STATUSES = ("active", "deactivated")
-DEACTIVATED = (
+DEACTIVATED = _l(
     "This account is deactivated, so it cannot log in. Ask an administrator of this site "
     "if you need it again."
 )
+EXPIRED = _l("This form has expired. Open the page again and resubmit.")
 
 
 @bp.before_app_request
@@ -109,7 +116,12 @@ def register() -> str | Response:
         else:
             browser.log_in(user, False, *_client())
             security_log.event("login", user_id=user.id, method="register")
-            flash(f"Welcome, {user.name}. Start with the first module of the Tasting track.")
+            flash(
+                _(
+                    "Welcome, %(name)s. Start with the first module of the Tasting track.",
+                    name=user.name,
+                )
+            )
             return redirect(url_for("learning.catalog"))
     return render_template("accounts/register.html", form=form)
 
@@ -145,8 +157,13 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
                 **security_log.email_fields(email),
             )
             form.form_errors.append(
-                "There were many failed attempts to log in to this account. Wait "
-                f"{wait} seconds and try again."
+                ngettext(
+                    "There were many failed attempts to log in to this account. Wait "
+                    "%(num)d second and try again.",
+                    "There were many failed attempts to log in to this account. Wait "
+                    "%(num)d seconds and try again.",
+                    wait,
+                )
             )
             page = render_template("accounts/login.html", form=form)
             return page, 429, {"Retry-After": str(wait)}
@@ -170,7 +187,7 @@ def login() -> str | Response | tuple[str, int, dict[str, str]]:
             failures=failures,
             **security_log.email_fields(email),
         )
-        form.form_errors.append("That email and password do not match an account.")
+        form.form_errors.append(_("That email and password do not match an account."))
     return render_template("accounts/login.html", form=form)
 
 
@@ -182,7 +199,7 @@ def logout() -> Response:
         user_id = current_user.id if current_user.is_authenticated else None
         browser.log_out(request.cookies.get(browser.REMEMBER_COOKIE))
         security_log.event("logout", user_id=user_id)
-        flash("You are logged out.")
+        flash(_("You are logged out."))
     return redirect(url_for("learning.catalog"))
 
 
@@ -203,12 +220,12 @@ def choose_language() -> Response:
 def logout_everywhere() -> Response:
     """End every login session and remember-me cookie of the person, this one included."""
     if not ActionForm().validate_on_submit():
-        abort(400, "This form has expired. Open the page again and resubmit.")
+        abort(400, str(EXPIRED))
     user_id = current_user.id
     ended = sessions.end_all_sessions(get_session(), user_id)
     browser.log_out(None)
     security_log.event("logout_everywhere", user_id=user_id, sessions_ended=ended)
-    flash("You are logged out on every device, this one included. Log in again to continue.")
+    flash(_("You are logged out on every device, this one included. Log in again to continue."))
     return redirect(url_for("accounts.login"))
 
 
@@ -222,14 +239,15 @@ def change_password() -> str | Response:
         try:
             accounts.change_password(get_session(), user, form.current.data, form.password.data)
         except accounts.AccountError as exc:
-            field = form.current if "current" in str(exc) else form.password
+            wrong = isinstance(exc, accounts.WrongPasswordError)
+            field = form.current if wrong else form.password
             field.errors.append(str(exc))
         else:
             # Every login of the person ended with the change; this browser, where the
             # password was just typed, gets a new one (not a remember-me cookie).
             browser.log_in(user, False, *_client())
             security_log.event("password_changed", user_id=user.id)
-            flash("Your password is changed. You are logged out on every other device.")
+            flash(_("Your password is changed. You are logged out on every other device."))
             return redirect(url_for("learning.catalog"))
     return render_template(
         "accounts/password.html",
@@ -285,8 +303,10 @@ def users() -> str:
         wanted=wanted,
         filters=_filter_args(wanted),
         roles=list(Role),
+        role_labels=ROLE_LABELS,
         cohorts=cohort_choices,
         statuses=STATUSES,
+        status_labels=STATUS_LABELS,
     )
 
 
@@ -329,7 +349,7 @@ def deactivate(user_id: int) -> str | Response:
     form = ActionForm()
     if request.method == "POST":
         if not form.validate_on_submit():
-            abort(400, "This form has expired. Open the page again and resubmit.")
+            abort(400, str(EXPIRED))
         try:
             done, changed = accounts.deactivate(get_session(), user_id, current_user.id)
         except accounts.AccountError as exc:
@@ -342,12 +362,16 @@ def deactivate(user_id: int) -> str | Response:
                     target_user_id=user_id,
                     sessions_ended=True,
                 )
-                flash(f"{done.name} is deactivated and logged out everywhere.")
+                flash(_("%(name)s is deactivated and logged out everywhere.", name=done.name))
             else:
-                flash(f"{done.name} was already deactivated.")
+                flash(_("%(name)s was already deactivated.", name=done.name))
         return redirect(url_for("accounts.person", user_id=user_id))
     return render_template(
-        "accounts/deactivate.html", person=found, form=form, is_self=found.id == current_user.id
+        "accounts/deactivate.html",
+        person=found,
+        form=form,
+        is_self=found.id == current_user.id,
+        role_names=ROLE_NAMES,
     )
 
 
@@ -357,13 +381,13 @@ def reactivate(user_id: int) -> Response:
     """Let a deactivated person log in again."""
     _person_or_404(user_id)
     if not ActionForm().validate_on_submit():
-        abort(400, "This form has expired. Open the page again and resubmit.")
+        abort(400, str(EXPIRED))
     done, changed = accounts.reactivate(get_session(), user_id)
     if changed:
         security_log.event("account_reactivated", user_id=current_user.id, target_user_id=user_id)
-        flash(f"{done.name} can log in again.")
+        flash(_("%(name)s can log in again.", name=done.name))
     else:
-        flash(f"{done.name} was not deactivated.")
+        flash(_("%(name)s was not deactivated.", name=done.name))
     return redirect(url_for("accounts.person", user_id=user_id))
 
 
@@ -375,7 +399,7 @@ def set_role(user_id: int) -> Response:
     old_role = before.role
     form = RoleForm(prefix=f"u{user_id}")
     if not form.validate_on_submit():
-        abort(400, "Choose one of the listed roles and submit the form again.")
+        abort(400, _("Choose one of the listed roles and submit the form again."))
     try:
         person = accounts.set_role(get_session(), user_id, Role(form.role.data))
     except accounts.AccountError as exc:
@@ -390,5 +414,6 @@ def set_role(user_id: int) -> Response:
                 new_role=person.role,
                 sessions_ended=True,
             )
-        flash(f"{person.name} is now {person.role}.")
+        role = ROLE_NAMES.get(Role(person.role), person.role)
+        flash(_("%(name)s is now %(role)s.", name=person.name, role=role))
     return _back(url_for("accounts.users", page=requested_page()))

@@ -1,5 +1,7 @@
 """Queueing email: `queue` renders a message and adds it to the outbox inside the caller's
 write transaction, so the message exists exactly when the change that caused it commits.
+It is rendered in the language of the request that queues it, or in the recipient's own
+(`speaking`, or `queue(..., language=...)`), and stored as sent.
 
 Once that transaction commits, each new message is handed to the job queue for delivery
 (`cocourse.mail.worker`); if the job queue cannot be reached, the periodic sweep of the
@@ -9,15 +11,19 @@ outbox finds the message later. Nothing here talks to a mail server.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from email.utils import make_msgid, parseaddr
 from typing import Any
 
 from flask import Flask, current_app
+from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from cocourse.db import WRITING
 from cocourse.models import MailMessage, utcnow
+from cocourse.web.i18n import known
 
 log = logging.getLogger("cocourse.mail")
 # In `Session.info`: (app, [message ids]) queued in the open transaction.
@@ -30,6 +36,18 @@ def sender(app: Flask) -> str:
     if configured:
         return str(configured)
     return f"{app.config['ISSUER_NAME']} <noreply@localhost>"
+
+
+@contextmanager
+def speaking(language: str | None) -> Iterator[None]:
+    """Messages rendered (and text translated) inside speak `language` when it is a shipped
+    interface language, such as the recipient's setting; else the request's language."""
+    code = known(language)
+    if code is None:
+        yield
+        return
+    with force_locale(code):
+        yield
 
 
 def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -50,13 +68,16 @@ def queue(
     template: str,
     context: dict[str, Any],
     calendar: str | None = None,
+    language: str | None = None,
 ) -> MailMessage:
     """Add a message for `to`, rendered from `mail/<template>.*` with `context`, to the
     outbox in the caller's open write transaction (`cocourse.db.write`); `calendar` is an
-    iCalendar object to send with it (an invitation, an update, a cancellation)."""
+    iCalendar object to send with it (an invitation, an update, a cancellation); `language`
+    the recipient's, when known (see `speaking`)."""
     if not session.info.get(WRITING):
         raise RuntimeError("queue() adds to the caller's write transaction; open one first")
-    subject, text, html = render(template, context)
+    with speaking(language):
+        subject, text, html = render(template, context)
     domain = parseaddr(sender(current_app))[1].rpartition("@")[2] or "localhost"
     # RFC 2606's .invalid receives nothing (accounts made by a platform that shares no email).
     unreachable = to.rpartition("@")[2].lower().endswith(".invalid")
