@@ -47,7 +47,8 @@ def day(offset: int) -> date:
 
 
 def text(d: date) -> str:
-    return due_dates.day_text(d)
+    """How an English page writes the day: 5 Jan 2027."""
+    return f"{d.day} {d:%b %Y}"
 
 
 def course_of(app):
@@ -322,8 +323,13 @@ def test_when_text(offset, done, wording):
     assert due_dates.when_text(day(offset), today(), done) == wording
 
 
-def test_dates_read_as_people_write_them():
-    assert due_dates.day_text(date(2027, 1, 5)) == "5 Jan 2027"
+def test_dates_read_as_people_write_them(app):
+    with app.test_request_context():
+        assert due_dates.day_text(date(2027, 1, 5)) == "5 Jan 2027"
+    with app.test_request_context(headers={"Accept-Language": "nl"}):
+        assert due_dates.day_text(date(2027, 1, 5)) == "5 jan 2027"
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        assert due_dates.day_text(date(2027, 1, 5)) == "5 janv. 2027"
 
 
 # The cohort report

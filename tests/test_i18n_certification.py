@@ -143,7 +143,7 @@ def test_the_panels_on_other_pages_are_translated(app, auth, session, client, la
     result = page(client, f"/quiz/attempts/{attempt.id}/result", language)
     if language == "nl":
         words(dashboard, "Je certificering", "Je certificaat: Geldig")
-        words(result, "Resultaten per competentiedomein", "Gehaald")
+        words(result, "Resultaten per competentiedomein", "Voldaan")
     else:
         words(dashboard, "Votre certification", "Votre certificat : Valable")
-        words(result, "Résultats par domaine de compétences", "Atteint")
+        words(result, "Résultats par domaine de compétences", "Rempli")

@@ -29,8 +29,9 @@ from cocourse.accounts.services import (
 )
 from cocourse.accounts.sessions import new_token, revoke_all_within, token_hash
 from cocourse.db import write
-from cocourse.mail.outbox import queue, speaking
+from cocourse.mail.outbox import queue
 from cocourse.models import AccountToken, Cohort, CohortMember, User, utcnow
+from cocourse.web.i18n import speaking
 
 INVITATION, RESET, EMAIL = "invitation", "reset", "email"
 # The link for a token, made by the caller (the views know the URLs).

@@ -15,9 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from babel.dates import format_date
-from flask import current_app, has_app_context
-from flask_babel import force_locale, get_locale, ngettext
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,6 +28,7 @@ from cocourse.learning import progress
 from cocourse.models import Cohort, CohortDueDate, CohortMember, LessonCompletion, User, utcnow
 from cocourse.notifications.kinds import DUE_SOON
 from cocourse.notifications.services import Message, notify
+from cocourse.web.i18n import speaking
 
 TRACK, MODULE = "track", "module"
 KINDS = (TRACK, MODULE)
@@ -146,11 +145,7 @@ def _years_after(day: date, years: int) -> date:
 
 def day_text(day: date) -> str:
     """A date as people read it, in the language of the page: 5 Jan 2027."""
-    return format_date(day, "d MMM y", locale=str(get_locale() or _default_language()))
-
-
-def _default_language() -> str:
-    return str(current_app.config["DEFAULT_LANGUAGE"]) if has_app_context() else "en"
+    return str(format_date(day, "d MMM y"))
 
 
 def when_text(due_on: date, today: date, done: bool = False) -> str:
@@ -513,7 +508,7 @@ def _remind(
             if finished(standing, aim):
                 continue
             # In the member's language (the job has no request to take one from).
-            with force_locale(person.language or _default_language()):
+            with speaking(person.language):
                 message = reminder_message(
                     cohort, aim, due.due_on, days, left_to_do(standing, aim), url
                 )

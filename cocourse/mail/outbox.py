@@ -11,19 +11,16 @@ outbox finds the message later. Nothing here talks to a mail server.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from email.utils import make_msgid, parseaddr
 from typing import Any
 
 from flask import Flask, current_app
-from flask_babel import force_locale
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from cocourse.db import WRITING
 from cocourse.models import MailMessage, utcnow
-from cocourse.web.i18n import known
+from cocourse.web.i18n import speaking
 
 log = logging.getLogger("cocourse.mail")
 # In `Session.info`: (app, [message ids]) queued in the open transaction.
@@ -36,18 +33,6 @@ def sender(app: Flask) -> str:
     if configured:
         return str(configured)
     return f"{app.config['ISSUER_NAME']} <noreply@localhost>"
-
-
-@contextmanager
-def speaking(language: str | None) -> Iterator[None]:
-    """Messages rendered (and text translated) inside speak `language` when it is a shipped
-    interface language, such as the recipient's setting; else the request's language."""
-    code = known(language)
-    if code is None:
-        yield
-        return
-    with force_locale(code):
-        yield
 
 
 def render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:

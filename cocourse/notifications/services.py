@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from flask import current_app
-from flask_babel import force_locale
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -65,13 +63,6 @@ def notify(session: Session, user: User, kind: str, key: str, message: Message) 
     except IntegrityError:
         return False
     if user.is_active and kind not in emails_off(session, user.id):
-        _queue_email(session, user, notification)
-    return True
-
-
-def _queue_email(session: Session, user: User, notification: Notification) -> None:
-    """The notification's email, in the person's language (not that of whoever caused it)."""
-    with force_locale(user.language or current_app.config["DEFAULT_LANGUAGE"]):
         queue(
             session,
             user.email,
@@ -83,7 +74,9 @@ def _queue_email(session: Session, user: User, notification: Notification) -> No
                 "link": external_path(notification.url) if notification.url else "",
                 "settings": external_path("/account/notifications"),
             },
+            language=user.language,
         )
+    return True
 
 
 def notify_all(

@@ -8,10 +8,12 @@ best match for the browser's Accept-Language, else DEFAULT_LANGUAGE.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, current_app, g, has_request_context, request, session
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 
 from cocourse.config import ConfigError
@@ -46,6 +48,19 @@ def select_language() -> str:
 def current_language() -> str:
     """The language code the current page is written in, for `lang` attributes."""
     return str(get_locale() or current_app.config["DEFAULT_LANGUAGE"])
+
+
+@contextmanager
+def speaking(language: str | None) -> Iterator[None]:
+    """Text rendered inside is in `language`, a person's setting, when it is a shipped one;
+    else in the current language (the request's, or DEFAULT_LANGUAGE outside a request).
+    For what is written to someone: emails, notifications, reminders."""
+    code = known(language)
+    if code is None:
+        yield
+        return
+    with force_locale(code):
+        yield
 
 
 def translation_folders(app: Flask) -> list[str]:

@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 
-from flask import current_app
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -24,6 +22,7 @@ from cocourse.db import write
 from cocourse.models import User, Workshop, WorkshopAction
 from cocourse.notifications.kinds import ACTION_DUE
 from cocourse.notifications.services import Message, notify
+from cocourse.web.i18n import speaking
 from cocourse.workshops import services
 from cocourse.workshops.services import SCHEDULED, WorkshopError
 
@@ -201,7 +200,7 @@ def remind_due(session: Session, now: datetime) -> int:
             workshop = session.get(Workshop, action.workshop_id)
             if owner is None or not owner.is_active or workshop is None:
                 continue
-            with force_locale(owner.language or current_app.config["DEFAULT_LANGUAGE"]):
+            with speaking(owner.language):
                 message = Message(
                     title=_(
                         "Due %(date)s: %(text)s",

@@ -13,16 +13,15 @@ import hashlib
 import hmac
 import re
 from collections.abc import Iterable, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from email.utils import parseaddr
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date
 from flask import current_app
-from flask_babel import force_locale, get_locale
+from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
 from sqlalchemy import update as sa_update
@@ -41,6 +40,7 @@ from cocourse.models import (
     WorkshopHost,
     WorkshopSeat,
 )
+from cocourse.web.i18n import speaking
 from cocourse.web.urls import external_path
 from cocourse.workshops import calendar
 
@@ -212,9 +212,9 @@ def when(workshop: Workshop) -> str:
 
 
 def in_words(day: date, pattern: str) -> str:
-    """A date with the names of days and months in the page's language (a Babel pattern:
+    """A date with the names of days and months in the current language (a Babel pattern:
     "EEEE dd MMMM y" reads "Saturday 05 December 2026" in English)."""
-    return format_date(day, pattern, locale=get_locale() or "en")
+    return str(format_date(day, pattern))
 
 
 # Scheduling
@@ -711,8 +711,7 @@ def in_language_of(session: Session, seat: WorkshopSeat) -> AbstractContextManag
     """Messages to a person with an account in the language they chose; a guest's (and
     those of people who chose none) in the language of the request or job that sends them."""
     user = session.get(User, seat.user_id) if seat.user_id is not None else None
-    language = user.language if user is not None else None
-    return force_locale(language) if language else nullcontext()
+    return speaking(user.language if user is not None else None)
 
 
 def remind(session: Session, now: datetime) -> int:
