@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple, Protocol
 
+from flask_babel import gettext as _
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
-from cocourse.certification.i18n import translate as _
 from cocourse.db import write
 from cocourse.models import StoredFile
 from cocourse.web.files import open_safe_file

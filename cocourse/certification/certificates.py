@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from cocourse import audit
-from cocourse.certification.i18n import lazy as _l
-from cocourse.certification.i18n import translate as _
 from cocourse.content.model import Course
 from cocourse.content.program import Program
 from cocourse.db import write

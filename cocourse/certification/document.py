@@ -24,12 +24,12 @@ from urllib.parse import urlsplit
 import segno
 from flask import has_request_context
 from flask_babel import format_date
+from flask_babel import gettext as _
 from fpdf import FPDF
 from fpdf.drawing import PaintedPath
 from fpdf.fonts import TTFFont
 
 from cocourse.certification.fonts import CertificateFontError, FontSet, font_set
-from cocourse.certification.i18n import translate as _
 
 __all__ = [
     "CertificateFacts",

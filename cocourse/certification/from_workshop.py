@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from cocourse.certification.i18n import translate as _
-from cocourse.certification.i18n import translate_plural as ngettext
 from cocourse.content.workshop_kit import FeedbackQuestion
 from cocourse.models import (
     PracticumSession,

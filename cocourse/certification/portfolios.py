@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 import pluggy
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -26,8 +28,6 @@ from cocourse.certification import (
 )
 from cocourse.certification.attachments import Stored
 from cocourse.certification.from_workshop import WorkshopFacts
-from cocourse.certification.i18n import lazy as _l
-from cocourse.certification.i18n import translate as _
 from cocourse.cohorts import services as cohorts
 from cocourse.content.model import Course
 from cocourse.content.program import Program

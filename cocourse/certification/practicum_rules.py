@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from cocourse.certification.i18n import lazy as _l
-from cocourse.certification.i18n import translate as _
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
 from cocourse.content.program import PracticumRule, ReflectionPrompt
 
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")

@@ -13,13 +13,13 @@ from typing import Any
 
 import pluggy
 from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from cocourse.certification import certificates, practicum_rules
-from cocourse.certification.i18n import lazy as _l
-from cocourse.certification.i18n import translate as _
 from cocourse.content.model import Course
 from cocourse.content.program import ExamRule, Program
 from cocourse.learning import progress
