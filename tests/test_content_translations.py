@@ -259,3 +259,30 @@ def test_a_programme_is_named_in_the_holders_language(tmp_path):
     result = load_course(course_copy)
     found = [p for p in result.problems if p.code == "C195"]
     assert found and "'es'" in found[0].message and found[0].path == str(path)
+
+
+NUMERIC = """---
+title: {title}
+quiz:
+  id: numbers
+---
+```quiz numeric q-minutes
+{prompt}
+
+- [x] {answer}
+```
+"""
+
+
+def test_a_translated_number_stays_the_same(course_dir):
+    module = course_dir / "check"
+    original = module / "05-numbers.md"
+    original.write_text(NUMERIC.format(title="Numbers", prompt="How long?", answer="12"))
+    translation = NUMERIC.format(title="Getallen", prompt="Hoe lang?", answer="15")
+    (module / "05-numbers.nl.md").write_text(translation)
+    found = [p for p in load_course(course_dir).problems if p.code == "C197"]
+    assert [p.message for p in found] == [
+        "question 'q-minutes' has other numbers than the original"
+    ]
+    (module / "05-numbers.nl.md").write_text(translation.replace("15", "12"))
+    assert not [p for p in load_course(course_dir).problems if p.code == "C197"]

@@ -17,7 +17,9 @@ from typing import Any
 
 from .model import Lesson, Problem
 
-# The languages a course file may be translated into (the interface ships the same ones).
+# The language the course's original files are written in, and those they may be translated
+# into (the interface ships the same three).
+ORIGINAL = "en"
 LANGUAGES = ("nl", "fr")
 NAMES = {"nl": "Dutch", "fr": "French"}
 TRANSLATION_FILE = re.compile(
@@ -27,6 +29,8 @@ DIGEST_KEY = "translation_of"
 DIGEST_LENGTH = 12
 # Front matter a translation may word differently; every other key must equal the original's.
 TEXT_KEYS = frozenset({"title", "summary", DIGEST_KEY})
+# An answer that is a number, a range or a number with its tolerance: the same in every language.
+NUMBER = re.compile(r"^\s*[-+]?\d[\d.,]*(?:\s*(?:\.\.|±|\+-|:)\s*[-+]?\d[\d.,]*)?\s*$")
 LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
 
 
@@ -93,8 +97,8 @@ def compare_lesson(original: Lesson, translated: Lesson, shown: str) -> list[Pro
         elif [a.correct for a in other.answers] != [a.correct for a in question.answers]:
             message = f"question {question.id!r} marks other answers right than the original"
             problems.append(Problem(shown, line, "C197", message))
-        elif question.type == "numeric" and [a.text for a in other.answers] != [
-            a.text for a in question.answers
+        elif [a.text for a in other.answers if NUMBER.match(a.text)] != [
+            a.text for a in question.answers if NUMBER.match(a.text)
         ]:
             message = f"question {question.id!r} has other numbers than the original"
             problems.append(Problem(shown, line, "C197", message))

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import quote
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     Integer,
     String,
@@ -52,6 +54,16 @@ LANGUAGE = "en-US"
 ATTEMPT_EXTENSION = "http://id.tincanapi.com/extension/attempt-id"
 
 TABLE = cast(Table, ActivityEvent.__table__)
+
+# What an event did, as the activity pages say it.
+EVENT_WORDS = {
+    (VIEWED, LESSON): _l("Viewed lesson"),
+    (COMPLETED, LESSON): _l("Completed lesson"),
+    (COMPLETED, MODULE): _l("Completed module"),
+    (COMPLETED, TRACK): _l("Completed track"),
+    (ATTEMPTED, QUIZ): _l("Attempted quiz"),
+    (PASSED, QUIZ): _l("Passed quiz"),
+}
 
 VERB_IRIS = {
     VIEWED: ("http://adlnet.gov/expapi/verbs/experienced", "experienced"),
@@ -300,6 +312,12 @@ def events_after(session: Session, last_id: int, limit: int) -> list[Row[Any]]:
     return list(rows)
 
 
+def event_words(verb: str, object_type: str) -> str:
+    """What an event did, in the page's language: "Viewed lesson", "Passed quiz"."""
+    found = EVENT_WORDS.get((verb, object_type))
+    return str(found) if found is not None else f"{verb.capitalize()} {object_type}"
+
+
 def parse_since(text: str) -> datetime:
     """An ISO 8601 date or date and time; without a zone it is taken as UTC.
 
@@ -308,10 +326,12 @@ def parse_since(text: str) -> datetime:
     try:
         when = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(
-            f"'since' must be an ISO 8601 date such as 2026-01-31 or 2026-01-31T08:00:00Z, "
-            f"not {text!r}."
-        ) from None
+        message = _(
+            "'since' must be an ISO 8601 date such as 2026-01-31 or 2026-01-31T08:00:00Z, "
+            "not %(text)r.",
+            text=text,
+        )
+        raise ValueError(message) from None
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
@@ -323,7 +343,7 @@ def iso(at: datetime) -> str:
 def title(course: Course, object_type: str, object_id: str) -> str | None:
     """The current title of a logged object, or None if the course no longer has it."""
     if object_type == LESSON:
-        module_slug, _, lesson_slug = object_id.partition("/")
+        module_slug, _slash, lesson_slug = object_id.partition("/")
         module = course.module(module_slug)
         index = module.lesson_index(lesson_slug) if module else None
         return module.lessons[index].title if module and index is not None else None
@@ -342,7 +362,7 @@ def title(course: Course, object_type: str, object_id: str) -> str | None:
 def object_path(object_type: str, object_id: str) -> str:
     """The site path naming an object: lesson and module pages; quiz and track identifiers."""
     if object_type == LESSON:
-        module_slug, _, lesson_slug = object_id.partition("/")
+        module_slug, _slash, lesson_slug = object_id.partition("/")
         return lesson_url(quote(module_slug), quote(lesson_slug))
     if object_type == MODULE:
         return module_url(quote(object_id))

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import render_template, url_for
+from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from cocourse.content.markdown import standard_extensions
@@ -60,7 +61,7 @@ def register_template_folders(app: Any) -> Any:
 def register_menu_links(app: Any, user: Any) -> Any:
     """My progress, for everyone logged in."""
     if user.is_authenticated:
-        return [{"label": "My progress", "href": url_for("learning.dashboard"), "weight": 10}]
+        return [{"label": _("My progress"), "href": url_for("learning.dashboard"), "weight": 10}]
     return []
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import cast
 
 import pluggy
+from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -123,7 +124,13 @@ class Standing:
         if not all(map(self.finished, track.modules)):
             return track.title
         kind = self.workshop_missing(track)
-        return f"{track.title} (attend {workshop_words(kind)})" if kind else None
+        if not kind:
+            return None
+        # Translators: a track that is not finished yet, e.g. "Tasting (attend a tasting
+        # workshop)"; it is listed in "Complete %(names)s first."
+        return _(
+            "%(track)s (attend %(workshop)s)", track=track.title, workshop=workshop_words(kind)
+        )
 
     def track_locked_by(self, track: Track | None) -> tuple[str, ...]:
         """The unfinished tracks this track needs first, as `track_blocker` names them
@@ -162,13 +169,26 @@ class Standing:
 
 
 def workshop_label(kind: str) -> str:
-    """A workshop kind in words: "tasting workshop"."""
+    """A workshop kind in words: "tasting workshop" (in the request's language)."""
+    if kind == "tasting":
+        return _("tasting workshop")
+    if kind == "solution":
+        return _("solution workshop")
+    if kind == "exchange":
+        return _("learning-and-exchange venue")
+    # A kind the interface does not know (KIND_LABELS may name it, in English).
     return KIND_LABELS.get(kind, f"{kind} workshop").lower()
 
 
 def workshop_words(kind: str) -> str:
-    """A workshop kind in a sentence: "a tasting workshop"."""
-    return "a " + workshop_label(kind)
+    """A workshop kind in a sentence: "a tasting workshop" (in the request's language)."""
+    if kind == "tasting":
+        return _("a tasting workshop")
+    if kind == "solution":
+        return _("a solution workshop")
+    if kind == "exchange":
+        return _("a learning-and-exchange venue")
+    return _("a %(workshop)s", workshop=workshop_label(kind))
 
 
 def _attended_where(user_id: int) -> tuple[ColumnElement[bool], ...]:

@@ -19,10 +19,12 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from cocourse.accounts.services import has_admin
+from cocourse.content import translations
 from cocourse.content.loader import ASSET_TYPES, lesson_url, module_url
 from cocourse.content.markdown import pygments_css
 from cocourse.content.model import Course, Lesson, Module
@@ -31,7 +33,7 @@ from cocourse.learning import activity, progress
 from cocourse.models import ActivityEvent, Role
 from cocourse.quiz import engine as quizzes
 from cocourse.web import csv_export
-from cocourse.web.course import course
+from cocourse.web.course import course, reader_course
 from cocourse.web.extend import plugin_manager
 from cocourse.web.files import send_safe_file
 from cocourse.web.forms import ActionForm
@@ -53,11 +55,11 @@ def _standing() -> progress.Standing:
     done = progress.completed(session, user_id)
     bypass = current_user.is_authenticated and current_user.can_bypass_locks
     attended = progress.attendance(session, user_id, plugin_manager())
-    return progress.Standing(course(), done, bypass_locks=bypass, attendance=attended)
+    return progress.Standing(reader_course(), done, bypass_locks=bypass, attendance=attended)
 
 
-def _module_or_404(slug: str) -> Module:
-    module = course().module(slug)
+def _module_or_404(slug: str, asked: str | None = None) -> Module:
+    module = reader_course(asked).module(slug)
     if module is None:
         abort(404)
     return module
@@ -73,9 +75,15 @@ def _lesson_or_404(module: Module, slug: str) -> tuple[int, Lesson]:
 @bp.get("/tracks/<slug>")
 def track_activity(slug: str) -> BaseResponse:
     """A track's xAPI activity IRI: the track on the catalog."""
-    if course().track(slug) is None:
+    if reader_course().track(slug) is None:
         abort(404)
     return redirect(url_for("learning.catalog", _anchor=f"track-{slug}"))
+
+
+@bp.app_template_global()
+def event_words(verb: str, object_type: str) -> str:
+    """What an activity event did, in the page's language ("Viewed lesson")."""
+    return activity.event_words(verb, object_type)
 
 
 @bp.get("/")
@@ -88,10 +96,10 @@ def catalog() -> str:
         needs_admin = False
     return render_template(
         "learning/catalog.html",
-        course=course(),
+        course=reader_course(),
         status=standing.statuses(),
         needs_admin=needs_admin,
-        next_step=standing.next_step(course().modules) if _user_id() else None,
+        next_step=standing.next_step(reader_course().modules) if _user_id() else None,
     )
 
 
@@ -103,11 +111,11 @@ def dashboard() -> str:
     session = get_session()
     tracks = progress.track_progress(standing, progress.completion_dates(session, current_user.id))
     results = quizzes.recent_results(session, current_user.id)
-    quiz_lessons = {a.quiz_id: course().quiz(a.quiz_id) for a in results}
+    quiz_lessons = {a.quiz_id: reader_course().quiz(a.quiz_id) for a in results}
     return render_template(
         "learning/dashboard.html",
         tracks=tracks,
-        next_step=standing.next_step(course().modules),
+        next_step=standing.next_step(reader_course().modules),
         results=results,
         quiz_lessons=quiz_lessons,
     )
@@ -124,7 +132,7 @@ def module_page(slug: str) -> str:
     return render_template(
         "learning/module.html",
         module=module,
-        track=course().track(module.track),
+        track=reader_course().track(module.track),
         status=standing.status(module),
         done=standing.done.get(slug, frozenset()),
         opened=opened,
@@ -135,9 +143,12 @@ def module_page(slug: str) -> str:
 @bp.get("/modules/<slug>/<lesson_slug>")
 @login_required
 def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
-    """One lesson, with its table of contents, previous/next and 'mark complete'."""
-    module = _module_or_404(slug)
+    """One lesson, with its table of contents, previous/next and 'mark complete'; in the
+    reader's language where translated, or in the one they picked for it (?lang=)."""
+    asked = request.args.get("lang")
+    module = _module_or_404(slug, asked)
     index, lesson = _lesson_or_404(module, lesson_slug)
+    original = course().module(slug).lessons[index]  # type: ignore[union-attr]
     standing = _standing()
     status = standing.status(module)
     if status.locked_by:
@@ -157,7 +168,7 @@ def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
     return render_template(
         "learning/lesson.html",
         module=module,
-        track=course().track(module.track),
+        track=reader_course().track(module.track),
         lesson=lesson,
         position=index + 1,
         previous=lessons[index - 1] if index > 0 else None,
@@ -165,6 +176,9 @@ def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
         completed=lesson.slug in done,
         done=done,
         quiz=quiz,
+        written_in=lesson.language or translations.ORIGINAL,
+        versions=[translations.ORIGINAL, *sorted(original.translations)],
+        asked=asked,
     )
 
 
@@ -177,17 +191,19 @@ def complete(slug: str, lesson_slug: str) -> BaseResponse:
     if not ActionForm().validate_on_submit():
         abort(400)
     if lesson.quiz is not None:
-        abort(403, "This lesson is complete once you pass its quiz.")
+        abort(403, _("This lesson is complete once you pass its quiz."))
     locked_by = _standing().locked_by(module)
     if locked_by:
-        abort(403, f"This module is locked: complete {', '.join(locked_by)} first.")
+        abort(
+            403, _("This module is locked: complete %(names)s first.", names=", ".join(locked_by))
+        )
     pm = current_app.extensions["cocourse.plugins"]
-    track = course().track(module.track)
+    track = reader_course().track(module.track)
     progress.complete_lesson(get_session(), pm, current_user.id, module, lesson, track=track)
     if index + 1 < len(module.lessons):
         following = module.lessons[index + 1]
         return redirect(url_for("learning.lesson_page", slug=slug, lesson_slug=following.slug))
-    flash(f"You finished the last lesson of “{module.title}”.")
+    flash(_("You finished the last lesson of “%(module)s”.", module=module.title))
     return redirect(url_for("learning.module_page", slug=slug))
 
 
@@ -238,7 +254,7 @@ def activity_log() -> str:
     """The learner's own events, newest first, a page at a time."""
     page = requested_page()
     events, more = activity.recent(get_session(), current_user.id, page, PER_PAGE)
-    rows = [(event, *_describe(course(), event)) for event in events]
+    rows = [(event, *_describe(reader_course(), event)) for event in events]
     return render_template("learning/activity_log.html", rows=rows, page=page, more=more)
 
 
@@ -248,7 +264,7 @@ def _describe(current: Course, event: ActivityEvent) -> tuple[str, str | None]:
     if found is None:
         return event.object_id, None
     if event.object_type == activity.LESSON:
-        module_slug, _, lesson_slug = event.object_id.partition("/")
+        module_slug, _slash, lesson_slug = event.object_id.partition("/")
         return found, request.script_root + lesson_url(module_slug, lesson_slug)
     if event.object_type == activity.MODULE:
         return found, request.script_root + module_url(event.object_id)
@@ -260,7 +276,7 @@ def _describe(current: Course, event: ActivityEvent) -> tuple[str, str | None]:
 def activity_csv() -> Response:
     """The learner's own events as CSV, oldest first (columns in docs/operations.md)."""
     rows = activity.learner_events(get_session(), current_user.id)
-    current = course()
+    current = reader_course()
 
     def lines() -> Iterator[str]:
         yield csv_export.start() + csv_export.lines([CSV_COLUMNS])

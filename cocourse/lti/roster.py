@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from pylti1p3.exception import LtiException
 from pylti1p3.names_roles import NamesRolesProvisioningService
 from pylti1p3.service_connector import ServiceConnector
@@ -44,7 +44,7 @@ def sync(session: Session, context: LtiContext) -> Synced:
     result = Synced()
     platform = session.get(LtiPlatform, context.platform_id)
     if platform is None or not context.memberships_url:
-        result.error = _l("The platform did not offer its roster for this course.")
+        result.error = _("The platform did not offer its roster for this course.")
         return result
     connector = ServiceConnector(tool.registration_of(session, platform), tool.http())
     nrps = NamesRolesProvisioningService(

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -116,7 +116,7 @@ def _sign_in(session: Session, platform: LtiPlatform, claims: Mapping[str, Any])
         if not user.is_active:
             raise LaunchRefused(
                 "deactivated",
-                _l("Your cocourse account is deactivated. Ask an administrator if you need it."),
+                _("Your cocourse account is deactivated. Ask an administrator if you need it."),
                 403,
             )
         old_role = None
@@ -141,7 +141,7 @@ def _first_launch(
             if not platform.link_by_email:
                 raise LaunchRefused(
                     "email_taken",
-                    _l(
+                    _(
                         "A cocourse account with the email %(email)s already exists, and "
                         "%(platform)s is not allowed to sign in to existing accounts. Ask a "
                         "cocourse administrator to allow it on the platform's settings.",

@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 import requests
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from pylti1p3.contrib.flask import FlaskRequest
 from pylti1p3.deployment import Deployment
 from pylti1p3.launch_data_storage.base import LaunchDataStorage
@@ -198,26 +198,27 @@ def check_claims(claims: Mapping[str, Any], client_id: str, now: float) -> None:
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
     if client_id not in audiences:
-        raise LaunchRefused("wrong_audience", REFUSED)
+        raise LaunchRefused("wrong_audience", refused_text())
     if len(audiences) > 1 and claims.get("azp") != client_id:
-        raise LaunchRefused("wrong_audience", REFUSED)
+        raise LaunchRefused("wrong_audience", refused_text())
     expires, issued = claims.get("exp"), claims.get("iat")
     if not isinstance(expires, int | float) or not isinstance(issued, int | float):
-        raise LaunchRefused("no_lifetime", REFUSED)
+        raise LaunchRefused("no_lifetime", refused_text())
     if issued > now + CLOCK_SKEW:
-        raise LaunchRefused("issued_in_future", REFUSED)
+        raise LaunchRefused("issued_in_future", refused_text())
     if not isinstance(claims.get("sub"), str) or not claims["sub"]:
         raise LaunchRefused(
             "anonymous_launch",
-            _l(
+            _(
                 "Your learning platform opened cocourse without saying who you are. Ask its "
                 "administrator to share the user's identity with this tool."
             ),
         )
 
 
-# Lazy: translated into the language of the request that shows it.
-REFUSED = _l(
-    "Your learning platform's request to open cocourse could not be verified, or it was "
-    "already used. Go back to your course and open the activity again."
-)
+def refused_text() -> str:
+    """What a person is told about a launch that could not be verified."""
+    return _(
+        "Your learning platform's request to open cocourse could not be verified, or it was "
+        "already used. Go back to your course and open the activity again."
+    )

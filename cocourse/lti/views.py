@@ -31,7 +31,7 @@ from cocourse.accounts import login as browser
 from cocourse.db import get_session
 from cocourse.extensions import csrf, limited
 from cocourse.lti import grades, keys, services, tool
-from cocourse.lti.tool import REFUSED, LaunchRefused
+from cocourse.lti.tool import LaunchRefused, refused_text
 from cocourse.web import security_log
 from cocourse.web.course import course
 from cocourse.web.forms import ActionForm
@@ -106,10 +106,10 @@ def launch() -> Response | Page:
         claims: dict[str, Any] = message.get_launch_data()
         platform = tool.find_platform(db, str(claims.get("iss")), message.get_client_id())
         if platform is None:
-            raise LaunchRefused("unknown_platform", REFUSED)
+            raise LaunchRefused("unknown_platform", refused_text())
         tool.check_claims(claims, platform.client_id, time.time())
     except LtiException as exc:
-        return _failed(LaunchRefused("invalid_launch", REFUSED), detail=str(exc)[:200])
+        return _failed(LaunchRefused("invalid_launch", refused_text()), detail=str(exc)[:200])
     except LaunchRefused as refused:
         return _failed(refused)
     deep_linking = claims.get(services.CLAIM + "message_type") == DEEP_LINK

@@ -1,4 +1,4 @@
-"""A quiz form's data and the responses the question types grade, both ways. Pure.
+"""A quiz form's data and the responses the question types grade, both ways. No database.
 
 The standard widgets send the attempt's random values (`Shown`); `read` turns them back into
 answer ids.
@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from cocourse.questions.base import Question, QuestionType, resolve
@@ -106,7 +107,10 @@ def _read_order(shown: Shown, data: Mapping[str, Any]) -> Read:
     if not positions:
         return Read(None)
     if len(positions) < count or len(set(positions.values())) < count:
-        return Read(None, f"Give each of the {count} items its own position, from 1 to {count}.")
+        note = _(
+            "Give each of the %(count)s items its own position, from 1 to %(count)s.", count=count
+        )
+        return Read(None, note)
     return Read(sorted(positions, key=positions.__getitem__))
 
 

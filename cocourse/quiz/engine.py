@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pluggy
+from flask_babel import gettext as _
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
@@ -30,13 +31,15 @@ from cocourse.questions.snapshot import Shown, from_snapshot, new_tokens, shown_
 from cocourse.quiz.answers import clean_draft, read_all
 from cocourse.quiz.draw import choose_questions
 from cocourse.reports.item_analysis import AttemptRecord, Response
+from cocourse.web.i18n import date_time
 
 # Answers may arrive a little after the deadline (a slow network, a click at the last second).
 GRACE = timedelta(seconds=30)
 
 
 class QuizError(Exception):
-    """A quiz request that cannot be carried out; the message says why."""
+    """A quiz request that cannot be carried out; the message says why (in the language of
+    the request, English outside one)."""
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,7 @@ def start(
     """
     settings = _settings(lesson)
     now = now or utcnow()
-    for _ in range(2):  # a concurrent start can take our number once: then reuse its attempt
+    for _try in range(2):  # a concurrent start can take our number once: then reuse its attempt
         events: list[Event] = []
         try:
             with write(session):
@@ -208,7 +211,7 @@ def start(
         if pm is not None:
             fire_events(pm, events)
         return attempt
-    raise QuizError("Another attempt was being started at the same moment; try again.")
+    raise QuizError(_("Another attempt was being started at the same moment; try again."))
 
 
 def _start_locked(
@@ -235,10 +238,11 @@ def _start_locked(
         events += _finish(session, open_attempt, course)
     left = attempts_left(settings, taken)
     if left == 0:
-        raise QuizError("You have used every attempt at this quiz.")
+        raise QuizError(_("You have used every attempt at this quiz."))
     opens = retake_opens(settings, taken, now)
     if opens is not None:
-        raise QuizError(f"You can take this quiz again from {opens:%d %b %Y, %H:%M} UTC.")
+        when = date_time(opens, "dd MMM yyyy, HH:mm")
+        raise QuizError(_("You can take this quiz again from %(when)s UTC.", when=when))
     seed = secrets.randbelow(2**31)
     attempt = QuizAttempt(
         user_id=user_id,
@@ -351,7 +355,7 @@ def save_draft(
     with write(session):
         attempt = _locked_attempt(session, attempt_id, user_id)
         if attempt.submitted_at is not None:
-            raise AttemptClosed("This attempt has already been submitted.", attempt)
+            raise AttemptClosed(_("This attempt has already been submitted."), attempt)
         if not _past_deadline(attempt, now, grace):
             _keep_draft(attempt, draft, now)
             return now
@@ -359,7 +363,8 @@ def save_draft(
         events = _finish(session, attempt, course)
     fire_events(pm, events)
     raise AttemptClosed(
-        "Time is up: your attempt was graded on the answers saved before the deadline.", attempt
+        _("Time is up: your attempt was graded on the answers saved before the deadline."),
+        attempt,
     )
 
 
@@ -493,7 +498,7 @@ def _expire(
     attempt.answers = {}
     attempt.results = []
     attempt.score = 0.0
-    attempt.max_score = sum(q.points for q, _ in view(attempt).questions if q.scored)
+    attempt.max_score = sum(q.points for q, _order in view(attempt).questions if q.scored)
     attempt.percent = 0.0
     attempt.passed = False
 
@@ -525,7 +530,7 @@ def close_late(
 
 def _settings(lesson: Lesson) -> QuizSettings:
     if lesson.quiz is None:
-        raise QuizError("This lesson has no quiz.")
+        raise QuizError(_("This lesson has no quiz."))
     return lesson.quiz
 
 

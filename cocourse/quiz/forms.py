@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from wtforms import (
@@ -36,6 +37,7 @@ from cocourse.quiz.answers import (
     shown_pairs,
     widget_of,
 )
+from cocourse.quiz.display import truth_word
 from cocourse.quiz.engine import AttemptView
 
 _REQUEST = object()  # attempt_form binds to the request unless given other form data
@@ -61,6 +63,19 @@ def _choices(
     ]
 
 
+def _truth_choices(
+    question: Question, answers: Sequence[Answer], shown: Shown
+) -> list[SelectChoice]:
+    """Choices as `_choices` makes them; the words True and False (a true-false question)
+    in the reader's language."""
+    choices = _choices(answers, shown)
+    for index, answer in enumerate(answers):
+        word = truth_word(question, answer)
+        if word is not None:
+            choices[index] = SelectChoice(choices[index].value, word)
+    return choices
+
+
 def _group(label: str, fields: Mapping[str, Any]) -> Any:
     """A group of select fields named by the attempt's random values (ordering, matching)."""
     return FormField(type("Group", (Form,), dict(fields)), label=label)
@@ -75,7 +90,9 @@ def standard_field(question: Question, shown: Shown, widget: str) -> Any:
     label = f"Question {question.id}"
     items = _in_order(question, shown.order)
     if widget == "radio":
-        return RadioField(label, choices=_choices(items, shown), validate_choice=False)
+        return RadioField(
+            label, choices=_truth_choices(question, items, shown), validate_choice=False
+        )
     if widget == "checkbox":
         return SelectMultipleField(
             label,
@@ -103,7 +120,7 @@ def standard_field(question: Question, shown: Shown, widget: str) -> Any:
             },
         )
     if widget == "match":
-        rights = [SelectChoice("", "Choose…")] + _choices(
+        rights = [SelectChoice("", _("Choose…"))] + _choices(
             _in_order(question, shown.rights), shown, right_side=True
         )
         return _group(

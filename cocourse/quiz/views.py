@@ -16,6 +16,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
 from markupsafe import Markup
 from werkzeug.wrappers import Response
@@ -29,14 +30,17 @@ from cocourse.quiz import display
 from cocourse.quiz import engine as quizzes
 from cocourse.quiz.answers import Read, read_all, unanswered, widget_of
 from cocourse.quiz.forms import attempt_form, field_data
-from cocourse.web.course import course, lesson_href
+from cocourse.web.course import lesson_href, reader_course
 from cocourse.web.extend import plugin_manager
 from cocourse.web.forms import ActionForm
 from cocourse.web.roles import login_required
 from cocourse.web.security_log import denied
 
 bp = Blueprint("quiz", __name__, url_prefix="/quiz")
-TIME_RAN_OUT = "Time ran out: your attempt was graded on the answers saved before the deadline."
+
+
+def _time_ran_out() -> str:
+    return str(_("Time ran out: your attempt was graded on the answers saved before the deadline."))
 
 
 def _types() -> Any:
@@ -55,8 +59,9 @@ def correct_text(question: Question) -> Markup:
     return display.correct_text(question, _types())
 
 
-def _quiz_or_404(quiz_id: str) -> tuple[Module, Lesson]:
-    found = course().quiz(quiz_id)
+def _quiz_or_404(quiz_id: str, asked: str | None = None) -> tuple[Module, Lesson]:
+    """The quiz in the reader's language (or the one `asked` for), wherever translated."""
+    found = reader_course(asked).quiz(quiz_id)
     if found is None:
         abort(404)
     return found
@@ -78,14 +83,16 @@ def _check_open(module: Module) -> None:
     session = get_session()
     done = progress.completed(session, current_user.id)
     standing = progress.Standing(
-        course(),
+        reader_course(),
         done,
         bypass_locks=current_user.can_bypass_locks,
         attendance=progress.attendance(session, current_user.id, plugin_manager()),
     )
     locked_by = standing.locked_by(module)
     if locked_by:
-        abort(403, f"This module is locked: complete {', '.join(locked_by)} first.")
+        abort(
+            403, _("This module is locked: complete %(names)s first.", names=", ".join(locked_by))
+        )
 
 
 @bp.get("/<quiz_id>")
@@ -98,8 +105,9 @@ def quiz_activity(quiz_id: str) -> Response:
 @bp.post("/<quiz_id>/start")
 @login_required
 def start(quiz_id: str) -> Response:
-    """Start an attempt (or go back to the open one)."""
-    module, lesson = _quiz_or_404(quiz_id)
+    """Start an attempt (or go back to the open one), in the language of the lesson page it
+    was started from: its questions are kept with the attempt."""
+    module, lesson = _quiz_or_404(quiz_id, request.form.get("lang"))
     if not ActionForm().validate_on_submit():
         abort(400)
     _check_open(module)
@@ -125,7 +133,7 @@ def attempt_page(attempt_id: int) -> str | Response:
     """The attempt's questions, as drawn for it, with the answers saved so far."""
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.submitted_at is None and _close_if_late(attempt):
-        flash(TIME_RAN_OUT)
+        flash(_time_ran_out())
     if attempt.submitted_at is not None:
         return redirect(url_for("quiz.result", attempt_id=attempt.id))
     view = quizzes.view(attempt)
@@ -215,7 +223,7 @@ def submit(attempt_id: int) -> Response | str | tuple[str, int]:
         **_deadline_rules(),
     )
     if graded and graded_attempt.expired:
-        flash(TIME_RAN_OUT)
+        flash(_time_ran_out())
     return redirect(url_for("quiz.result", attempt_id=attempt.id))
 
 
@@ -228,7 +236,7 @@ def save(attempt_id: int) -> Response | tuple[Response, int]:
     wants_json = request.accept_mimetypes.best == "application/json"
     result = url_for("quiz.result", attempt_id=attempt.id)
     if attempt.submitted_at is not None:
-        return _closed("This attempt has already been submitted.", result, wants_json)
+        return _closed(_("This attempt has already been submitted."), result, wants_json)
     view = quizzes.view(attempt)
     types = _types()
     form = attempt_form(view, types)
@@ -248,7 +256,12 @@ def save(attempt_id: int) -> Response | tuple[Response, int]:
         return _closed(str(closed), result, wants_json)
     if wants_json:
         return jsonify(saved_at=saved_at.isoformat())
-    flash(f"Your answers are saved ({saved_at:%H:%M} UTC). Submit them when you are ready.")
+    flash(
+        _(
+            "Your answers are saved (%(time)s UTC). Submit them when you are ready.",
+            time=saved_at.strftime("%H:%M"),
+        )
+    )
     return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
 
 
@@ -263,7 +276,7 @@ def _closed(message: str, result: str, wants_json: bool) -> Response | tuple[Res
 def _deadline_rules() -> dict[str, Any]:
     """The course (for the quiz's `late` and `completes` settings) and the grace period."""
     grace = timedelta(seconds=float(current_app.config["QUIZ_GRACE_SECONDS"]))
-    return {"course": course(), "grace": grace}
+    return {"course": reader_course(), "grace": grace}
 
 
 def _close_if_late(attempt: QuizAttempt) -> bool:
@@ -279,7 +292,7 @@ def result(attempt_id: int) -> str | Response:
     """Score, pass or fail, attempts left, and feedback as the review policy allows."""
     attempt = _own_attempt_or_404(attempt_id)
     if attempt.submitted_at is None and _close_if_late(attempt):
-        flash(TIME_RAN_OUT)
+        flash(_time_ran_out())
     if attempt.submitted_at is None:
         return redirect(url_for("quiz.attempt_page", attempt_id=attempt.id))
     context = _context(attempt)
@@ -320,11 +333,11 @@ def _to_review(view: quizzes.AttemptView, found: dict[str, Read]) -> list[tuple[
         if read.note:
             listed.append((number, read.note))
         elif unanswered(read.response):
-            listed.append((number, "no answer yet"))
+            listed.append((number, _("no answer yet")))
     return listed
 
 
 def _context(attempt: QuizAttempt) -> dict[str, Any]:
     """The module and lesson holding the attempt's quiz now (None if it was removed)."""
-    module, lesson = course().quiz(attempt.quiz_id) or (None, None)
+    module, lesson = reader_course().quiz(attempt.quiz_id) or (None, None)
     return {"module": module, "lesson": lesson}

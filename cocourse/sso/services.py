@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -47,7 +47,7 @@ def verified_email(claims: Mapping[str, Any]) -> str:
     if not isinstance(email, str) or "@" not in email.strip():
         raise SignInRefused(
             "missing_email",
-            _l(
+            _(
                 "Your organization's sign-in did not tell us your email address, so we cannot "
                 "find your account. Ask your administrator to release the email claim to cocourse."
             ),
@@ -56,7 +56,7 @@ def verified_email(claims: Mapping[str, Any]) -> str:
     if claims.get("email_verified") not in (True, "true"):
         raise SignInRefused(
             "unverified_email",
-            _l(
+            _(
                 "Your organization's sign-in says your email address is not verified, so we "
                 "cannot link it to an account. Verify it with your organization, then try again."
             ),
@@ -115,7 +115,7 @@ def _sign_in(
         if not user.is_active:
             raise SignInRefused(
                 "deactivated",
-                _l(
+                _(
                     "Your cocourse account is deactivated. "
                     "Ask an administrator if you need it again."
                 ),

@@ -6,7 +6,7 @@ from flask import Flask, current_app, request
 
 from cocourse.content.loader import lesson_url, module_url
 from cocourse.content.model import Course
-from cocourse.web.i18n import current_language
+from cocourse.web.i18n import current_language, known
 
 
 def course() -> Course:
@@ -14,10 +14,11 @@ def course() -> Course:
     return current_app.extensions["cocourse.course"].course  # type: ignore[no-any-return]
 
 
-def reader_course() -> Course:
+def reader_course(asked: str | None = None) -> Course:
     """The course as the reader of this request sees it: in their language wherever a
-    translation exists, else the original. Records (attempts, completion) are the same."""
-    return course().in_language(current_language())
+    translation exists, else the original. Records (attempts, completion) are the same.
+    `asked`: a language the reader chose for one page (the lesson's own switch)."""
+    return course().in_language(known(asked) or current_language())
 
 
 def lesson_href(module_slug: str, lesson_slug: str) -> str:

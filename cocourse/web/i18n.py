@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
+from babel import Locale
+from babel.dates import format_datetime
 from flask import Flask, current_app, g, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
@@ -63,6 +66,18 @@ def speaking(language: str | None) -> Iterator[None]:
         yield
 
 
+def language_name(code: str) -> str:
+    """A language's name in the current language, for sentences ("Engels" in Dutch)."""
+    return str(Locale.parse(code).get_language_name(current_language()) or code)
+
+
+def date_time(value: datetime, pattern: str) -> str:
+    """A UTC moment in a CLDR `pattern` ("dd MMM y, HH:mm": "05 Dec 2026, 14:30") with the
+    names in the current language; English where no app is running (scripts, pure tests)."""
+    when = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return format_datetime(when, pattern, tzinfo=UTC, locale=str(get_locale() or "en"))
+
+
 def translation_folders(app: Flask) -> list[str]:
     """web's own catalogs, then those beside every feature's and plugin's templates."""
     folders = [Path(__file__).parent / "translations"]
@@ -82,4 +97,5 @@ def init_app(app: Flask) -> None:
     # {% trans %} blocks read as one line, however the template wraps them (as extracted).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.add_template_global(current_language)
+    app.add_template_global(language_name)
     app.jinja_env.globals["languages"] = LANGUAGES

@@ -2,7 +2,8 @@
 
 `gift_to_markdown` turns a GIFT file into a quiz lesson; `markdown_to_gift` writes the questions
 of a loaded quiz lesson as GIFT. Both return warnings for whatever the other side cannot hold.
-Pure: no Flask, no database.
+No database; the warnings are in the language of the page that shows them (English outside a
+request: the commands).
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+
+from flask_babel import gettext as _
 
 from cocourse.content.loader import ORDER_PREFIX
 
@@ -51,7 +54,9 @@ def lesson_file(folder: str | os.PathLike[str], slug: str) -> Path:
     base = Path(folder)
     for file in base.glob("*.md"):
         if ORDER_PREFIX.sub("", file.stem) == slug:
-            raise FileExistsError(f"the module already has a lesson {slug!r}: {file.name}")
+            raise FileExistsError(
+                _("the module already has a lesson %(slug)r: %(file)s", slug=slug, file=file.name)
+            )
     numbers = [
         (int(found.group(1)), len(found.group(1)))
         for file in base.glob("*.md")

@@ -1,6 +1,7 @@
 """GIFT questions turned into a cocourse quiz lesson (Markdown with ```quiz fences).
 
-Every choice made here is listed in docs/authoring.md, "Moodle GIFT import and export".
+Every choice made here is listed in docs/authoring.md, "Moodle GIFT import and export". The
+warnings are in the language of the page that shows them (English outside a request).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from flask_babel import gettext as _
 from markdown_it import MarkdownIt
 
 from cocourse.content.quiz import QUESTION_ID
@@ -69,7 +71,9 @@ def gift_to_markdown(
     them. Nothing raises for bad GIFT: a question that cannot be read is left out with a warning.
     """
     if not QUESTION_ID.match(quiz_id):
-        raise ValueError(f"invalid quiz id {quiz_id!r}: use lowercase letters, digits and dashes")
+        raise ValueError(
+            _("invalid quiz id %(id)r: use lowercase letters, digits and dashes", id=quiz_id)
+        )
     items, warnings = read_gift(text)
     used = set(reserved_ids)
     parts: list[str] = []
@@ -90,7 +94,7 @@ def gift_to_markdown(
             parts.append(built)
             questions += 1
     if not questions:
-        warnings.append(GiftWarning(1, "no question could be imported"))
+        warnings.append(GiftWarning(1, _("no question could be imported")))
     front = f"---\ntitle: {yaml_string(title)}\nquiz:\n  id: {quiz_id}\n---\n"
     body = "\n\n".join(part for part in parts if part)
     warnings.sort(key=lambda warning: warning.line)
@@ -102,11 +106,20 @@ def _question_id(item: GiftItem, used: set[str], warnings: list[GiftWarning]) ->
     base = slugify(item.idnumber) or slugify(item.title or "") or f"q-{item.number}"
     qid = _unique(base, used)
     if item.idnumber and qid != item.idnumber:
-        reason = "is used already" if base == item.idnumber else "is not a cocourse id"
-        message = (
-            f"the ID number {item.idnumber!r} {reason}: the question's id is {qid!r}, "
-            "which an export writes as its ID number"
-        )
+        if base == item.idnumber:
+            message = _(
+                "the ID number %(number)r is used already: the question's id is %(id)r, "
+                "which an export writes as its ID number",
+                number=item.idnumber,
+                id=qid,
+            )
+        else:
+            message = _(
+                "the ID number %(number)r is not a cocourse id: the question's id is %(id)r, "
+                "which an export writes as its ID number",
+                number=item.idnumber,
+                id=qid,
+            )
         warnings.append(GiftWarning(item.line, message))
     return qid
 
@@ -124,12 +137,21 @@ def _description(item: GiftItem, warnings: list[GiftWarning]) -> str:
     """Text without answers: kept as prose between the questions."""
     assert item.prompt is not None
     prose, notes = to_markdown(item.prompt)
-    name = f" {item.title!r}" if item.title else ""
-    message = f"description{name} has no answers: kept as text in the lesson, not a question"
     if item.title:
-        message += " (its name is not kept)"
+        message = _(
+            "description %(name)r has no answers: kept as text in the lesson, not a question "
+            "(its name is not kept)",
+            name=item.title,
+        )
+    else:
+        message = _("description has no answers: kept as text in the lesson, not a question")
     warnings.append(GiftWarning(item.line, message))
-    warnings += [GiftWarning(item.line, f"description{name}: {note}") for note in notes]
+    for note in notes:
+        if item.title:
+            message = _("description %(name)r: %(note)s", name=item.title, note=note)
+        else:
+            message = _("description: %(note)s", note=note)
+        warnings.append(GiftWarning(item.line, message))
     return prose
 
 
@@ -155,10 +177,11 @@ class _Builder:
     prompt: str = ""
 
     def warn(self, line: int, message: str) -> None:
-        self.warnings.append(GiftWarning(line, f"question {self.qid!r}: {message}"))
+        message = _("question %(id)r: %(message)s", id=self.qid, message=message)
+        self.warnings.append(GiftWarning(line, message))
 
     def skip(self, line: int, message: str) -> None:
-        self.warn(line, f"skipped: {message}")
+        self.warn(line, _("skipped: %(reason)s", reason=message))
 
     def markdown(self, text: Text | None, line: int, inline: bool = False) -> str:
         if text is None:
@@ -172,7 +195,7 @@ class _Builder:
         item = self.item
         self.prompt = self.markdown(item.prompt, item.line)
         if not self.prompt.strip():
-            self.skip(item.line, "the question has no text")
+            self.skip(item.line, _("the question has no text"))
             return None
         kind = _TYPES[item.kind](self)
         if kind is None:
@@ -197,14 +220,14 @@ class _Builder:
     # One method per Moodle question type; each returns the cocourse type or None (skipped).
 
     def essay(self) -> str:
-        message = (
+        message = _(
             "an essay becomes a reflection, which is not scored; learners must write the "
             "default minimum number of words (set min_words to change it)"
         )
         self.warn(self.item.line, message)
         flat = _without_lists(self.prompt)
         if flat != self.prompt:
-            message = (
+            message = _(
                 "a reflection's text cannot hold a list in cocourse (it would be read as an "
                 "answer list): each item is kept as a paragraph of its own"
             )
@@ -227,17 +250,18 @@ class _Builder:
         answers = [answer for answer in self.item.answers if self._has_text(answer)]
         for answer in answers:
             if not answer.mark:
-                message = (
-                    f"{answer.text.value!r} has no ~ or = in front: read as a wrong option, "
-                    "as Moodle does"
+                message = _(
+                    "%(answer)r has no ~ or = in front: read as a wrong option, as Moodle does",
+                    answer=answer.text.value,
                 )
                 self.warn(answer.line, message)
         weights = [_choice_weight(answer) for answer in answers]
         for answer, weight in zip(answers, weights, strict=True):
             if weight > 100 or weight < -100:
-                self.warn(answer.line, f"weight {weight:g}% is outside -100%..100%")
+                message = _("weight %(weight)g%% is outside -100%%..100%%", weight=weight)
+                self.warn(answer.line, message)
         if not any(weight > 0 for weight in weights):
-            self.skip(self.item.line, "no option is right (give one = or a positive %weight%)")
+            self.skip(self.item.line, _("no option is right (give one = or a positive %weight%)"))
             return None
         if any(answer.mark == "=" for answer in answers):
             kind = self._single(answers, weights)
@@ -248,7 +272,8 @@ class _Builder:
         for answer, weight in zip(answers, weights, strict=True):
             text = self.markdown(answer.text, answer.line, inline=True)
             if not text:
-                self.warn(answer.line, f"{answer.text.value!r} shows no text: left out")
+                message = _("%(answer)r shows no text: left out", answer=answer.text.value)
+                self.warn(answer.line, message)
                 continue
             self.options.append(
                 _Option(
@@ -261,33 +286,38 @@ class _Builder:
         if not self._unique_options(lambda option: normalize_text(option.text)):
             return None
         if len(self.options) < 2:
-            self.skip(self.item.line, "a choice question needs at least two options")
+            self.skip(self.item.line, _("a choice question needs at least two options"))
             return None
         return kind
 
     def _single(self, answers: list[GiftAnswer], weights: list[float]) -> str | None:
         full = [answer for answer, weight in zip(answers, weights, strict=True) if weight >= 100]
         if not full:
-            self.skip(self.item.line, "no option gives full marks (100%)")
+            self.skip(self.item.line, _("no option gives full marks (100%)"))
             return None
         if len(full) > 1:
-            message = (
-                f"{len(full)} options are right: in Moodle choosing any one of them earns full "
-                "marks; as a cocourse multiple-choice question learners must choose all of them"
+            message = _(
+                "%(count)s options are right: in Moodle choosing any one of them earns full "
+                "marks; as a cocourse multiple-choice question learners must choose all of them",
+                count=len(full),
             )
             self.warn(full[1].line, message)
             return self._multiple(answers, weights)
         for answer, weight in zip(answers, weights, strict=True):
             if 0 < weight < 100:
-                message = (
-                    f"partial credit ({weight:g}%) for {answer.text.value!r} is not possible in "
-                    "a single-choice question: the option counts as wrong"
+                message = _(
+                    "partial credit (%(weight)g%%) for %(answer)r is not possible in "
+                    "a single-choice question: the option counts as wrong",
+                    weight=weight,
+                    answer=answer.text.value,
                 )
                 self.warn(answer.line, message)
             elif weight < 0:
-                message = (
-                    f"the penalty ({weight:g}%) for {answer.text.value!r} is not possible in a "
-                    "single-choice question: a wrong option scores 0"
+                message = _(
+                    "the penalty (%(weight)g%%) for %(answer)r is not possible in a "
+                    "single-choice question: a wrong option scores 0",
+                    weight=weight,
+                    answer=answer.text.value,
                 )
                 self.warn(answer.line, message)
         return "single-choice"
@@ -302,13 +332,21 @@ class _Builder:
         ]
         if differ:
             listed = "; ".join(
-                f"{answer.text.value!r} {weight:g}% (cocourse: {_percent(rule)})"
+                _(
+                    "%(answer)r %(weight)g%% (cocourse: %(rule)s)",
+                    answer=answer.text.value,
+                    weight=weight,
+                    rule=_percent(rule),
+                )
                 for answer, weight, rule in differ
             )
-            message = (
-                f"weights differ from the cocourse rule (each of the {len(right)} right options "
-                f"earns {_percent(share)}, each wrong option costs {_percent(share)}, "
-                f"at least 0 in total): {listed}"
+            message = _(
+                "weights differ from the cocourse rule (each of the %(count)s right options "
+                "earns %(share)s, each wrong option costs %(share)s, "
+                "at least 0 in total): %(listed)s",
+                count=len(right),
+                share=_percent(share),
+                listed=listed,
             )
             self.warn(differ[0][0].line, message)
         return "multiple-choice"
@@ -323,21 +361,26 @@ class _Builder:
                 self._catch_all(answer, feedback)
                 continue
             if "*" in raw:
-                message = (
-                    f"{raw!r}: Moodle reads * as 'any characters'; cocourse compares the text "
-                    "as written (use the pattern setting for such answers)"
+                message = _(
+                    "%(answer)r: Moodle reads * as 'any characters'; cocourse compares the text "
+                    "as written (use the pattern setting for such answers)",
+                    answer=raw,
                 )
                 self.warn(answer.line, message)
             safe = escape_line_start(raw, item=True)
             if safe != raw:
-                message = (
-                    f"{raw!r} would start a Markdown list, heading or quote, so it is written "
-                    f"{safe!r}; cocourse compares typed answers with the text as written, so "
-                    "check this answer"
+                message = _(
+                    "%(answer)r would start a Markdown list, heading or quote, so it is written "
+                    "%(written)r; cocourse compares typed answers with the text as written, so "
+                    "check this answer",
+                    answer=raw,
+                    written=safe,
                 )
                 self.warn(answer.line, message)
             self.options.append(_Option(safe, self._accepted(answer), feedback, answer.line))
-        return self._accepted_list("short-text", "an accepted answer (=text)")
+        return self._accepted_list(
+            "short-text", _("no right answer: add an accepted answer (=text)")
+        )
 
     def numerical(self) -> str | None:
         for answer in self.item.answers:
@@ -348,35 +391,38 @@ class _Builder:
                 continue
             shown = _numeric_value(value)
             if shown is None:
-                self.skip(answer.line, f"{value!r} is not a number, number:margin or min..max")
+                message = _("%(value)r is not a number, number:margin or min..max", value=value)
+                self.skip(answer.line, message)
                 return None
             self.options.append(_Option(shown, self._accepted(answer), feedback, answer.line))
         if self.item.catch_all is not None:
             answer = self.item.catch_all
             self._catch_all(answer, self.markdown(answer.feedback, answer.line))
-        return self._accepted_list("numeric", "a right number (=number)")
+        return self._accepted_list("numeric", _("no right answer: add a right number (=number)"))
 
     def match(self) -> str | None:
         for answer in self.item.answers:
             left = self.markdown(answer.text, answer.line, inline=True)
             if not left and answer.text.value.strip():
-                self.warn(answer.line, f"{answer.text.value!r} shows no text: pair left out")
+                message = _("%(answer)r shows no text: pair left out", answer=answer.text.value)
+                self.warn(answer.line, message)
                 continue
             if not left:
-                message = (
-                    f"the extra answer {answer.match!r} (a pair with nothing on the left) is "
-                    "not possible in cocourse matching: left out"
+                message = _(
+                    "the extra answer %(answer)r (a pair with nothing on the left) is "
+                    "not possible in cocourse matching: left out",
+                    answer=answer.match,
                 )
                 self.warn(answer.line, message)
                 continue
             right = _arrow_safe(escape_markdown(" ".join(answer.match.split())))
             if not right:
-                message = f"the pair {left!r} has nothing on the right: left out"
+                message = _("the pair %(left)r has nothing on the right: left out", left=left)
                 self.warn(answer.line, message)
                 continue
             feedback = self.markdown(answer.feedback, answer.line)
             if answer.feedback is not None:
-                message = (
+                message = _(
                     "Moodle has no feedback on matching pairs (it shows '#...' as part of the "
                     "answer): kept as feedback on the pair"
                 )
@@ -386,7 +432,7 @@ class _Builder:
         if not self._unique_options(lambda option: normalize_text(option.text.split(" -> ")[0])):
             return None
         if len(self.options) < 2:
-            self.skip(self.item.line, "a matching question needs at least two pairs")
+            self.skip(self.item.line, _("a matching question needs at least two pairs"))
             return None
         return "matching"
 
@@ -395,22 +441,26 @@ class _Builder:
     def _has_text(self, answer: GiftAnswer) -> bool:
         if answer.text.value.strip():
             return True
-        self.warn(answer.line, "an answer without text was left out")
+        self.warn(answer.line, _("an answer without text was left out"))
         return False
 
     def _accepted(self, answer: GiftAnswer) -> bool:
         """Whether a short or numeric answer is accepted; partial credit is full credit."""
         weight = 100.0 if answer.weight is None else answer.weight
         if 0 < weight < 100:
-            message = (
-                f"partial credit ({weight:g}%) for {answer.text.value!r} is not possible: "
-                "cocourse accepts it with full credit"
+            message = _(
+                "partial credit (%(weight)g%%) for %(answer)r is not possible: "
+                "cocourse accepts it with full credit",
+                weight=weight,
+                answer=answer.text.value,
             )
             self.warn(answer.line, message)
         elif weight < 0:
-            message = (
-                f"the penalty ({weight:g}%) for {answer.text.value!r} is not possible: it is a "
-                "wrong answer scoring 0"
+            message = _(
+                "the penalty (%(weight)g%%) for %(answer)r is not possible: it is a "
+                "wrong answer scoring 0",
+                weight=weight,
+                answer=answer.text.value,
             )
             self.warn(answer.line, message)
         return weight > 0
@@ -418,20 +468,21 @@ class _Builder:
     def _catch_all(self, answer: GiftAnswer, feedback: str) -> None:
         """Feedback for 'any other answer': cocourse has none, so it joins the general one."""
         if not feedback:
-            self.warn(answer.line, "an answer matching anything ('*' or '~') was left out")
+            self.warn(answer.line, _("an answer matching anything ('*' or '~') was left out"))
             return
-        message = (
+        message = _(
             "feedback for any other answer is not possible in cocourse: added to the general "
             "feedback, which every learner sees"
         )
         self.warn(answer.line, message)
         self.extra_feedback.append(feedback)
 
-    def _accepted_list(self, kind: str, wanted: str) -> str | None:
+    def _accepted_list(self, kind: str, missing: str) -> str | None:
+        """`kind`, or None (skipped) with the `missing` message when no answer is right."""
         if not self._unique_options(lambda option: normalize_text(option.text)):
             return None
         if not any(option.checked for option in self.options):
-            self.skip(self.item.line, f"no right answer: add {wanted}")
+            self.skip(self.item.line, missing)
             return None
         return kind
 
@@ -444,9 +495,13 @@ class _Builder:
                 seen[key(option)] = option
                 kept.append(option)
             elif first.checked == option.checked:
-                self.warn(option.line, f"{option.text!r} is listed twice: the repeat is left out")
+                message = _(
+                    "%(answer)r is listed twice: the repeat is left out", answer=option.text
+                )
+                self.warn(option.line, message)
             else:
-                self.skip(option.line, f"{option.text!r} is listed as both right and wrong")
+                message = _("%(answer)r is listed as both right and wrong", answer=option.text)
+                self.skip(option.line, message)
                 return False
         self.options = kept
         return True
@@ -505,7 +560,7 @@ def _plain_number(text: str) -> str | None:
 def _without_lists(text: str) -> str:
     """Markdown whose top-level list items are escaped into paragraphs of their own."""
     lines = text.split("\n")
-    for _ in range(10):  # escaping an item can turn a nested list into a top-level one
+    for _round in range(10):  # escaping an item can turn a nested list into a top-level one
         starts = [
             token.map[0]
             for token in _LISTS.parse("\n".join(lines))

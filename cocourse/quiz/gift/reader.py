@@ -4,13 +4,16 @@ Questions are separated by blank lines; a line starting with `//` is a comment. 
 `::name::`, then the text, then the answers between `{` and `}`. Inside the answers `~` and
 `=` start an answer, `%50%` gives it a weight, `#` starts its feedback and `####` the general
 feedback. `\\~ \\= \\# \\{ \\} \\:` write those characters literally, `\\n` is a line break and
-`\\\\` a backslash. Pure: no Flask, no database. Problems become warnings, never exceptions.
+`\\\\` a backslash. No database. Problems become warnings, never exceptions; their messages
+are in the language of the page that shows them (English outside a request: the commands).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
 
 # The GIFT escapes: the character after the backslash, and what it stands for.
 ESCAPES = {"\\": "\\", ":": ":", "#": "#", "=": "=", "{": "{", "}": "}", "~": "~", "n": "\n"}
@@ -34,8 +37,9 @@ class GiftWarning:
     path: str = ""  # export: the lesson file of the question
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.path else f"line {self.line}"
-        return f"{where}: {self.message}"
+        if self.path:
+            return f"{self.path}:{self.line}: {self.message}"
+        return _("line %(line)s: %(message)s", line=self.line, message=self.message)
 
 
 @dataclass(frozen=True)
@@ -160,7 +164,7 @@ def read_gift(source: str) -> tuple[list[GiftItem], list[GiftWarning]]:
             rest = lines[1:]
             if not any(line and not line.startswith("//") for line in rest):
                 continue
-            message = (
+            message = _(
                 "a question follows $CATEGORY without a blank line; Moodle would read it as "
                 "part of the category name: read here as a question (add a blank line)"
             )
@@ -174,8 +178,17 @@ def read_gift(source: str) -> tuple[list[GiftItem], list[GiftWarning]]:
         try:
             item = _question(block, number)
         except Skip as skip:
-            name = f" {skip.title!r}" if skip.title else ""
-            message = f"question {number}{name} skipped: {skip.message}"
+            if skip.title:
+                message = _(
+                    "question %(number)s %(name)r skipped: %(reason)s",
+                    number=number,
+                    name=skip.title,
+                    reason=skip.message,
+                )
+            else:
+                message = _(
+                    "question %(number)s skipped: %(reason)s", number=number, reason=skip.message
+                )
             warnings.append(GiftWarning(skip.line, message))
             continue
         _read_comments(item, comments)
@@ -191,13 +204,14 @@ def _read_comments(item: GiftItem, comments: list[str]) -> None:
             if not item.idnumber:
                 item.idnumber = value
             elif value != item.idnumber:
-                message = (
-                    f"a second ID number {value!r} is left out: Moodle keeps the first, "
-                    f"{item.idnumber!r}"
+                message = _(
+                    "a second ID number %(second)r is left out: Moodle keeps the first, %(first)r",
+                    second=value,
+                    first=item.idnumber,
                 )
                 item.notes.append(GiftWarning(item.line, message))
         item.tags += [found.group(1).replace("\\]", "]").strip() for found in TAG.finditer(comment)]
-        key, _, value = comment.partition(":")
+        key, _colon, value = comment.partition(":")
         if key.strip() == "tags":
             item.tags += [tag.strip() for tag in value.split(",") if tag.strip()]
         elif key.strip() == "points" and re.fullmatch(r"\s*[0-9]+(?:\.[0-9]+)?\s*", value):
@@ -239,7 +253,7 @@ def _question(block: _Block, number: int) -> GiftItem:
     if block.mask.startswith("::", pos):
         close = block.find("::", pos + 2)
         if close < 0:
-            message = "the name starts with '::' but has no closing '::': read as question text"
+            message = _("the name starts with '::' but has no closing '::': read as question text")
             item.notes.append(GiftWarning(block.line(pos), message))
             pos += 2
         else:
@@ -261,19 +275,19 @@ def _answers_part(block: _Block, item: GiftItem, pos: int) -> GiftItem:
         item.prompt = block.formatted(pos, end, "moodle")
         return item
     if opening < 0:
-        raise Skip(block.line(closing), "'}' without '{' (write \\} for a literal brace)")
+        raise Skip(block.line(closing), _("'}' without '{' (write \\} for a literal brace)"))
     if closing < 0:
-        raise Skip(block.line(opening), "'{' is never closed by '}' (write \\{ for a brace)")
+        raise Skip(block.line(opening), _("'{' is never closed by '}' (write \\{ for a brace)"))
     if closing < opening:
-        raise Skip(block.line(closing), "'}' comes before '{' (write \\} for a literal brace)")
+        raise Skip(block.line(closing), _("'}' comes before '{' (write \\} for a literal brace)"))
     nested = block.find("{", opening + 1, closing)
     if nested >= 0:
-        raise Skip(block.line(nested), "a second '{' inside the answers (write \\{)")
+        raise Skip(block.line(nested), _("a second '{' inside the answers (write \\{)"))
     extra = min(
         (p for p in (block.find("{", closing), block.find("}", closing + 1)) if p >= 0), default=-1
     )
     if extra >= 0:
-        raise Skip(block.line(extra), "more than one answer block in one question")
+        raise Skip(block.line(extra), _("more than one answer block in one question"))
     _read_prompt(block, item, pos, opening, closing)
     fmt = item.prompt.format if item.prompt else "moodle"
     start, stop = opening + 1, closing
@@ -318,9 +332,12 @@ def _kind(block: _Block, start: int, stop: int, item: GiftItem) -> str:
     if check in TRUE_FALSE:
         return "truefalse"
     if check.upper() in TRUE_FALSE:
-        message = (
-            f"{{{check}}} is read as a short answer {check!r}, as Moodle does: write "
-            f"{{{check.upper()}}} in capitals for a true/false question"
+        message = _(
+            "{%(written)s} is read as a short answer %(answer)r, as Moodle does: write "
+            "{%(capitals)s} in capitals for a true/false question",
+            written=check,
+            answer=check,
+            capitals=check.upper(),
         )
         item.notes.append(GiftWarning(block.line(start), message))
     return "shortanswer"
@@ -359,7 +376,7 @@ def _read_numeric(block: _Block, start: int, stop: int, item: GiftItem, fmt: str
     for mark, begin, end in block.split(start, stop, "="):
         item.answers.append(_answer(block, mark, begin, end, fmt))
     if not item.answers:
-        raise Skip(block.line(start), "a numeric question without a number")
+        raise Skip(block.line(start), _("a numeric question without a number"))
 
 
 def _read_match(block: _Block, start: int, stop: int, item: GiftItem, fmt: str) -> None:
@@ -368,12 +385,14 @@ def _read_match(block: _Block, start: int, stop: int, item: GiftItem, fmt: str) 
         line = block.line(begin)
         found = WEIGHT.match(block.mask, begin, end)
         if found:
-            message = "matching pairs take no %weight%: the weight is ignored"
+            message = _("matching pairs take no %weight%: the weight is ignored")
             item.notes.append(GiftWarning(line, message))
             begin = found.end()
         arrow = block.find("->", begin, end)
         if arrow < 0:
-            raise Skip(line, f"the matching pair {block.plain(begin, end)!r} has no '->'")
+            raise Skip(
+                line, _("the matching pair %(pair)r has no '->'", pair=block.plain(begin, end))
+            )
         hash_at = block.find("#", arrow, end)
         feedback = None
         if hash_at >= 0:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import html
 import re
 
+from flask_babel import gettext as _
+
 from .reader import BLANK, Text
 
 GIFT_SPECIAL = frozenset("\\~=#{}:")
@@ -99,7 +101,7 @@ def to_markdown(text: Text, *, inline: bool = False) -> tuple[str, list[str]]:
         if tags:
             notes.append(_tags_note(tags))
         if inline and "\n" in value:
-            notes.append("a line break in an answer was replaced by a space")
+            notes.append(_("a line break in an answer was replaced by a space"))
             value = " ".join(part.strip() for part in value.split("\n"))
         return value.replace(BLANK, "\\_" * 5), notes
     nodes = _nodes(text, notes)
@@ -107,7 +109,7 @@ def to_markdown(text: Text, *, inline: bool = False) -> tuple[str, list[str]]:
     flat = "".join(_render(kind, value) for kind, value in nodes)
     if inline:
         if BREAK in flat or PARAGRAPH in flat:
-            notes.append("a line break in an answer was replaced by a space")
+            notes.append(_("a line break in an answer was replaced by a space"))
         flat = re.sub(f"[ \t{BREAK}{PARAGRAPH}]+", " ", flat)
         return escape_line_start(flat).replace(BLANK, "_____"), notes
     paragraphs = []
@@ -126,9 +128,14 @@ def _unescaped(value: str, match: re.Match[str]) -> bool:
     return slashes % 2 == 0
 
 
-def _tags_note(names: list[str]) -> str:
+def _tags_note(names: list[str], comments_removed: bool = False) -> str:
     shown = ", ".join(f"<{name}>" if name != "!--" else "<!-- -->" for name in names)
-    return f"HTML {shown} is not converted: cocourse shows it as text"
+    if comments_removed:
+        return _(
+            "HTML %(tags)s is not converted: cocourse shows it as text; HTML comments were removed",
+            tags=shown,
+        )
+    return _("HTML %(tags)s is not converted: cocourse shows it as text", tags=shown)
 
 
 def _nodes(text: Text, notes: list[str]) -> list[tuple[str, str]]:
@@ -177,10 +184,7 @@ def _nodes(text: Text, notes: list[str]) -> list[tuple[str, str]]:
         nodes.append(("close", mark))
     if unknown or comments:
         names = sorted(unknown) + (["!--"] if comments else [])
-        note = _tags_note(names)
-        if comments:
-            note += "; HTML comments were removed"
-        notes.append(note)
+        notes.append(_tags_note(names, comments_removed=bool(comments)))
     return nodes
 
 
