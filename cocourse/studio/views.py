@@ -728,8 +728,20 @@ def check(relative: str) -> Response:
     ]
     found = _lesson_in(loaded.course, relative) if loaded.course else None
     preview = render_template("studio/_live_preview.html", lesson=found[2]) if found else None
+    errors = len(loaded.errors)
+    if not shown:
+        summary = _("Checked as you type: no problems.")
+    elif errors:
+        summary = ngettext(
+            "Checked as you type: %(num)d error. Saving is refused until it is fixed.",
+            "Checked as you type: %(num)d errors. Saving is refused until they are fixed.",
+            errors,
+        )
+    else:
+        summary = _("Checked as you type: warnings only; you can save.")
     return jsonify(
-        errors=len(loaded.errors),
+        errors=errors,
+        summary=summary,
         preview=preview,
         problems=[
             {

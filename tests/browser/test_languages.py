@@ -76,6 +76,7 @@ def test_a_dutch_recruit_studies_in_dutch_and_counts_with_the_english(
             "probleem, de aanpak en de procedure."
         ).check()
         page.locator("textarea").fill(REFLECTION)
+        expect(page.get_by_text(re.compile(r"Bewaard om \d"))).to_be_visible()  # autosave
         page.get_by_role("button", name="Antwoorden indienen").click()
         page.get_by_role("button", name="Toch indienen").click()
         expect(page).to_have_url(re.compile(r"/result$"))

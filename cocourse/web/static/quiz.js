@@ -9,6 +9,26 @@
     return;
   }
   var status = document.querySelector("[data-save-status]");
+  // The page's words, in its language (English if the page gives none).
+  var words = {
+    saving: "Saving…",
+    saved: "Saved at {time}.",
+    notSaved: "Not saved: check your connection. Your answers are still on this page.",
+    yourTime: "{time} (your time)",
+    timeLeft: "Time left: {time}",
+    lessThan: {
+      1: "Less than 1 minute left.",
+      5: "Less than 5 minutes left.",
+      10: "Less than 10 minutes left.",
+    },
+  };
+  var given = document.getElementById("quiz-messages");
+  if (given) {
+    words = JSON.parse(given.textContent);
+  }
+  function fill(message, time) {
+    return message.replace("{time}", time);
+  }
 
   function localTime(date) {
     return date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
@@ -19,7 +39,7 @@
     root.querySelectorAll("time[data-local-time]").forEach(function (element) {
       var date = new Date(element.getAttribute("datetime"));
       if (!isNaN(date)) {
-        element.textContent = localTime(date) + " (your time)";
+        element.textContent = fill(words.yourTime, localTime(date));
       }
     });
   }
@@ -47,7 +67,7 @@
       return;
     }
     saving = true;
-    say("Saving…");
+    say(words.saving);
     fetch(saveUrl, {
       method: "POST",
       body: new FormData(form),
@@ -63,11 +83,11 @@
           if (!response.ok || !body.saved_at) {
             throw new Error("not saved");
           }
-          say("Saved at " + localTime(new Date(body.saved_at)) + ".");
+          say(fill(words.saved, localTime(new Date(body.saved_at))));
         });
       })
       .catch(function () {
-        say("Not saved: check your connection. Your answers are still on this page.");
+        say(words.notSaved);
       })
       .then(function () {
         saving = false;
@@ -135,8 +155,7 @@
     var left = Math.max(0, Math.round((deadline - Date.now()) / 1000));
     var minutes = Math.floor(left / 60);
     var seconds = left % 60;
-    text.textContent =
-      "Time left: " + minutes + ":" + (seconds < 10 ? "0" : "") + seconds;
+    text.textContent = fill(words.timeLeft, minutes + ":" + (seconds < 10 ? "0" : "") + seconds);
     // Screen readers hear the time at a few moments only (the nearest passed), not every second.
     var mark = [1, 5, 10].find(function (m) {
       return minutes < m;
@@ -145,7 +164,7 @@
       [1, 5, 10].forEach(function (m) {
         announced[m] = announced[m] || m >= mark;
       });
-      announce.textContent = "Less than " + mark + " minute" + (mark === 1 ? "" : "s") + " left.";
+      announce.textContent = words.lessThan[mark];
     }
     if (left === 0) {
       timeUp();

@@ -18,14 +18,7 @@
       region.textContent = "";
       var heading = document.createElement("p");
       heading.className = "live-check-summary";
-      if (!answer.problems.length) {
-        heading.textContent = "Checked as you type: no problems.";
-      } else if (answer.errors) {
-        heading.textContent = "Checked as you type: " + answer.errors + " error" +
-          (answer.errors === 1 ? "" : "s") + ". Saving is refused until they are fixed.";
-      } else {
-        heading.textContent = "Checked as you type: warnings only; you can save.";
-      }
+      heading.textContent = answer.summary;  // worded by the server, in the page's language
       region.appendChild(heading);
       if (answer.problems.length) {
         var list = document.createElement("ul");
