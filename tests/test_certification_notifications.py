@@ -33,6 +33,7 @@ from cocourse.models import (
 )
 from cocourse.notifications import kinds
 from cocourse.notifications import services as notifications
+from cocourse.web.i18n import speaking
 
 from .conftest import PASSWORD, AuthActions, csrf_token, make_app
 from .mailserver import smtp_server, smtp_settings, text_of
@@ -407,6 +408,27 @@ def test_which_reminders_are_due_by_date(app):
     assert due(0) == [kinds.CERTIFICATE_EXPIRED]
     assert due(-29) == [kinds.CERTIFICATE_EXPIRED]
     assert due(-30) == []
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (None, ["You can renew your", "expires in 30 days, on", "Renew it before then."]),
+        ("nl", ["Je kunt je certificaat", "verloopt over 30 dagen, op", "Hernieuw het"]),
+        ("fr", ["Vous pouvez renouveler", "expire dans 30 jours, le", "Renouvelez-le"]),
+    ],
+)
+def test_reminders_are_written_in_the_holders_language(app, language, words):
+    program = program_of(app)
+    links = notices.Links(
+        review=lambda i: f"/r/{i}", program=lambda s: f"/p/{s}", verify=lambda c: f"/v/{c}"
+    )
+    cert = Certificate(id=1, expires_on=EXPIRES, program=PROGRAM)
+    with app.app_context(), speaking(language):
+        found = notices.due(cert, program, EXPIRES - timedelta(days=30), links)
+    text = " ".join(f"{r.message.title} {r.message.body}" for r in found)
+    for word in words:
+        assert word in text
 
 
 def test_the_job_reads_only_certificates_near_their_dates(app, session):

@@ -18,6 +18,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
@@ -36,7 +38,8 @@ from cocourse.models import (
     User,
 )
 from cocourse.notifications import kinds
-from cocourse.notifications.services import Message, notify, notify_all
+from cocourse.notifications.services import Message, notify
+from cocourse.web.i18n import current_language, speaking
 
 # A holder hears "expires soon" this many days ahead, and "has expired" only during this
 # many days after the expiry date (so a first run does not mail long-expired certificates).
@@ -97,19 +100,33 @@ def portfolio_submitted(
     The key names the moment of submission, so a portfolio sent again after "request
     changes" (or after a withdrawal) is announced again."""
     assert portfolio.submitted_at is not None
-    what = "a renewal portfolio" if portfolio.kind == requirements.RENEWAL else "a portfolio"
-    message = Message(
-        title=f"{trainee.name} submitted {what} for {program.title}",
-        body=(
-            f"{trainee.name} submitted {what} for {program.title} on "
-            f"{portfolio.submitted_at.date().isoformat()}. It is waiting for your review."
-        ),
-        url=links.review(portfolio.id),
-    )
     key = f"portfolio:{portfolio.id}:submitted:{portfolio.submitted_at.isoformat()}"
-    return notify_all(
-        session, reviewers_of(session, trainee), kinds.PORTFOLIO_SUBMITTED, key, message
-    )
+    renewal = portfolio.kind == requirements.RENEWAL
+    told = 0
+    for reviewer in reviewers_of(session, trainee):
+        with speaking(reviewer.language):
+            words = {
+                "name": trainee.name,
+                "program": program.title_in(current_language()),
+                "date": portfolio.submitted_at.date().isoformat(),
+            }
+            if renewal:
+                title = _("%(name)s submitted a renewal portfolio for %(program)s", **words)
+                body = _(
+                    "%(name)s submitted a renewal portfolio for %(program)s on %(date)s. It is "
+                    "waiting for your review.",
+                    **words,
+                )
+            else:
+                title = _("%(name)s submitted a portfolio for %(program)s", **words)
+                body = _(
+                    "%(name)s submitted a portfolio for %(program)s on %(date)s. It is waiting "
+                    "for your review.",
+                    **words,
+                )
+        message = Message(title=title, body=body, url=links.review(portfolio.id))
+        told += notify(session, reviewer, kinds.PORTFOLIO_SUBMITTED, key, message)
+    return told
 
 
 def portfolio_decided(
@@ -122,25 +139,27 @@ def portfolio_decided(
 ) -> bool:
     """Tell the trainee what the assessor decided, with the levels and the comments."""
     approved = review.decision == "approve"  # portfolios.APPROVE (which imports this module)
-    if approved:
-        title = f"Your portfolio for {program.title} is approved"
-        opening = f"{review.assessor_name} approved your portfolio for {program.title}."
-    else:
-        title = f"Changes requested on your portfolio for {program.title}"
-        opening = (
-            f"{review.assessor_name} asks for changes to your portfolio for {program.title} "
-            "before approving it."
-        )
     level_titles = {level.id: level.title for level in program.rubric.levels}
     levels = [
         f"- {criterion.title}: {level_titles.get(review.levels.get(criterion.id, ''), '')}"
         for criterion in program.rubric.criteria
     ]
-    parts = [opening, "Rubric:\n" + "\n".join(levels)]
-    if review.comments:
-        parts.append(f"Comments:\n{review.comments}")
-    if not approved:
-        parts.append("Change what is asked and submit your portfolio again.")
+    with speaking(trainee.language):
+        words = {"program": program.title_in(current_language()), "name": review.assessor_name}
+        if approved:
+            title = _("Your portfolio for %(program)s is approved", **words)
+            opening = _("%(name)s approved your portfolio for %(program)s.", **words)
+        else:
+            title = _("Changes requested on your portfolio for %(program)s", **words)
+            opening = _(
+                "%(name)s asks for changes to your portfolio for %(program)s before approving it.",
+                **words,
+            )
+        parts = [opening, _("Rubric:") + "\n" + "\n".join(levels)]
+        if review.comments:
+            parts.append(_("Comments:") + "\n" + review.comments)
+        if not approved:
+            parts.append(_("Change what is asked and submit your portfolio again."))
     message = Message(title=title, body="\n\n".join(parts), url=links.program(program.slug))
     return notify(session, trainee, kinds.PORTFOLIO_DECIDED, f"review:{review.id}", message)
 
@@ -149,15 +168,21 @@ def certificate_issued(
     session: Session, program: Program, certificate: Certificate, holder: User, links: Links
 ) -> bool:
     """Tell the holder about their new certificate, linking its verification page."""
-    message = Message(
-        title=f"You are certified: {program.title}",
-        body=(
-            f"Your {program.title} certificate is valid from "
-            f"{certificate.valid_from.isoformat()} until {certificate.expires_on.isoformat()}. "
-            "Its verification page, which you may share, shows anyone that it is valid."
-        ),
-        url=links.verify(certificate.code),
-    )
+    with speaking(holder.language):
+        words = {
+            "program": program.title_in(current_language()),
+            "start": certificate.valid_from.isoformat(),
+            "end": certificate.expires_on.isoformat(),
+        }
+        message = Message(
+            title=_("You are certified: %(program)s", **words),
+            body=_(
+                "Your %(program)s certificate is valid from %(start)s until %(end)s. Its "
+                "verification page, which you may share, shows anyone that it is valid.",
+                **words,
+            ),
+            url=links.verify(certificate.code),
+        )
     key = f"certificate:{certificate.id}:issued"
     return notify(session, holder, kinds.CERTIFICATE_ISSUED, key, message)
 
@@ -175,9 +200,11 @@ class Reminder:
 
 
 def due(certificate: Certificate, program: Program, today: date, links: Links) -> list[Reminder]:
-    """The reminders a current certificate is due on `today` (each is sent only once)."""
+    """The reminders a current certificate is due on `today` (each is sent only once), in
+    the current language (see `speaking`)."""
     expires = certificate.expires_on
     days_left = (expires - today).days
+    words = {"program": program.title_in(current_language()), "date": expires.isoformat()}
     base = f"certificate:{certificate.id}"
     url = links.program(program.slug)
     found = []
@@ -187,10 +214,11 @@ def due(certificate: Certificate, program: Program, today: date, links: Links) -
                 kinds.RENEWAL_OPEN,
                 f"{base}:renewal-open",
                 Message(
-                    title=f"You can renew your {program.title} certificate",
-                    body=(
-                        f"Your {program.title} certificate expires on {expires.isoformat()}. "
-                        "Its renewal is open: start it on the programme's page."
+                    title=_("You can renew your %(program)s certificate", **words),
+                    body=_(
+                        "Your %(program)s certificate expires on %(date)s. Its renewal is "
+                        "open: start it on the programme's page.",
+                        **words,
                     ),
                     url=url,
                 ),
@@ -202,12 +230,14 @@ def due(certificate: Certificate, program: Program, today: date, links: Links) -
                 kinds.CERTIFICATE_EXPIRING,
                 f"{base}:expiring",
                 Message(
-                    title=f"Your {program.title} certificate expires on {expires.isoformat()}",
-                    body=(
-                        f"Your {program.title} certificate expires in {days_left} "
-                        f"day{'s' if days_left != 1 else ''}, on {expires.isoformat()}."
-                        + (" Renew it before then." if program.renewal else "")
-                    ),
+                    title=_("Your %(program)s certificate expires on %(date)s", **words),
+                    body=ngettext(
+                        "Your %(program)s certificate expires in %(num)d day, on %(date)s.",
+                        "Your %(program)s certificate expires in %(num)d days, on %(date)s.",
+                        days_left,
+                        **words,
+                    )
+                    + (" " + _("Renew it before then.") if program.renewal else ""),
                     url=url,
                 ),
             )
@@ -215,19 +245,18 @@ def due(certificate: Certificate, program: Program, today: date, links: Links) -
     if -EXPIRED_NOTICE_DAYS < days_left <= 0:
         grace_ends = expires + timedelta(days=program.grace_days)
         if program.renewal is not None and today < grace_ends:
-            after = f"You can still renew it until {grace_ends.isoformat()}."
+            after = _("You can still renew it until %(date)s.", date=grace_ends.isoformat())
         else:
-            after = "To hold it again, certify again."
+            after = _("To hold it again, certify again.")
         found.append(
             Reminder(
                 kinds.CERTIFICATE_EXPIRED,
                 f"{base}:expired",
                 Message(
-                    title=f"Your {program.title} certificate has expired",
-                    body=(
-                        f"Your {program.title} certificate expired on {expires.isoformat()}. "
-                        + after
-                    ),
+                    title=_("Your %(program)s certificate has expired", **words),
+                    body=_("Your %(program)s certificate expired on %(date)s.", **words)
+                    + " "
+                    + after,
                     url=url,
                 ),
             )
@@ -292,7 +321,8 @@ def send_reminders(session: Session, course: Course, today: date, links: Links) 
         program = course.program(cert.program)
         if program is None:
             continue
-        pending.extend((holder, reminder) for reminder in due(cert, program, today, links))
+        with speaking(holder.language):
+            pending.extend((holder, reminder) for reminder in due(cert, program, today, links))
     sent = _sent(session, ((holder.id, r.key) for holder, r in pending))
     todo = [(holder, r) for holder, r in pending if (holder.id, r.key) not in sent]
     if not todo:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from babel import Locale
 from babel.dates import format_datetime
-from flask import Flask, current_app, g, has_request_context, request, session
+from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 
@@ -49,8 +49,11 @@ def select_language() -> str:
 
 
 def current_language() -> str:
-    """The language code the current page is written in, for `lang` attributes."""
-    return str(get_locale() or current_app.config["DEFAULT_LANGUAGE"])
+    """The language code the current page (or message) is written in; English, the language
+    the messages are written in, where no app is running (scripts, tests of pure code)."""
+    if (locale := get_locale()) is not None:
+        return str(locale)
+    return str(current_app.config["DEFAULT_LANGUAGE"]) if has_app_context() else "en"
 
 
 @contextmanager
@@ -75,7 +78,7 @@ def date_time(value: datetime, pattern: str) -> str:
     """A UTC moment in a CLDR `pattern` ("dd MMM y, HH:mm": "05 Dec 2026, 14:30") with the
     names in the current language; English where no app is running (scripts, pure tests)."""
     when = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return format_datetime(when, pattern, tzinfo=UTC, locale=str(get_locale() or "en"))
+    return format_datetime(when, pattern, tzinfo=UTC, locale=current_language())
 
 
 def translation_folders(app: Flask) -> list[str]:
