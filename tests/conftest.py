@@ -49,6 +49,15 @@ def run_concurrently(app: Flask, count: int, work: Callable[[int], object]) -> l
     return errors
 
 
+def page_in(client: FlaskClient, path: str, language: str, status: int = 200) -> str:
+    """A page asked for in `language` (Accept-Language), which must say so in <html lang>."""
+    response = client.get(path, headers={"Accept-Language": language})
+    assert response.status_code == status, path
+    html = response.get_data(as_text=True)
+    assert f'<html lang="{language}">' in html, path
+    return html
+
+
 def csrf_token(html: str) -> str:
     """The CSRF token of the first form on a page."""
     match = CSRF.search(html)

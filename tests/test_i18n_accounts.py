@@ -10,6 +10,7 @@ from sqlalchemy import select
 from cocourse.models import MailMessage, Role, User
 
 from .conftest import PASSWORD, admin_client_of, csrf_token
+from .conftest import page_in as page
 
 NL = {"Accept-Language": "nl"}
 FR = {"Accept-Language": "fr"}
@@ -18,14 +19,6 @@ MONTHS = {
     "nl": "januari februari maart april mei juni juli augustus september oktober november december",
     "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
 }
-
-
-def page(client, path, language):
-    response = client.get(path, headers=HEADERS[language])
-    assert response.status_code == 200, path
-    html = response.get_data(as_text=True)
-    assert f'<html lang="{language}">' in html
-    return html
 
 
 def post(client, path, data, language, form_page=None, follow=False):

@@ -11,6 +11,7 @@ from flask import Flask
 from cocourse.models import Role
 
 from .conftest import make_app
+from .conftest import page_in as page
 from .test_certification import (
     CERT_COURSE,
     RIGHT,
@@ -28,14 +29,6 @@ LANGUAGES = ("nl", "fr")
 @pytest.fixture
 def app(engine, database_url: str, tmp_path: Path) -> Flask:
     return make_app(database_url, tmp_path, CONTENT_DIR=str(CERT_COURSE))
-
-
-def page(client, path, language):
-    response = client.get(path, headers=HEADERS[language])
-    assert response.status_code == 200, path
-    html = response.get_data(as_text=True)
-    assert f'<html lang="{language}">' in html
-    return html
 
 
 def words(html, *expected):

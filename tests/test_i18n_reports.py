@@ -8,7 +8,7 @@ import pytest
 from cocourse.db import get_session
 from cocourse.quiz import engine as quizzes
 
-from .conftest import FIXTURES, AuthActions, admin_client_of, make_app
+from .conftest import FIXTURES, AuthActions, admin_client_of, make_app, page_in
 
 LESSON = "intro/02-second.md"
 
@@ -58,14 +58,6 @@ def reports_admin(engine, database_url, tmp_path, session):
 def studio_admin(engine, database_url, tmp_path, session, repo):
     app = make_app(database_url, tmp_path, CONTENT_DIR=str(repo))
     return admin_client_of(app, session)
-
-
-def page_in(client, url, language):
-    answer = client.get(url, headers={"Accept-Language": language})
-    assert answer.status_code == 200, url
-    html = answer.get_data(as_text=True)
-    assert f'<html lang="{language}"' in html, url
-    return html
 
 
 @pytest.mark.parametrize("language", ["nl", "fr"])

@@ -17,20 +17,13 @@ from cocourse.workshops import services
 from cocourse.workshops.services import Plan
 
 from .conftest import PASSWORD, create_user, csrf_token
+from .conftest import page_in as page
 
 HEADERS = {"nl": {"Accept-Language": "nl"}, "fr": {"Accept-Language": "fr"}}
 MONTHS = {
     "nl": "januari februari maart april mei juni juli augustus september oktober november december",
     "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
 }
-
-
-def page(client, path, language):
-    response = client.get(path, headers=HEADERS[language])
-    assert response.status_code == 200, path
-    html = response.get_data(as_text=True)
-    assert f'<html lang="{language}">' in html
-    return html
 
 
 def log_in(app, email):
