@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from cocourse.models import Role
+from cocourse.models import Role, User
 
 from .conftest import make_app
 from .conftest import page_in as page
@@ -140,3 +140,18 @@ def test_the_panels_on_other_pages_are_translated(app, auth, session, client, la
     else:
         words(dashboard, "Votre certification", "Votre certificat : Valable")
         words(result, "Résultats par domaine de compétences", "Rempli")
+
+
+def test_a_certificate_speaks_its_holders_language_to_every_viewer(app, auth, session, client):
+    user, cert = certified(app, auth, session)
+    user = session.get(User, user.id)
+    user.language = "nl"
+    session.commit()
+    auth.login("admin@example.org")  # made by certified()
+    certificate = client.get(f"/certificates/{cert.id}", headers={"Accept-Language": "en"})
+    html = certificate.get_data(as_text=True)
+    assert '<html lang="nl">' in html
+    words(html, "Uitgereikt op")
+    assert "Issued" not in html
+    # The admin's own pages stay in the admin's language.
+    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "en"}).get_data(True)

@@ -20,6 +20,7 @@ from cocourse.db import get_session
 from cocourse.extensions import limited
 from cocourse.models import Certificate, User, utcnow
 from cocourse.web.course import course
+from cocourse.web.i18n import current_language, speaking
 from cocourse.web.roles import login_required
 from cocourse.web.security_log import denied
 from cocourse.web.urls import external_url
@@ -51,7 +52,7 @@ def verify(code: str) -> tuple[str, int] | str:
     return render_template(
         "certification/verify.html",
         certificate=certificate,
-        program_title=program.title if program else certificate.program,
+        program_title=program.title_in(current_language()) if program else certificate.program,
         status=state,
         label=certificates.LABELS[state],
     )
@@ -68,11 +69,18 @@ def _own_or_404(certificate_id: int) -> Certificate:
     return found
 
 
+def _holders_language(certificate: Certificate) -> str | None:
+    """A certificate is written in its holder's language (their setting), whoever views it."""
+    holder = get_session().get(User, certificate.user_id)
+    return holder.language if holder is not None else None
+
+
 def _facts(certificate: Certificate) -> certificate_document.CertificateFacts:
+    """What the certificate says, in the current language (see `_holders_language`)."""
     program = course().program(certificate.program)
     return certificate_document.CertificateFacts(
         holder_name=certificate.holder_name,
-        program_title=program.title if program else certificate.program,
+        program_title=program.title_in(current_language()) if program else certificate.program,
         issued_on=certificate.valid_from,
         expires_on=certificate.expires_on,
         verification_url=_external("certificates.verify", code=certificate.code),
@@ -84,30 +92,33 @@ def _facts(certificate: Certificate) -> certificate_document.CertificateFacts:
 @bp.get("/certificates/<int:certificate_id>")
 @login_required
 def certificate_page(certificate_id: int) -> str:
-    """The print-friendly certificate with its QR code."""
+    """The print-friendly certificate with its QR code, in the holder's language."""
     certificate = _own_or_404(certificate_id)
-    facts = _facts(certificate)
     state = certificates.status(certificate, course().program(certificate.program), utcnow().date())
-    return render_template(
-        "certification/certificate.html",
-        certificate=certificate,
-        facts=facts,
-        qr=certificate_document.qr_svg(facts.verification_url),
-        status=state,
-        label=certificates.LABELS[state],
-    )
+    with speaking(_holders_language(certificate)):
+        facts = _facts(certificate)
+        return render_template(
+            "certification/certificate.html",
+            certificate=certificate,
+            facts=facts,
+            qr=certificate_document.qr_svg(facts.verification_url),
+            status=state,
+            label=certificates.LABELS[state],
+        )
 
 
 @bp.get("/certificates/<int:certificate_id>.pdf")
 @login_required
 def certificate_pdf(certificate_id: int) -> Response:
-    """The certificate as a PDF, with the QR code linking to its verification page."""
+    """The certificate as a PDF, with the QR code linking to its verification page, in the
+    holder's language."""
     certificate = _own_or_404(certificate_id)
     name = f"certificate-{certificate.program}-{certificate.valid_from.isoformat()}.pdf"
     try:
-        document = certificate_document.certificate_pdf(
-            _facts(certificate), font_dirs=current_app.config["CERTIFICATE_FONT_DIRS"]
-        )
+        with speaking(_holders_language(certificate)):
+            document = certificate_document.certificate_pdf(
+                _facts(certificate), font_dirs=current_app.config["CERTIFICATE_FONT_DIRS"]
+            )
     except certificate_document.CertificateFontError as exc:
         # A server without the fonts for this name: say so, and point to the print page.
         current_app.logger.error("certificate PDF not drawn: %s", exc)
