@@ -22,9 +22,8 @@
       10: "Less than 10 minutes left.",
     },
   };
-  var given = document.getElementById("quiz-messages");
-  if (given) {
-    words = JSON.parse(given.textContent);
+  if (form.dataset.words) {
+    words = JSON.parse(form.dataset.words);
   }
   function fill(message, time) {
     return message.replace("{time}", time);
