@@ -18,6 +18,7 @@ from cocourse.quiz import engine as quizzes
 from cocourse.quiz.gift import gift_to_markdown
 
 from .conftest import FIXTURES, AuthActions, admin_client_of, csrf_token, make_app, post_answers
+from .test_quizzes import ALL_RIGHT
 
 QUIZ_COURSE = FIXTURES / "quiz_course"
 
@@ -108,20 +109,6 @@ WORDS = {
         "locked": "Terminez d'abord Check yourself.",
         "dashboard_passed": "% · réussi",
     },
-}
-ALL_RIGHT = {
-    "q0": "b",
-    "q1": ["a", "b"],
-    "q2": "b",
-    "q3": "Check-In ",
-    "q4": "12,5",
-    "q5-0": "a",
-    "q5-1": "b",
-    "q5-2": "c",
-    "q5-3": "d",
-    "q6-a": "a",
-    "q6-b": "b",
-    "q7": "I will try a check-in round.",
 }
 
 

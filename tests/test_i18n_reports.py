@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from cocourse.db import get_session
-from cocourse.quiz import engine as quizzes
-
-from .conftest import FIXTURES, AuthActions, admin_client_of, make_app, page_in
+from .conftest import FIXTURES, admin_client_of, make_app, page_in
+from .test_reports import grade_four
 
 LESSON = "intro/02-second.md"
 
@@ -43,14 +41,7 @@ STUDIO_PAGES = {
 def reports_admin(engine, database_url, tmp_path, session):
     """An admin of a course where four learners took the one-chance quiz."""
     app = make_app(database_url, tmp_path, CONTENT_DIR=str(FIXTURES / "quiz_course"))
-    module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
-    pm = app.extensions["cocourse.plugins"]
-    types = app.extensions["cocourse.question_types"]
-    with app.app_context():
-        for number, answer in enumerate(["b", "b", "a", None]):
-            user = AuthActions(None, session).create(f"l{number}@example.org")
-            attempt = quizzes.start(get_session(), user.id, module, lesson)
-            quizzes.submit(get_session(), pm, attempt.id, user.id, {"q-once": answer}, types)
+    grade_four(app, session)
     return admin_client_of(app, session)
 
 

@@ -23,6 +23,10 @@ def app(engine, database_url, tmp_path):
 
 @pytest.fixture
 def graded(app, session):
+    grade_four(app, session)
+
+
+def grade_four(app, session):
     """Four learners take the one-chance quiz: two right, two wrong."""
     module, lesson = app.extensions["cocourse.course"].course.quiz("one-chance")
     pm = app.extensions["cocourse.plugins"]

@@ -665,6 +665,7 @@ def _with_translations(
 ) -> Lesson:
     """`lesson` with its translations rendered and checked against it."""
     found = {}
+    versions = {question.id: question.source_hash for question in lesson.questions}
     for language, translation in sorted(draft.translations.get(source.file.name, {}).items()):
         rendered = _render_lesson(md, translation, links, types, problems)
         problems.extend(tr.compare_lesson(lesson, rendered, translation.shown))
@@ -677,16 +678,15 @@ def _with_translations(
             # The same lesson and question versions as the original: records of attempts
             # in every language count together (item analysis, regrades, completion).
             content_hash=lesson.content_hash,
-            parts=tuple(_same_version(part, lesson) for part in rendered.parts),
+            parts=tuple(_same_version(part, versions) for part in rendered.parts),
         )
     return replace(lesson, translations=found) if found else lesson
 
 
-def _same_version(part: Prose | Question, original: Lesson) -> Prose | Question:
-    """A translated question carrying its original's version (source hash)."""
+def _same_version(part: Prose | Question, versions: Mapping[str, str]) -> Prose | Question:
+    """A translated question carrying its original's version (`versions`: id -> source hash)."""
     if part.kind != "question":
         return part
-    versions = {q.id: q.source_hash for q in original.questions}
     question: Question = part  # type: ignore[assignment]
     return replace(question, source_hash=versions.get(question.id, question.source_hash))
 

@@ -15,13 +15,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from babel import Locale
+
 from .model import Lesson, Problem
 
 # The language the course's original files are written in, and those they may be translated
 # into (the interface ships the same three).
 ORIGINAL = "en"
 LANGUAGES = ("nl", "fr")
-NAMES = {"nl": "Dutch", "fr": "French"}
 TRANSLATION_FILE = re.compile(
     r"^(?P<original>[^.]+)\.(?P<language>[A-Za-z]{2,3}(?:[-_][A-Za-z]{2,4})?)\.md$"
 )
@@ -169,7 +170,8 @@ def missing(files: list[tuple[str, str]], present: dict[str, set[str]]) -> list[
         for name, shown in files:
             if language not in present.get(name, set()):
                 message = (
-                    f"no {NAMES.get(language, language)} translation ({language}): those "
+                    f"no {Locale.parse(language).get_language_name('en')} translation "
+                    f"({language}): those "
                     "readers see this file in its original language, with a note"
                 )
                 problems.append(Problem(shown, 1, "W220", message, "warning"))

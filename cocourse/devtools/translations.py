@@ -20,10 +20,13 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from cocourse.content.translations import LANGUAGES
+
 PACKAGE = Path(__file__).resolve().parent.parent
 ROOT = PACKAGE.parent
-# The shipped languages besides English, the language the messages are written in.
-TRANSLATED = ("nl", "fr")
+# The shipped languages besides English, the language the messages are written in: the
+# same as the course's.
+TRANSLATED = LANGUAGES
 METHODS = [
     ("**.py", "python"),
     ("**/templates/**.html", "jinja2"),

@@ -20,9 +20,14 @@ from flask_babel import Babel, force_locale, get_locale
 from flask_login import current_user
 
 from cocourse.config import ConfigError
+from cocourse.content import translations
 
-# The shipped interface languages, each named in its own language (for the switcher).
-LANGUAGES: dict[str, str] = {"en": "English", "nl": "Nederlands", "fr": "Français"}
+# The shipped interface languages (those the course can be written in), each named in its
+# own language for the switcher: English, Nederlands, Français.
+LANGUAGES: dict[str, str] = {
+    code: str(Locale.parse(code).get_language_name(code)).capitalize()
+    for code in (translations.ORIGINAL, *translations.LANGUAGES)
+}
 SESSION_KEY = "language"
 
 

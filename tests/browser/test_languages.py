@@ -29,6 +29,15 @@ def content_dir():
     return CONTENT
 
 
+def log_in(page, email: str) -> None:
+    """Log in through the English form (the browser's locale is English)."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/$"))
+
+
 def take_the_quiz(page, right_answer: str, start: str, submit: str, anyway: str) -> None:
     """Start the module's check, answer its first question rightly, submit the rest empty."""
     page.goto(f"{MODULE}/check")
@@ -89,11 +98,7 @@ def test_a_dutch_recruit_studies_in_dutch_and_counts_with_the_english(
     eddie = browser.new_context(base_url=live_server, locale="en-GB")
     page = eddie.new_page()
     try:
-        page.goto("/login")
-        page.get_by_label("Email").fill("eddie@example.org")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(re.compile(r"/$"))
+        log_in(page, "eddie@example.org")
         take_the_quiz(
             page,
             "Staff, some clients and the head of department jointly shape the problem, the "
@@ -115,11 +120,7 @@ def test_a_dutch_recruit_studies_in_dutch_and_counts_with_the_english(
     admin = browser.new_context(base_url=live_server, locale="en-GB")
     page = admin.new_page()
     try:
-        page.goto("/login")
-        page.get_by_label("Email").fill("admin@example.org")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
-        page.wait_for_url(re.compile(r"/$"))
+        log_in(page, "admin@example.org")
         page.goto(f"/reports/quizzes/{QUIZ}")
         row = page.locator("tr", has=page.get_by_role("rowheader", name=re.compile("t01-best")))
         expect(row).to_have_count(1)
