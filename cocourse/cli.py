@@ -20,6 +20,7 @@ from cocourse.content.lint import lint_path
 from cocourse.content.markdown import make_markdown
 from cocourse.db import make_engine
 from cocourse.plugins import make_plugin_manager, question_types
+from cocourse.web.i18n import speak_on_command_line
 
 
 def config_app() -> Flask:
@@ -27,6 +28,7 @@ def config_app() -> Flask:
     instance = os.environ.get("COCOURSE_INSTANCE_PATH")
     app = Flask("cocourse", instance_path=instance, instance_relative_config=True)
     config.load_config(app, None)
+    speak_on_command_line(app)
     return app
 
 
@@ -87,7 +89,7 @@ def lint_and_report(app: Flask, root: str | Path, strict: bool = False) -> int:
     """Lint `root` with the configured plugins, print the problems; the exit status."""
     problems = lint_path(root, *content_tools(app))
     for problem in problems:
-        click.echo(str(problem))
+        click.echo(problem.said())
     errors = [p for p in problems if p.severity == "error" or strict]
     summary = f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {root}"
     click.echo(summary, err=True)
@@ -110,7 +112,7 @@ def reload_command() -> None:
     found = lint_path(app.config["CONTENT_DIR"], *content_tools(app))
     problems = [p for p in found if p.severity == "error"]
     for problem in problems:
-        click.echo(str(problem))
+        click.echo(problem.said())
     if problems:
         click.echo("Not reloaded: fix the errors above; the servers keep the last good course.")
         sys.exit(1)

@@ -22,7 +22,7 @@ from ..questions import builtin_types
 from ..questions.base import Question, QuestionType
 from . import frontmatter as fmt
 from . import item_quality, lint
-from . import translations as tr
+from . import languages as tr
 from .markdown import (
     SCHEME,
     Rendered,
@@ -65,7 +65,7 @@ TRACK_REQUIRED = {"slug": fmt.text, "title": fmt.text, "summary": fmt.text}
 TRACK_OPTIONAL = {
     "prerequisites": fmt.text_list,
     "requires_workshop": lambda value: None,
-    "translations": lambda value: None,  # checked by translations.texts_of
+    "translations": lambda value: None,  # checked by languages.texts_of
 }
 
 

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
+from .words import say
+
 if TYPE_CHECKING:
     from ..questions.base import Question
     from .program import Program
@@ -27,6 +29,10 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}: {self.code} {self.message}"
+
+    def said(self) -> str:
+        """As `str()`, with the message in the language of the moment (see content.words)."""
+        return f"{self.path}:{self.line}: {self.code} {say(self.message)}"
 
 
 @dataclass(frozen=True)

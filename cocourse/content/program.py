@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import yaml
 from markdown_it import MarkdownIt
 
-from . import translations as tr
+from . import languages as tr
 from .draw_rules import expand_minimums
 from .markdown import Resolver
 from .model import Problem

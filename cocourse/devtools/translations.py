@@ -20,7 +20,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
-from cocourse.content.translations import LANGUAGES
+from cocourse.content.languages import LANGUAGES
 
 PACKAGE = Path(__file__).resolve().parent.parent
 ROOT = PACKAGE.parent
@@ -46,9 +46,15 @@ KEYWORDS = {
 }
 
 
+# The modules at the top of the cocourse package (the command line) keep a catalog of their
+# own, `cocourse/translations`, without the feature packages below them.
+TOP_METHODS = [("*.py", "python")]
+
+
 def packages() -> list[Path]:
-    """The packages that have catalogs."""
-    return sorted(p.parent for p in PACKAGE.glob("*/translations") if p.is_dir())
+    """The packages that have catalogs (cocourse itself, for its top-level modules, first)."""
+    found = [p.parent for p in [PACKAGE / "translations", *PACKAGE.glob("*/translations")]]
+    return sorted(p for p in found if (p / "translations").is_dir())
 
 
 def catalog_path(package: Path, language: str) -> Path:
@@ -59,7 +65,12 @@ def extract(package: Path) -> Catalog:
     """Every marked message of `package`, as a template catalog."""
     template = Catalog(project="cocourse", fuzzy=False)
     found = extract_from_dir(
-        package, METHODS, OPTIONS, KEYWORDS, comment_tags=("Translators:",), strip_comment_tags=True
+        package,
+        TOP_METHODS if package == PACKAGE else METHODS,
+        OPTIONS,
+        KEYWORDS,
+        comment_tags=("Translators:",),
+        strip_comment_tags=True,
     )
     for filename, lineno, message, comments, context in found:
         where = (str((package / filename).relative_to(ROOT)), lineno)

@@ -24,7 +24,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
 from cocourse.accounts.services import has_admin
-from cocourse.content import translations
+from cocourse.content import languages
 from cocourse.content.loader import ASSET_TYPES, lesson_url, module_url
 from cocourse.content.markdown import pygments_css
 from cocourse.content.model import Course, Lesson, Module
@@ -176,8 +176,8 @@ def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
         completed=lesson.slug in done,
         done=done,
         quiz=quiz,
-        written_in=lesson.language or translations.ORIGINAL,
-        versions=[translations.ORIGINAL, *sorted(original.translations)],
+        written_in=lesson.language or languages.ORIGINAL,
+        versions=[languages.ORIGINAL, *sorted(original.translations)],
         asked=asked,
     )
 

@@ -81,7 +81,7 @@ def import_gift_command(
     errors = [problem for problem in problems if problem.severity == "error"]
     if errors:
         for problem in errors:
-            click.echo(str(problem), err=True)
+            click.echo(problem.said(), err=True)
         raise click.ClickException(
             f"{len(errors)} error(s) with the new lesson: nothing was written to {root}"
         )
@@ -104,7 +104,7 @@ def export_gift_command(quiz_id: str) -> None:
     result = load_course(app.config["CONTENT_DIR"], *content_tools(app))
     if result.course is None:
         for problem in result.errors:
-            click.echo(str(problem), err=True)
+            click.echo(problem.said(), err=True)
         raise click.ClickException("the course has errors: fix them first (see cocourse lint)")
     found = result.course.quiz(quiz_id)
     if found is None:

@@ -13,20 +13,20 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from babel import Locale
+from babel import Locale, support
 from babel.dates import format_datetime
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
-from flask_babel import Babel, force_locale, get_locale
+from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_login import current_user
 
 from cocourse.config import ConfigError
-from cocourse.content import translations
+from cocourse.content import languages, words
 
 # The shipped interface languages (those the course can be written in), each named in its
 # own language for the switcher: English, Nederlands, Français.
 LANGUAGES: dict[str, str] = {
     code: str(Locale.parse(code).get_language_name(code)).capitalize()
-    for code in (translations.ORIGINAL, *translations.LANGUAGES)
+    for code in (languages.ORIGINAL, *languages.LANGUAGES)
 }
 SESSION_KEY = "language"
 
@@ -86,13 +86,37 @@ def date_time(value: datetime, pattern: str) -> str:
     return format_datetime(when, pattern, tzinfo=UTC, locale=current_language())
 
 
+def own_catalogs() -> list[Path]:
+    """The catalog folders of cocourse itself (the command line's), and of every package in
+    it, the pure ones' too (lint messages, grading feedback)."""
+    cocourse = Path(__file__).parent.parent
+    found = [cocourse / "translations", *sorted(cocourse.glob("*/translations"))]
+    return [folder for folder in found if folder.is_dir()]
+
+
 def translation_folders(app: Flask) -> list[str]:
-    """web's own catalogs, then those beside every feature's and plugin's templates."""
-    folders = [Path(__file__).parent / "translations"]
+    """cocourse's own catalogs, then those beside every plugin's templates."""
+    folders = own_catalogs()
     folders += [
         Path(f).parent / "translations" for f in app.extensions["cocourse.template_folders"]
     ]
-    return [str(folder) for folder in folders if folder.is_dir()]
+    return [str(folder) for folder in dict.fromkeys(folders) if folder.is_dir()]
+
+
+def speak_on_command_line(app: Flask) -> None:
+    """Commands that run without the web app (lint, reload, db, backup) say what they print
+    in DEFAULT_LANGUAGE, from the same compiled catalogs as the pages."""
+    language = known(app.config["DEFAULT_LANGUAGE"]) or languages.ORIGINAL
+    merged = support.Translations()
+    for folder in own_catalogs():
+        found = support.Translations.load(str(folder), [language])
+        if isinstance(found, support.Translations):  # else there is no catalog for it
+            merged.merge(found)
+    words.use(lambda: merged)
+
+
+def _translations_now() -> words.Translations | None:
+    return get_translations() if has_app_context() else None
 
 
 def init_app(app: Flask) -> None:
@@ -102,6 +126,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_folders(app))
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LANGUAGE"]
     Babel(app, locale_selector=select_language)
+    words.use(_translations_now)
     # {% trans %} blocks read as one line, however the template wraps them (as extracted).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
     app.add_template_global(current_language)
