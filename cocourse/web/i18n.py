@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from babel import Locale, support
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime, format_skeleton
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_login import current_user
@@ -94,6 +95,40 @@ def own_catalogs() -> list[Path]:
     return [folder for folder in found if folder.is_dir()]
 
 
+def _locale() -> Locale:
+    return Locale.parse(current_language())
+
+
+def day(value: date | datetime) -> str:
+    """A day as people read it in the current language: "Dec 5, 2026", "5 dec 2026"."""
+    when = value.date() if isinstance(value, datetime) else value
+    return format_date(when, "medium", locale=_locale())
+
+
+def moment(value: datetime) -> str:
+    """A UTC moment to the minute in the current language: "Dec 5, 2026, 14:30" (say UTC
+    beside it where it matters)."""
+    when = value if value.tzinfo else value.replace(tzinfo=UTC)
+    locale = _locale()
+    time = format_skeleton("Hm", when, tzinfo=UTC, locale=locale)
+    return str(locale.datetime_formats["medium"]).format(time, day(when))
+
+
+def percent(fraction: float, digits: int = 0) -> str:
+    """A share (0.834) as a percentage in the current language: "83%", "83 %" in French."""
+    locale = _locale()
+    pattern = str(locale.percent_formats[None].pattern)  # "#,##0%", "#,##0 %"
+    if digits:
+        pattern = pattern.replace("0", "0." + "0" * digits, 1)
+    return format_percent(fraction, pattern, locale=locale)
+
+
+def number(value: float, digits: int = 1) -> str:
+    """A number with up to `digits` decimals, as the current language writes it: "2.5", "2,5"."""
+    pattern = "#,##0" + ("." + "#" * digits if digits else "")
+    return format_decimal(value, pattern, locale=_locale())
+
+
 def translation_folders(app: Flask) -> list[str]:
     """cocourse's own catalogs, then those beside every plugin's templates."""
     folders = own_catalogs()
@@ -132,3 +167,4 @@ def init_app(app: Flask) -> None:
     app.add_template_global(current_language)
     app.add_template_global(language_name)
     app.jinja_env.globals["languages"] = LANGUAGES
+    app.jinja_env.filters.update(day=day, moment=moment, percent=percent, number=number)
