@@ -31,7 +31,7 @@ from cocourse.questions.snapshot import Shown, from_snapshot, new_tokens, shown_
 from cocourse.quiz.answers import clean_draft, read_all
 from cocourse.quiz.draw import choose_questions
 from cocourse.reports.item_analysis import AttemptRecord, Response
-from cocourse.web.i18n import date_time
+from cocourse.web.i18n import date_time, speaking
 
 # Answers may arrive a little after the deadline (a slow network, a click at the last second).
 GRACE = timedelta(seconds=30)
@@ -436,7 +436,7 @@ def _grade(
     answers = {}
     shown = view(attempt).questions
     for question, _order in shown:
-        grade = _grade_one(types, question, responses.get(question.id))
+        grade = _grade_one(types, question, responses.get(question.id), attempt.language)
         answers[question.id] = grade.response
         results.append(
             {"id": question.id, "score": grade.score, "feedback": list(grade.feedback_html)}
@@ -447,12 +447,17 @@ def _grade(
     _total(attempt, shown)
 
 
-def _grade_one(types: Mapping[str, QuestionType], question: Question, response: Any) -> Grade:
-    """Grade one answer; a question whose type plugin is gone scores 0 instead of failing."""
-    qtype = types.get(question.type)
-    if qtype is None:
-        return Grade(0.0, ("<p>This question could not be graded: its type is not installed.</p>",))
-    return qtype.grade(question, response)
+def _grade_one(
+    types: Mapping[str, QuestionType], question: Question, response: Any, language: str | None
+) -> Grade:
+    """Grade one answer, its feedback written in the attempt's `language`; a question whose
+    type plugin is gone scores 0 instead of failing."""
+    with speaking(language):
+        qtype = types.get(question.type)
+        if qtype is None:
+            note = _("This question could not be graded: its type is not installed.")
+            return Grade(0.0, (f"<p>{note}</p>",))
+        return qtype.grade(question, response)
 
 
 def _total(
@@ -586,7 +591,7 @@ def _regrade_attempt(
         now = current.get(taken.id)
         if now is None or now.source_hash == taken.source_hash or now.type != taken.type:
             continue
-        grade = _grade_one(types, now, (attempt.answers or {}).get(taken.id))
+        grade = _grade_one(types, now, (attempt.answers or {}).get(taken.id), attempt.language)
         if grade.score == result["score"]:
             continue
         session.add(
