@@ -141,6 +141,42 @@ def test_a_revoked_certificate_is_on_the_revocation_list_and_gets_no_new_image(
     assert client.get(f"/badges/assertions/{cert.code}.gif").status_code == 404
 
 
+def in_dutch(app: Any, user: User) -> None:
+    with app.app_context():
+        db = get_session()
+        db.get(User, user.id).language = "nl"
+        db.commit()
+
+
+def test_a_dutch_holders_badge_is_the_programmes_dutch_badge_class(app, auth, session, client):
+    user, cert = certified(app, auth, session)
+    in_dutch(app, user)
+    hosted = client.get(f"/badges/assertions/{cert.code}.json").get_json(force=True)
+    assert hosted["badge"] == "http://localhost/badges/programs/facilitator/nl.json"
+    dutch = client.get("/badges/programs/facilitator/nl.json").get_json(force=True)
+    assert dutch["name"] == "Testfacilitator" and dutch["@language"] == "nl"
+    assert dutch["description"] == "Een klein programma voor de tests."
+    assert dutch["image"] == "http://localhost/badges/programs/facilitator/nl.svg"
+    original = "http://localhost/badges/programs/facilitator.json"
+    assert dutch["related"] == [{"type": "BadgeClass", "id": original, "@language": "en"}]
+    english = client.get("/badges/programs/facilitator.json").get_json(force=True)
+    assert english["name"] == "Test Facilitator" and english["@language"] == "en"
+    assert english["related"] == [{"type": "BadgeClass", "id": hosted["badge"], "@language": "nl"}]
+    assert "Testfacilitator" in client.get("/badges/programs/facilitator/nl.svg").get_data(True)
+    baked = client.get(f"/badges/assertions/{cert.code}.svg").get_data(as_text=True)
+    assert "Testfacilitator" in baked and "Test Facilitator" not in baked
+    assert signed_payload(client, unbaked(baked.encode(), "svg"))["badge"] == hosted["badge"]
+    # A language the programme is not translated into, or none at all, has no BadgeClass.
+    for path in ("facilitator/fr.json", "facilitator/xx.json", "facilitator/fr.svg", "x/nl.json"):
+        assert client.get(f"/badges/programs/{path}").status_code == 404
+
+
+def test_an_english_holders_badge_keeps_the_original_badge_class(app, auth, session, client):
+    _user, cert = certified(app, auth, session)
+    hosted = client.get(f"/badges/assertions/{cert.code}.json").get_json(force=True)
+    assert hosted["badge"] == "http://localhost/badges/programs/facilitator.json"
+
+
 @pytest.fixture
 def served(app) -> Iterator[str]:
     """The test app on a real HTTP server on loopback, naming itself by that address."""
@@ -180,6 +216,13 @@ def test_the_reference_verifier_accepts_a_baked_badge_and_reports_its_revocation
         report = verify(baked)
         assert report["report"]["valid"] is True, report["report"]["messages"]
         assert report["report"]["errorCount"] == 0
+    in_dutch(app, _user)  # the Dutch BadgeClass, with its related original, verifies too
+    dutch = tmp_path / "dutch.png"
+    dutch.write_bytes(client.get(f"/badges/assertions/{cert.code}.png").data)
+    report = verify(dutch)
+    assert report["report"]["valid"] is True, report["report"]["messages"]
+    badges = [node["name"] for node in report["graph"] if node.get("type") == "BadgeClass"]
+    assert badges == ["Testfacilitator"], report["graph"]
     revoke(app, cert)
     report = verify(tmp_path / "badge.png")
     assert report["report"]["valid"] is False

@@ -170,8 +170,15 @@ def badge_class(
     criteria_url: str,
     criteria_narrative: str | None = None,
     tags: tuple[str, ...] = (),
+    language: str | None = None,
+    related: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The BadgeClass of a programme: what the badge means and how it is earned."""
+    """The BadgeClass of a programme: what the badge means and how it is earned.
+
+    A programme translated into other languages has one BadgeClass per language: each says
+    its ``@language`` (a BCP 47 code) and lists the others in ``related`` (language: URL),
+    as Open Badges 2.0 describes versions of a badge in other languages.
+    """
     criteria: dict[str, str] = {"id": _url(criteria_url, "criteria_url")}
     if criteria_narrative:
         criteria["narrative"] = criteria_narrative
@@ -187,6 +194,13 @@ def badge_class(
     }
     if tags:
         badge["tags"] = list(tags)
+    if language:
+        badge["@language"] = language
+    if related:
+        badge["related"] = [
+            {"type": "BadgeClass", "id": _url(url, "related URL"), "@language": code}
+            for code, url in sorted(related.items())
+        ]
     return badge
 
 

@@ -16,6 +16,8 @@ from werkzeug.wrappers import Response
 
 from cocourse.certification import badge_signing, certificates, fonts, open_badges
 from cocourse.certification import document as certificate_document
+from cocourse.content import languages
+from cocourse.content.program import Program
 from cocourse.db import get_session
 from cocourse.extensions import limited
 from cocourse.models import Certificate, User, utcnow
@@ -191,40 +193,77 @@ def badge_revocations() -> Response:
     )
 
 
-@bp.get("/badges/programs/<slug>.json")
-def badge_class(slug: str) -> Response:
-    """The Open Badges BadgeClass of a programme."""
+def _program_or_404(slug: str, language: str | None) -> Program:
+    """The programme, asked for in its original language (None) or in one it is translated
+    into; anything else is not found (a BadgeClass must be written in the language it says)."""
     program = course().program(slug)
-    if program is None:
+    if program is None or (language is not None and language not in program.translations):
         abort(404)
+    return program
+
+
+def _badge_class_url(slug: str, language: str | None) -> str:
+    if language is None:
+        return _external("certificates.badge_class", slug=slug)
+    return _external("certificates.badge_class_in", slug=slug, language=language)
+
+
+def _badge_image_url(slug: str, language: str | None) -> str:
+    if language is None:
+        return _external("certificates.badge_image", slug=slug)
+    return _external("certificates.badge_image_in", slug=slug, language=language)
+
+
+def _badge_language(program: Program | None, holder: User | None) -> str | None:
+    """Which BadgeClass a holder's badge points to: the one in their language when the
+    programme is translated into it, else the original (None)."""
+    language = holder.language if holder is not None else None
+    return language if program is not None and language in program.translations else None
+
+
+@bp.get("/badges/programs/<slug>.json")
+@bp.get("/badges/programs/<slug>/<language>.json", endpoint="badge_class_in")
+def badge_class(slug: str, language: str | None = None) -> Response:
+    """The Open Badges BadgeClass of a programme, in its original language or a translation;
+    each names the others as `related`."""
+    program = _program_or_404(slug, language)
+    versions = {languages.ORIGINAL: None, **{code: code for code in program.translations}}
+    written_in = language or languages.ORIGINAL
     return _badge_json(
         open_badges.badge_class(
-            badge_id_url=_external("certificates.badge_class", slug=slug),
+            badge_id_url=_badge_class_url(slug, language),
             issuer_id_url=_external("certificates.badge_issuer"),
-            name=program.title,
-            description=program.summary,
-            image_url=_external("certificates.badge_image", slug=slug),
+            name=program.title_in(language),
+            description=program.summary_in(language),
+            image_url=_badge_image_url(slug, language),
             criteria_url=_external("certification.program_page", slug=slug),
+            language=written_in,
+            related={
+                code: _badge_class_url(slug, version)
+                for code, version in versions.items()
+                if code != written_in
+            },
         )
     )
 
 
 @bp.get("/badges/programs/<slug>.svg")
-def badge_image(slug: str) -> Response:
-    """The badge image of a programme."""
-    program = course().program(slug)
-    if program is None:
-        abort(404)
-    return Response(open_badges.badge_image_svg(program.title), mimetype="image/svg+xml")
+@bp.get("/badges/programs/<slug>/<language>.svg", endpoint="badge_image_in")
+def badge_image(slug: str, language: str | None = None) -> Response:
+    """The badge image of a programme, its name in the BadgeClass's language."""
+    program = _program_or_404(slug, language)
+    svg = open_badges.badge_image_svg(program.title_in(language))
+    return Response(svg, mimetype="image/svg+xml")
 
 
 def _assertion(certificate: Certificate) -> dict[str, Any]:
     holder = get_session().get(User, certificate.user_id)
     assert holder is not None  # certificates are deleted with their holder
     code = certificate.code
+    language = _badge_language(course().program(certificate.program), holder)
     return open_badges.assertion(
         assertion_id_url=_external("certificates.badge_assertion", code=code),
-        badge_id_url=_external("certificates.badge_class", slug=certificate.program),
+        badge_id_url=_badge_class_url(certificate.program, language),
         recipient_email=holder.email,
         salt=certificate.badge_salt,
         issued_on=certificate.issued_at,
@@ -259,7 +298,8 @@ def baked_badge(code: str, kind: str) -> Response:
     if certificate.revoked_at is not None:
         abort(410, description=_("This certificate was revoked: its badge is no longer issued."))
     program = course().program(certificate.program)
-    title = program.title if program else certificate.program
+    holder = get_session().get(User, certificate.user_id)
+    title = program.title_in(_badge_language(program, holder)) if program else certificate.program
     signed = badge_signing.sign(
         open_badges.signed_assertion(
             _assertion(certificate), key_id_url=_external("certificates.badge_key")
