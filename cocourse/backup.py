@@ -24,6 +24,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from cocourse.content.words import Text, _
+
 # The tables a summary counts: what an admin would check after a restore.
 COUNTED = ("user", "lesson_completion", "quiz_attempt", "certificate")
 
@@ -41,9 +43,19 @@ class Summary:
     revision: str
     rows: dict[str, int]
 
-    def __str__(self) -> str:
+    def text(self) -> Text:
+        """What was copied, to print: the file, its size, schema and rows per table."""
         counts = ", ".join(f"{count} {table}" for table, count in self.rows.items())
-        return f"{self.path} ({self.size:,} bytes, schema {self.revision}): {counts}"
+        return _(
+            "%(path)s (%(size)s bytes, schema %(revision)s): %(counts)s",
+            path=str(self.path),
+            size=format(self.size, ","),
+            revision=self.revision,
+            counts=counts,
+        )
+
+    def __str__(self) -> str:
+        return str(self.text())
 
 
 def sqlite_path(database_url: str) -> Path:
@@ -51,12 +63,14 @@ def sqlite_path(database_url: str) -> Path:
     url = make_url(database_url)
     if url.get_backend_name() != "sqlite":
         raise BackupError(
-            f"cocourse backup copies SQLite databases; this one is {url.get_backend_name()}. "
-            "Use the database's own tools (pg_dump for PostgreSQL): see docs/operations.md, "
-            "Backups."
+            _(
+                "cocourse backup copies SQLite databases; this one is %(backend)s. Use the "
+                "database's own tools (pg_dump for PostgreSQL): see docs/operations.md, Backups.",
+                backend=url.get_backend_name(),
+            )
         )
     if not url.database or url.database == ":memory:":
-        raise BackupError("The database is in memory: there is nothing on disk to back up.")
+        raise BackupError(_("The database is in memory: there is nothing on disk to back up."))
     return Path(url.database)
 
 
@@ -64,9 +78,9 @@ def backup(database_url: str, target: Path) -> Summary:
     """Copy the database to `target` (a new file) while it may be in use."""
     source = sqlite_path(database_url)
     if not source.is_file():
-        raise BackupError(f"{source}: no database file here.")
+        raise BackupError(_("%(path)s: no database file here.", path=str(source)))
     if target.exists():
-        raise BackupError(f"{target} exists already; name a new file.")
+        raise BackupError(_("%(path)s exists already; name a new file.", path=str(target)))
     with _new_file(target) as temporary:
         with (
             closing(sqlite3.connect(source, timeout=30)) as live,
@@ -82,11 +96,14 @@ def restore(backup_file: Path, database_url: str, replace: bool = False) -> Summ
     """Put a checked backup in place of the configured database file."""
     target = sqlite_path(database_url)
     if not backup_file.is_file():
-        raise BackupError(f"{backup_file}: no such file.")
+        raise BackupError(_("%(path)s: no such file.", path=str(backup_file)))
     if target.exists() and not replace:
         raise BackupError(
-            f"{target} exists: stop the servers and workers, then restore with --replace "
-            "(the current database is then lost unless you back it up first)."
+            _(
+                "%(path)s exists: stop the servers and workers, then restore with --replace "
+                "(the current database is then lost unless you back it up first).",
+                path=str(target),
+            )
         )
     with _new_file(target) as temporary:
         with (
@@ -129,15 +146,23 @@ def _check(path: Path, named: Path) -> Summary:
         with closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True)) as db:
             verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
             if verdict != "ok":
-                raise BackupError(f"{named}: the database is damaged ({verdict}).")
+                message = _(
+                    "%(path)s: the database is damaged (%(verdict)s).",
+                    path=str(named),
+                    verdict=verdict,
+                )
+                raise BackupError(message)
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
             if "alembic_version" not in tables or not set(COUNTED) <= tables:
-                raise BackupError(f"{named}: not a cocourse database.")
+                raise BackupError(_("%(path)s: not a cocourse database.", path=str(named)))
             revision = db.execute("SELECT version_num FROM alembic_version").fetchone()[0]
             rows = {
                 table: db.execute(f'SELECT count(*) FROM "{table}"').fetchone()[0]  # noqa: S608 - fixed names
                 for table in COUNTED
             }
     except sqlite3.DatabaseError as exc:
-        raise BackupError(f"{named}: not a readable SQLite database ({exc}).") from exc
+        message = _(
+            "%(path)s: not a readable SQLite database (%(error)s).", path=str(named), error=str(exc)
+        )
+        raise BackupError(message) from exc
     return Summary(named, path.stat().st_size, str(revision), rows)

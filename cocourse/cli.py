@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from cocourse import config, create_app, migrate
 from cocourse.content.lint import lint_path
 from cocourse.content.markdown import make_markdown
+from cocourse.content.words import _, ngettext, say
 from cocourse.db import make_engine
 from cocourse.plugins import make_plugin_manager, question_types
 from cocourse.web.i18n import speak_on_command_line
@@ -91,8 +92,13 @@ def lint_and_report(app: Flask, root: str | Path, strict: bool = False) -> int:
     for problem in problems:
         click.echo(problem.said())
     errors = [p for p in problems if p.severity == "error" or strict]
-    summary = f"{len(errors)} error(s), {len(problems) - len(errors)} warning(s) in {root}"
-    click.echo(summary, err=True)
+    summary = _(
+        "%(errors)s, %(warnings)s in %(root)s",
+        errors=ngettext("%(num)d error", "%(num)d errors", len(errors)),
+        warnings=ngettext("%(num)d warning", "%(num)d warnings", len(problems) - len(errors)),
+        root=str(root),
+    )
+    click.echo(say(summary), err=True)
     return 1 if errors else 0
 
 
@@ -114,7 +120,8 @@ def reload_command() -> None:
     for problem in problems:
         click.echo(problem.said())
     if problems:
-        click.echo("Not reloaded: fix the errors above; the servers keep the last good course.")
+        message = _("Not reloaded: fix the errors above; the servers keep the last good course.")
+        click.echo(say(message))
         sys.exit(1)
     (Path(app.instance_path) / "content.reload").touch()
     from cocourse.content_signal import DatabaseBroadcast
@@ -125,7 +132,8 @@ def reload_command() -> None:
         DatabaseBroadcast(engine).announce()  # for the servers of other hosts
     finally:
         engine.dispose()
-    click.echo("Reload requested: running servers pick up the new course within a second or two.")
+    message = _("Reload requested: running servers pick up the new course within a second or two.")
+    click.echo(say(message))
 
 
 @cli.group("db", cls=click.Group)
@@ -139,7 +147,7 @@ def db_upgrade(revision: str) -> None:
     """Apply migrations (default: all)."""
     with _engine() as engine:
         migrate.upgrade(engine, revision)
-    click.echo(f"Database schema upgraded to {revision}.")
+    click.echo(say(_("Database schema upgraded to %(revision)s.", revision=revision)))
 
 
 @db_group.command("downgrade")
@@ -166,8 +174,8 @@ def backup_command(target: Path) -> None:
     try:
         summary = backup(config_app().config["DATABASE_URL"], target)
     except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Backed up: {summary}.")
+        raise click.ClickException(say(exc.args[0])) from exc
+    click.echo(say(_("Backed up: %(summary)s.", summary=summary.text())))
 
 
 @cli.command("restore", with_appcontext=False)
@@ -180,8 +188,12 @@ def restore_command(backup_file: Path, replace: bool) -> None:
     try:
         summary = restore(backup_file, config_app().config["DATABASE_URL"], replace)
     except BackupError as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Restored: {summary}. Run `cocourse db upgrade` if this release is newer.")
+        raise click.ClickException(say(exc.args[0])) from exc
+    message = _(
+        "Restored: %(summary)s. Run `cocourse db upgrade` if this release is newer.",
+        summary=summary.text(),
+    )
+    click.echo(say(message))
 
 
 @cli.command("create-admin", with_appcontext=False)
@@ -206,17 +218,16 @@ def create_admin(email: str, name: str, password: str) -> None:
         user = session.scalar(select(User).where(User.email == normalize_email(email)))
         if user is not None:
             set_role(session, user.id, Role.ADMIN)
-            click.echo(f"{user.email} is now an admin.")
+            click.echo(say(_("%(email)s is now an admin.", email=user.email)))
             return
         if len(password) < MIN_PASSWORD:
-            raise click.BadParameter(
-                f"use at least {MIN_PASSWORD} characters", param_hint="password"
-            )
+            message = _("use at least %(num)d characters", num=MIN_PASSWORD)
+            raise click.BadParameter(say(message), param_hint="password")
         try:
             user = create_user(session, email, name, password, Role.ADMIN)
         except AccountError as exc:
             raise click.ClickException(str(exc)) from exc
-        click.echo(f"Admin {user.email} created. Log in at /login.")
+        click.echo(say(_("Admin %(email)s created. Log in at /login.", email=user.email)))
 
 
 @cli.command("synthetic")

@@ -8,6 +8,7 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from cocourse.cli import cli
+from cocourse.content import words
 from cocourse.db import make_engine
 from cocourse.migrate import alembic_config
 from cocourse.models import User
@@ -75,6 +76,44 @@ def test_lint_works_even_when_the_app_could_not_start(env, monkeypatch, course_c
     assert f"{course_copy / 'tracks.yml'}:1: C150" in result.output
 
 
+@pytest.mark.parametrize(
+    ("language", "summary", "refused", "backups"),
+    [
+        (
+            "nl",
+            "1 fout, 0 waarschuwingen in",
+            "Niet opnieuw geladen: verbeter de fouten",
+            ("bestaat al; kies", "kopieert SQLite-databases"),
+        ),
+        (
+            "fr",
+            "1 erreur, 0 avertissement dans",
+            "Pas rechargé : corrigez les erreurs",
+            ("existe déjà ; choisissez", "copie les bases SQLite"),
+        ),
+    ],
+)
+def test_the_command_line_speaks_the_default_language(
+    env, monkeypatch, course_copy, language, summary, refused, backups
+):
+    monkeypatch.setattr(words, "_current", words._current)  # put back after the test
+    monkeypatch.setenv("COCOURSE_DEFAULT_LANGUAGE", language)
+    monkeypatch.setenv("COCOURSE_CONTENT_DIR", str(course_copy))
+    (course_copy / "tracks.yml").unlink()
+    result = CliRunner().invoke(cli, ["lint"])
+    assert result.exit_code == 1
+    assert summary in result.output and "C150" in result.output
+    assert refused in CliRunner().invoke(cli, ["reload"]).output
+    taken = course_copy / "taken.sqlite3"
+    taken.write_bytes(b"")
+    backup = CliRunner().invoke(cli, ["backup", str(taken)])
+    # On SQLite the file is taken; on PostgreSQL the command says to use pg_dump.
+    assert backup.exit_code == 1 and any(b in backup.output for b in backups), backup.output
+    with monkeypatch.context() as english:
+        english.setenv("COCOURSE_DEFAULT_LANGUAGE", "en")
+        assert "1 error, 0 warnings in" in CliRunner().invoke(cli, ["lint"]).output
+
+
 def test_import_gift_writes_a_quiz_lesson_and_lints(env, monkeypatch, course_copy):
     monkeypatch.setenv("COCOURSE_CONTENT_DIR", str(course_copy))
     gift = course_copy.parent / "meetings.gift"
@@ -85,7 +124,7 @@ def test_import_gift_writes_a_quiz_lesson_and_lints(env, monkeypatch, course_cop
     written = CliRunner().invoke(cli, ["import-gift", str(gift), "--module", "intro"])
     assert written.exit_code == 0, written.output
     assert (course_copy / "intro" / "03-meetings.md").is_file()
-    assert "0 error(s)" in written.output
+    assert "0 errors" in written.output
 
 
 def test_an_import_that_would_break_the_course_writes_nothing(env, monkeypatch, course_copy):

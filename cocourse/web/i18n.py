@@ -108,18 +108,19 @@ def day(value: date | datetime) -> str:
 def moment(value: datetime) -> str:
     """A UTC moment to the minute in the current language: "Dec 5, 2026, 14:30" (say UTC
     beside it where it matters)."""
-    when = value if value.tzinfo else value.replace(tzinfo=UTC)
+    when = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
     locale = _locale()
     time = format_skeleton("Hm", when, tzinfo=UTC, locale=locale)
     return str(locale.datetime_formats["medium"]).format(time, day(when))
 
 
 def percent(fraction: float, digits: int = 0) -> str:
-    """A share (0.834) as a percentage in the current language: "83%", "83 %" in French."""
+    """A share (0.834) as a percentage with up to `digits` decimals, in the current language:
+    "83%", "83 %" in French; `percent(0.6667, 2)` is "66.67%", `percent(1, 2)` "100%"."""
     locale = _locale()
     pattern = str(locale.percent_formats[None].pattern)  # "#,##0%", "#,##0 %"
     if digits:
-        pattern = pattern.replace("0", "0." + "0" * digits, 1)
+        pattern = pattern.replace("0", "0." + "#" * digits, 1)
     return format_percent(fraction, pattern, locale=locale)
 
 
@@ -142,10 +143,14 @@ def speak_on_command_line(app: Flask) -> None:
     """Commands that run without the web app (lint, reload, db, backup) say what they print
     in DEFAULT_LANGUAGE, from the same compiled catalogs as the pages."""
     language = known(app.config["DEFAULT_LANGUAGE"]) or languages.ORIGINAL
-    merged = support.Translations()
+    merged: support.Translations | None = None
     for folder in own_catalogs():
         found = support.Translations.load(str(folder), [language])
-        if isinstance(found, support.Translations):  # else there is no catalog for it
+        if not isinstance(found, support.Translations):  # no catalog for it (English)
+            continue
+        if merged is None:
+            merged = found  # the first keeps its plural rule for the rest
+        else:
             merged.merge(found)
     words.use(lambda: merged)
 
