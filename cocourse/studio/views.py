@@ -25,6 +25,7 @@ from wtforms import SelectChoice
 from cocourse import audit
 from cocourse.content.loader import lesson_url, module_url
 from cocourse.content.model import Course, Lesson, Module, Problem
+from cocourse.content.words import say
 from cocourse.content.writing import load_with
 from cocourse.course_state import CourseState
 from cocourse.db import get_session, write
@@ -747,7 +748,7 @@ def check(relative: str) -> Response:
             {
                 "where": _where(state, p),
                 "code": p.code,
-                "message": p.message,
+                "message": say(p.message),
                 "severity": p.severity,
             }
             for p in shown
