@@ -20,8 +20,8 @@ from cocourse.plugins import make_plugin_manager, question_types
 from cocourse.questions import BUILTIN_TYPES, builtin_types
 from cocourse.questions.base import Question
 from cocourse.questions.common import answer_id, normalize_text
-from cocourse.questions.numeric import NOT_A_NUMBER, parse_response
-from cocourse.questions.text import TOO_LONG, enough_words, pattern_problem, word_count
+from cocourse.questions.numeric import not_a_number, parse_response
+from cocourse.questions.text import enough_words, pattern_problem, too_long, word_count
 
 from .conftest import COURSE, FIXTURES
 
@@ -481,10 +481,11 @@ def test_short_text_pattern_and_case(questions):
 def test_short_text_length_limit(questions):
     q = questions["st-round"]
     at_limit = grade(q, "x" * 500)
-    assert at_limit.score == 0.0 and TOO_LONG not in at_limit.feedback_html
-    too_long = grade(q, "check-in " + "x" * 600)
-    assert too_long.score == 0.0 and too_long.feedback_html[0] == TOO_LONG
-    assert len(too_long.response) == 500
+    assert at_limit.score == 0.0 and too_long() not in at_limit.feedback_html
+    longer = grade(q, "check-in " + "x" * 600)
+    assert longer.score == 0.0 and longer.feedback_html[0] == too_long()
+    assert too_long() == "<p>Your answer is longer than 500 characters, so it is not accepted.</p>"
+    assert len(longer.response) == 500
 
 
 @pytest.mark.parametrize(
@@ -522,8 +523,8 @@ def test_numeric_rejects_what_is_not_a_number(questions, response):
     q = questions["nu-minutes"]
     result = grade(q, response)
     assert (result.score, result.response) == (0.0, None)
-    assert result.feedback_html == (NOT_A_NUMBER, q.feedback_html)
-    assert NOT_A_NUMBER == "<p>Enter a number, for example 12.5.</p>"
+    assert result.feedback_html == (not_a_number(), q.feedback_html)
+    assert not_a_number() == "<p>Enter a number, for example 12.5.</p>"
 
 
 def test_numeric_response_parsing():

@@ -9,6 +9,7 @@ from typing import Any
 from markupsafe import Markup
 
 from ..content.model import Problem
+from ..content.words import Text, _
 from .base import Answer, DraftItem, Grade, Question, QuestionDraft, QuestionTypeBase, html_of
 from .common import (
     NO_SETTINGS,
@@ -40,9 +41,13 @@ class Ordering(QuestionTypeBase):
 
     def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
         """A numbered list of at least two plain items, none written twice."""
-        problems = check_plain_items(draft, "'1. first step', '2. second step', ...")
+        marked = _(
+            "%(type)s items take no [x] or [ ] mark: write '1. first step', '2. second step', ...",
+            type=draft.type,
+        )
+        problems = check_plain_items(draft, marked)
         if draft.items and not draft.ordered:
-            message = (
+            message = _(
                 "the steps must be a numbered list in the right order: write "
                 "'1. first step', '2. second step', ... instead of '- ...'"
             )
@@ -50,7 +55,7 @@ class Ordering(QuestionTypeBase):
         if problems:
             return None, problems
         problems = [
-            *check_item_count(draft, 2, "steps"),
+            *check_item_count(draft, 2, _too_few_steps),
             *check_duplicates(draft, [normalize_text(item.text) for item in draft.items]),
         ]
         if problems:
@@ -113,18 +118,22 @@ class Matching(QuestionTypeBase):
 
     def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
         """At least two 'left -> right' items with different left sides."""
-        problems = check_plain_items(draft, "'- left -> right'")
+        marked = _(
+            "%(type)s items take no [x] or [ ] mark: write '- left -> right'", type=draft.type
+        )
+        problems = check_plain_items(draft, marked)
         for item in draft.items:
             if item.checked is None and item.text and item.pair is None:
-                message = (
-                    f"{item.text!r} is not a pair: write 'left -> right', with a space on "
-                    "each side of the arrow (-> or →)"
+                message = _(
+                    "%(item)r is not a pair: write 'left -> right', with a space on each side "
+                    "of the arrow (-> or →)",
+                    item=item.text,
                 )
                 problems.append(draft.problem("C174", message, item.line))
         if problems:
             return None, problems
         problems = [
-            *check_item_count(draft, 2, "pairs"),
+            *check_item_count(draft, 2, _too_few_pairs),
             *check_duplicates(draft, [normalize_text(_pair(item)[0]) for item in draft.items]),
         ]
         if problems:
@@ -187,6 +196,22 @@ class Matching(QuestionTypeBase):
             a, b = rng.sample(ids, 2)
             chosen[a], chosen[b] = b, a
         return chosen
+
+
+def _too_few_steps(found: int) -> Text:
+    return _(
+        "needs at least 2 steps in a list after the question, found %(found)d: add the missing "
+        "steps",
+        found=found,
+    )
+
+
+def _too_few_pairs(found: int) -> Text:
+    return _(
+        "needs at least 2 pairs in a list after the question, found %(found)d: add the missing "
+        "pairs",
+        found=found,
+    )
 
 
 def _pair(item: DraftItem) -> tuple[str, str, str, str]:

@@ -18,6 +18,7 @@ from typing import Any, Protocol, runtime_checkable
 from markupsafe import Markup, escape
 
 from ..content.model import Problem
+from ..content.words import _, say
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,10 @@ class QuestionDraft:
     source_hash: str
 
     def problem(self, code: str, message: str, line: int | None = None) -> Problem:
-        """A problem located at this question (or at a line inside it)."""
-        return Problem(self.path, line or self.line, code, f"question {self.id!r}: {message}")
+        """A problem located at this question (or at a line inside it); `message` is best a
+        marked one (content.words), so it can be said in the reader's language."""
+        located = _("question %(id)r: %(message)s", id=self.id, message=message)
+        return Problem(self.path, line or self.line, code, located)
 
 
 @dataclass(frozen=True)
@@ -281,7 +284,12 @@ OPTIONAL_MEMBERS = (
     "simulate",
     "guess_chance",
 )
-NOT_INSTALLED = "<p>This question could not be graded: its type is not installed.</p>"
+
+
+def not_installed() -> str:
+    """The feedback of a question whose type is not installed, in the language of the moment."""
+    note = _("This question could not be graded: its type is not installed.")
+    return f"<p>{say(note)}</p>"
 
 
 class _Completed(QuestionTypeBase):
@@ -309,10 +317,11 @@ class _Missing(QuestionTypeBase):
         self.name = name
 
     def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
-        return None, [draft.problem("C161", f"unknown question type {self.name!r}")]
+        message = _("unknown question type %(name)r", name=self.name)
+        return None, [draft.problem("C161", message)]
 
     def grade(self, question: Question, response: Any) -> Grade:
-        return Grade(0.0, (NOT_INSTALLED,))
+        return Grade(0.0, (not_installed(),))
 
 
 def resolve(types: Mapping[str, Any], name: str) -> QuestionType:

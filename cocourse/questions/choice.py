@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..content.model import Problem
+from ..content.words import Text, _
 from .base import Grade, Question, QuestionDraft, QuestionTypeBase
 from .common import (
     NO_SETTINGS,
@@ -45,13 +46,29 @@ def _parse_options(
     if problems:
         return None, problems
     problems = [
-        *check_item_count(draft, 2, "options"),
+        *check_item_count(draft, 2, _too_few_options),
         *check_correct_count(draft, exactly_one),
         *check_duplicates(draft, _texts(draft)),
     ]
     if problems:
         return None, problems
     return make_question(draft, make_answers(draft.items)), []
+
+
+def _too_few_options(found: int) -> Text:
+    return _(
+        "needs at least 2 options in a list after the question, found %(found)d: add the "
+        "missing options",
+        found=found,
+    )
+
+
+def _too_few_true_false(found: int) -> Text:
+    return _(
+        "needs at least 2 answers (True and False) in a list after the question, found "
+        "%(found)d: add the missing answers (True and False)",
+        found=found,
+    )
 
 
 def grade_one(question: Question, response: Any) -> Grade:
@@ -158,14 +175,15 @@ class TrueFalse(_PickOne):
         problems = check_task_items(draft)
         if problems:
             return None, problems
-        problems = check_item_count(draft, 2, "answers (True and False)")
+        problems = check_item_count(draft, 2, _too_few_true_false)
         if problems:
             return None, problems
         if sorted(_texts(draft)) != sorted(TRUE_FALSE):
             found = ", ".join(repr(item.text) for item in draft.items)
-            message = (
-                f"the answers must be exactly True and False, found {found}: write "
-                "'- [x] True' and '- [ ] False' (or the other way round)"
+            message = _(
+                "the answers must be exactly True and False, found %(found)s: write "
+                "'- [x] True' and '- [ ] False' (or the other way round)",
+                found=found,
             )
             return None, [draft.problem("C174", message, draft.items[0].line)]
         problems = check_correct_count(draft, exactly_one=True)

@@ -15,10 +15,10 @@ from types import MappingProxyType
 from typing import Any
 
 from ..content.model import Problem
+from ..content.words import Text, _, ngettext
 from .base import Answer, DraftItem, Grade, Question, QuestionDraft
 
 NO_SETTINGS: Mapping[str, str] = MappingProxyType({})
-TASK_ITEM = "'- [x] text' for a right answer or '- [ ] text' for a wrong one"
 
 
 def answer_id(index: int) -> str:
@@ -87,34 +87,42 @@ def check_task_items(draft: QuestionDraft) -> list[Problem]:
     problems = []
     for item in draft.items:
         if item.checked is None:
-            message = f"{item.text!r} has no [x] or [ ] mark: write each answer as {TASK_ITEM}"
+            message = _(
+                "%(item)r has no [x] or [ ] mark: write each answer as '- [x] text' for a right "
+                "answer or '- [ ] text' for a wrong one",
+                item=item.text,
+            )
             problems.append(draft.problem("C174", message, item.line))
         elif not item.text:
-            message = "an answer has no text: write it after the mark, or remove the line"
+            message = _("an answer has no text: write it after the mark, or remove the line")
             problems.append(draft.problem("C174", message, item.line))
     return problems
 
 
-def check_plain_items(draft: QuestionDraft, example: str) -> list[Problem]:
-    """No item carries a [x] or [ ] mark, and every item has text (C174)."""
+def check_plain_items(draft: QuestionDraft, marked: Text) -> list[Problem]:
+    """No item carries a [x] or [ ] mark, and every item has text (C174).
+
+    `marked` is what to say about a marked item: that the type takes no marks, and how to
+    write its items instead.
+    """
     problems = []
     for item in draft.items:
         if item.checked is not None:
-            message = f"{draft.type} items take no [x] or [ ] mark: write {example}"
-            problems.append(draft.problem("C174", message, item.line))
+            problems.append(draft.problem("C174", marked, item.line))
         elif not item.text:
-            message = "an item has no text: write it after the list marker, or remove the line"
+            message = _("an item has no text: write it after the list marker, or remove the line")
             problems.append(draft.problem("C174", message, item.line))
     return problems
 
 
-def check_item_count(draft: QuestionDraft, minimum: int, what: str) -> list[Problem]:
-    """The answer list has at least `minimum` items (C171)."""
+def check_item_count(
+    draft: QuestionDraft, minimum: int, too_few: Callable[[int], Text]
+) -> list[Problem]:
+    """The answer list has at least `minimum` items (C171); `too_few(found)` says what is
+    missing, given how many items there are."""
     if len(draft.items) >= minimum:
         return []
-    found = len(draft.items)
-    message = f"needs at least {minimum} {what} in a list after the question, found {found}"
-    return [draft.problem("C171", f"{message}: add the missing {what}")]
+    return [draft.problem("C171", too_few(len(draft.items)))]
 
 
 def check_correct_count(draft: QuestionDraft, exactly_one: bool) -> list[Problem]:
@@ -123,13 +131,18 @@ def check_correct_count(draft: QuestionDraft, exactly_one: bool) -> list[Problem
         return []  # check_item_count reports the missing list
     checked = [item for item in draft.items if item.checked]
     if not checked:
-        wanted = "exactly one" if exactly_one else "at least one"
-        message = f"no answer is marked right: mark {wanted} with '- [x]'"
+        if exactly_one:
+            message = _("no answer is marked right: mark exactly one with '- [x]'")
+        else:
+            message = _("no answer is marked right: mark at least one with '- [x]'")
         return [draft.problem("C170", message)]
     if exactly_one and len(checked) > 1:
-        message = (
-            f"{len(checked)} answers are marked [x] but exactly one may be right: keep one [x] "
-            "and change the others to [ ] (or use a multiple-choice question)"
+        message = ngettext(
+            "%(num)d answer is marked [x] but exactly one may be right: keep one [x] and change "
+            "the others to [ ] (or use a multiple-choice question)",
+            "%(num)d answers are marked [x] but exactly one may be right: keep one [x] and "
+            "change the others to [ ] (or use a multiple-choice question)",
+            len(checked),
         )
         return [draft.problem("C170", message, checked[1].line)]
     return []
@@ -144,9 +157,11 @@ def check_duplicates(draft: QuestionDraft, keys: Sequence[str]) -> list[Problem]
     seen: dict[str, int] = {}
     for item, key in zip(draft.items, keys, strict=True):
         if key in seen:
-            message = (
-                f"{item.text!r} repeats the answer on line {seen[key]}: "
-                "remove one of them or make them differ"
+            message = _(
+                "%(item)r repeats the answer on line %(line)d: remove one of them or make them "
+                "differ",
+                item=item.text,
+                line=seen[key],
             )
             problems.append(draft.problem("C175", message, item.line))
         else:
@@ -158,9 +173,10 @@ def check_no_items(draft: QuestionDraft) -> list[Problem]:
     """A question without an answer list (C174)."""
     if not draft.items:
         return []
-    message = (
-        f"a {draft.type} question takes no answer list, and any list in the question counts "
-        "as one: remove the list, or write its points as sentences"
+    message = _(
+        "a %(type)s question takes no answer list, and any list in the question counts as "
+        "one: remove the list, or write its points as sentences",
+        type=draft.type,
     )
     return [draft.problem("C174", message, draft.items[0].line)]
 
@@ -173,7 +189,11 @@ def bool_setting(draft: QuestionDraft, key: str, default: bool) -> tuple[bool, l
     value = draft.settings.get(key, default)
     if isinstance(value, bool):
         return value, []
-    message = f"'{key}' must be true or false, not {value!r}: write {key}: true or {key}: false"
+    message = _(
+        "'%(key)s' must be true or false, not %(value)r: write %(key)s: true or %(key)s: false",
+        key=key,
+        value=value,
+    )
     return default, [draft.problem("C168", message, draft.settings_lines.get(key))]
 
 
@@ -190,8 +210,22 @@ def number_setting(
         and value >= 0
     ):
         return value, []
-    kind = "a whole number" if whole else "a number"
-    message = f"'{key}' must be {kind} of 0 or more, not {value!r}: write, say, {key}: {example}"
+    if whole:
+        message = _(
+            "'%(key)s' must be a whole number of 0 or more, not %(value)r: write, say, "
+            "%(key)s: %(example)s",
+            key=key,
+            value=value,
+            example=example,
+        )
+    else:
+        message = _(
+            "'%(key)s' must be a number of 0 or more, not %(value)r: write, say, %(key)s: "
+            "%(example)s",
+            key=key,
+            value=value,
+            example=example,
+        )
     return default, [draft.problem("C168", message, draft.settings_lines.get(key))]
 
 
@@ -200,7 +234,12 @@ def text_setting(draft: QuestionDraft, key: str, example: str) -> tuple[str | No
     value = draft.settings.get(key)
     if value is None or isinstance(value, str):
         return value, []
-    message = f"'{key}' must be text, not {value!r}: write, say, {key}: {example}"
+    message = _(
+        "'%(key)s' must be text, not %(value)r: write, say, %(key)s: %(example)s",
+        key=key,
+        value=value,
+        example=example,
+    )
     return None, [draft.problem("C168", message, draft.settings_lines.get(key))]
 
 

@@ -12,6 +12,7 @@ from types import MappingProxyType
 from typing import Any
 
 from ..content.model import Problem
+from ..content.words import Text, _, say
 from .base import Answer, Grade, Question, QuestionDraft, QuestionTypeBase
 from .common import (
     answer_id,
@@ -27,16 +28,11 @@ from .common import (
 )
 
 MAX_NUMBER_CHARS = 50
-NOT_A_NUMBER = "<p>Enter a number, for example 12.5.</p>"
 _NUMBER = r"[+-]?[0-9]+(?:[.,][0-9]+)?"
 EXACT = re.compile(_NUMBER)
 WITH_TOLERANCE = re.compile(rf"({_NUMBER})\s*(?:±|\+-|\+/-)\s*({_NUMBER})")
 RANGE = re.compile(rf"({_NUMBER})\s*\.\.\s*({_NUMBER})")
 RESPONSE = re.compile(r"[+-]?(?:[0-9]+(?:[.,][0-9]*)?|[.,][0-9]+)")
-WRITE_VALUES = (
-    "write a number (42 or -3.5), a number with a tolerance (42 ± 0.5 or 42 +- 0.5) "
-    "or a range (40..45)"
-)
 
 Bounds = tuple[float, float]
 
@@ -50,28 +46,45 @@ def _clean(text: str) -> str:
     return unicodedata.normalize("NFKC", text).replace("\u2212", "-").strip()
 
 
-def parse_bounds(text: str, tolerance: Decimal) -> Bounds | str:
+def not_a_number() -> str:
+    """The feedback on a response that is not a number, in the language of the moment (the
+    attempt's, while grading)."""
+    note = _("Enter a number, for example 12.5.")
+    return f"<p>{say(note)}</p>"
+
+
+def parse_bounds(text: str, tolerance: Decimal) -> Bounds | Text:
     """The inclusive range an item's text stands for, or why it cannot be read.
 
     `tolerance` applies to a plain number; `42 ± 0.5` brings its own; `40..45` is a range.
     """
     text = _clean(text)
     if len(text) > MAX_NUMBER_CHARS:
-        return f"{text[:20]!r}... is too long: {WRITE_VALUES}"
+        return _(
+            "%(start)r... is too long: write a number (42 or -3.5), a number with a tolerance "
+            "(42 ± 0.5 or 42 +- 0.5) or a range (40..45)",
+            start=text[:20],
+        )
     if exact := EXACT.fullmatch(text):
         value = _decimal(exact[0])
         low, high = value - tolerance, value + tolerance
     elif around := WITH_TOLERANCE.fullmatch(text):
         value, spread = _decimal(around[1]), _decimal(around[2])
         if spread < 0:
-            return f"the tolerance in {text!r} is negative: write it without a minus sign"
+            return _(
+                "the tolerance in %(text)r is negative: write it without a minus sign", text=text
+            )
         low, high = value - spread, value + spread
     elif span := RANGE.fullmatch(text):
         low, high = _decimal(span[1]), _decimal(span[2])
         if low > high:
-            return f"the range {text!r} runs backwards: write the smaller number first"
+            return _("the range %(text)r runs backwards: write the smaller number first", text=text)
     else:
-        return f"{text!r} is not a number: {WRITE_VALUES}"
+        return _(
+            "%(text)r is not a number: write a number (42 or -3.5), a number with a tolerance "
+            "(42 ± 0.5 or 42 +- 0.5) or a range (40..45)",
+            text=text,
+        )
     return float(low), float(high)
 
 
@@ -92,6 +105,14 @@ def parse_response(response: Any) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _too_few_values(found: int) -> Text:
+    return _(
+        "needs at least 1 accepted value in a list after the question, found %(found)d: add "
+        "the missing accepted value",
+        found=found,
+    )
+
+
 def _inside(value: float, bounds: Any) -> bool:
     """Whether a value lies in stored [low, high] bounds (anything else: no)."""
     if not isinstance(bounds, list | tuple) or len(bounds) != 2:
@@ -106,7 +127,7 @@ class Numeric(QuestionTypeBase):
     name = "numeric"
     widget = "number"
     settings: Mapping[str, str] = MappingProxyType(
-        {"tolerance": "how far a response may be from a plain accepted number (default 0)"}
+        {"tolerance": _("how far a response may be from a plain accepted number (default 0)")}
     )
 
     def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
@@ -122,14 +143,18 @@ class Numeric(QuestionTypeBase):
             if isinstance(parsed, str):
                 problems.append(draft.problem("C172", parsed, item.line))
             elif not all(math.isfinite(end) for end in parsed):
-                message = f"{item.text!r} is too large a number: {WRITE_VALUES}"
+                message = _(
+                    "%(item)r is too large a number: write a number (42 or -3.5), a number with "
+                    "a tolerance (42 ± 0.5 or 42 +- 0.5) or a range (40..45)",
+                    item=item.text,
+                )
                 problems.append(draft.problem("C172", message, item.line))
             else:
                 bounds[answer_id(i)] = parsed
         if problems:
             return None, problems
         problems = [
-            *check_item_count(draft, 1, "accepted value"),
+            *check_item_count(draft, 1, _too_few_values),
             *check_correct_count(draft, exactly_one=False),
             *check_duplicates(draft, [f"{low!r}..{high!r}" for low, high in bounds.values()]),
         ]
@@ -145,7 +170,7 @@ class Numeric(QuestionTypeBase):
         if not isinstance(response, str) or not response.strip():
             return None
         if parse_response(response) is None:
-            return "Write a number only, such as 12 or 2.5, without words or units."
+            return _("Write a number only, such as 12 or 2.5, without words or units.")
         return None
 
     def grade(self, question: Question, response: Any) -> Grade:
@@ -153,7 +178,7 @@ class Numeric(QuestionTypeBase):
         the matching item (accepted items are tried first), then the general feedback."""
         value = parse_response(response)
         if value is None:
-            return invalid(question, before=[NOT_A_NUMBER])
+            return invalid(question, before=[not_a_number()])
         ranges = question.options.get("ranges")
         ranges = ranges if isinstance(ranges, Mapping) else {}
         hits = [answer for answer in question.answers if _inside(value, ranges.get(answer.id))]

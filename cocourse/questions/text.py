@@ -12,6 +12,7 @@ from typing import Any
 from markupsafe import escape
 
 from ..content.model import Problem
+from ..content.words import Text, _, ngettext, say
 from .base import Answer, Grade, Question, QuestionDraft, QuestionTypeBase
 from .common import (
     bool_setting,
@@ -33,9 +34,6 @@ MAX_ANSWER_CHARS = 500  # a longer short-text response is wrong
 MAX_PATTERN_CHARS = 200
 MAX_REFLECTION_CHARS = 10_000  # a longer reflection is cut to this length
 DEFAULT_MIN_WORDS = 20
-TOO_LONG = (
-    f"<p>Your answer is longer than {MAX_ANSWER_CHARS} characters, so it is not accepted.</p>"
-)
 # What a synthetic learner writes, repeated to the length wanted.
 SAMPLE_REFLECTION = (
     "Next week I will open our team meeting with a short check-in round, so that everyone "
@@ -43,27 +41,40 @@ SAMPLE_REFLECTION = (
 )
 
 
-def pattern_problem(pattern: str, case_sensitive: bool) -> str | None:
+def too_long() -> str:
+    """The feedback on a short-text response over MAX_ANSWER_CHARS, in the language of the
+    moment (the attempt's, while grading)."""
+    message = _(
+        "Your answer is longer than %(max)d characters, so it is not accepted.",
+        max=MAX_ANSWER_CHARS,
+    )
+    return f"<p>{say(message)}</p>"
+
+
+def pattern_problem(pattern: str, case_sensitive: bool) -> Text | None:
     """Why a short-text pattern cannot be used, or None when it is fine."""
     if len(pattern) > MAX_PATTERN_CHARS:
-        return (
-            f"'pattern' is {len(pattern)} characters long: shorten it to {MAX_PATTERN_CHARS} "
-            "or fewer, or list the accepted answers as '- [x]' items instead"
+        return _(
+            "'pattern' is %(length)d characters long: shorten it to %(max)d or fewer, or list "
+            "the accepted answers as '- [x]' items instead",
+            length=len(pattern),
+            max=MAX_PATTERN_CHARS,
         )
     try:
         compiled = re.compile(pattern, _flags(case_sensitive))
     except (re.error, OverflowError, RecursionError) as exc:
-        return (
-            f"'pattern' is not a valid regular expression ({exc}): check the brackets, and "
-            "write a backslash before a special character you mean literally, as in \\."
+        return _(
+            "'pattern' is not a valid regular expression (%(error)s): check the brackets, and "
+            "write a backslash before a special character you mean literally, as in \\.",
+            error=str(exc),
         )
     if _nested_repeat(pattern):
-        return (
+        return _(
             "'pattern' repeats a group that itself repeats, such as (a+)+, which can make "
             "checking one answer take minutes: write the group without its inner + or *"
         )
     if compiled.fullmatch(""):
-        return (
+        return _(
             "'pattern' accepts an empty answer: make sure it needs at least one character "
             "(use + rather than *)"
         )
@@ -127,8 +138,10 @@ class ShortText(QuestionTypeBase):
     widget = "text"
     settings: Mapping[str, str] = MappingProxyType(
         {
-            "case_sensitive": "true: upper and lower case must match the answer (default false)",
-            "pattern": "a regular expression: a response that matches it as a whole is also right",
+            "case_sensitive": _("true: upper and lower case must match the answer (default false)"),
+            "pattern": _(
+                "a regular expression: a response that matches it as a whole is also right"
+            ),
         }
     )
 
@@ -146,7 +159,7 @@ class ShortText(QuestionTypeBase):
         if problems:
             return None, problems
         problems = [
-            *check_item_count(draft, 1, "accepted answer"),
+            *check_item_count(draft, 1, _too_few_accepted),
             *check_correct_count(draft, exactly_one=False),
             *check_duplicates(draft, [normalize_text(i.text, case_sensitive) for i in draft.items]),
         ]
@@ -164,7 +177,7 @@ class ShortText(QuestionTypeBase):
         text = response.strip()
         if len(text) > MAX_ANSWER_CHARS:
             cut = normalize_text(text[:MAX_ANSWER_CHARS], case_sensitive)
-            return Grade(0.0, feedback_for(question, before=[TOO_LONG]), cut)
+            return Grade(0.0, feedback_for(question, before=[too_long()]), cut)
         typed = normalize_text(text, case_sensitive)
         answer = _listed(question.answers, typed, case_sensitive)
         if answer is not None:
@@ -184,6 +197,14 @@ class ShortText(QuestionTypeBase):
         """An accepted answer, or an anticipated wrong one, or a wrong guess."""
         texts = [answer.text for answer in question.answers if answer.correct == right]
         return rng.choice(texts) if texts else "I am not sure"
+
+
+def _too_few_accepted(found: int) -> Text:
+    return _(
+        "needs at least 1 accepted answer in a list after the question, found %(found)d: add "
+        "the missing accepted answer",
+        found=found,
+    )
 
 
 def _listed(answers: tuple[Answer, ...], typed: str, case_sensitive: bool) -> Answer | None:
@@ -206,17 +227,17 @@ def enough_words(question: Question, response: Any) -> bool:
     return word_count(text[:MAX_REFLECTION_CHARS]) >= minimum
 
 
-def _words(count: int) -> str:
-    return f"{count} word" if count == 1 else f"{count} words"
-
-
 class Reflection(QuestionTypeBase):
     """A written reflection: no answer list, not scored, with a minimum length."""
 
     name = "reflection"
     widget = "textarea"
     settings: Mapping[str, str] = MappingProxyType(
-        {"min_words": f"the fewest words a learner must write (default {DEFAULT_MIN_WORDS})"}
+        {
+            "min_words": _(
+                "the fewest words a learner must write (default %(num)d)", num=DEFAULT_MIN_WORDS
+            )
+        }
     )
 
     def parse(self, draft: QuestionDraft) -> tuple[Question | None, list[Problem]]:
@@ -236,12 +257,17 @@ class Reflection(QuestionTypeBase):
         text = text[:MAX_REFLECTION_CHARS]
         count = word_count(text)
         minimum = int(question.options.get("min_words", DEFAULT_MIN_WORDS))
-        note = f"<p>You wrote {_words(count)}.</p>"
+        # Two sentences, each with its own plural: said now, in the attempt's language.
+        wrote = say(ngettext("You wrote %(num)d word.", "You wrote %(num)d words.", count))
+        note = f"<p>{wrote}</p>"
         if count < minimum:
-            note = (
-                f"<p>You wrote {_words(count)}. Write at least {_words(minimum)}: "
-                f"{minimum - count} more.</p>"
+            more = ngettext(
+                "Write at least %(num)d word: %(more)d more.",
+                "Write at least %(num)d words: %(more)d more.",
+                minimum,
+                more=minimum - count,
             )
+            note = f"<p>{wrote} {say(more)}</p>"
         return Grade(None, feedback_for(question, before=[note]), text)
 
     def incomplete(self, question: Question, response: Any) -> str | None:
@@ -249,7 +275,11 @@ class Reflection(QuestionTypeBase):
         if enough_words(question, response):
             return None
         minimum = int(question.options.get("min_words", DEFAULT_MIN_WORDS))
-        return f"Write at least {_words(minimum)} before you submit."
+        return ngettext(
+            "Write at least %(num)d word before you submit.",
+            "Write at least %(num)d words before you submit.",
+            minimum,
+        )
 
     def simulate(
         self, question: Question, right: bool, rng: random.Random, weights: Mapping[str, float]
