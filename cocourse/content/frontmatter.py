@@ -9,8 +9,11 @@ from typing import Any
 import yaml
 
 from .model import Problem
+from .words import Text, _
 
-Check = Callable[[Any], str | None]
+# A check of one front matter value: what is wrong with the value of `key` (a sentence that
+# names the key), or None when it is fine.
+Check = Callable[[Any, str], Text | None]
 
 
 @dataclass
@@ -34,12 +37,13 @@ def split(text: str, path: str, *, required: bool) -> FrontMatter:
     if not lines or lines[0].strip() != "---":
         fm = FrontMatter({}, {}, text, 1)
         if required:
-            fm.problems.append(Problem(path, 1, "C101", "front matter missing: start with '---'"))
+            message = _("front matter missing: start with '---'")
+            fm.problems.append(Problem(path, 1, "C101", message))
         return fm
     end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
     if end is None:
         fm = FrontMatter({}, {}, "", 1)
-        fm.problems.append(Problem(path, 1, "C101", "front matter is not closed by '---'"))
+        fm.problems.append(Problem(path, 1, "C101", _("front matter is not closed by '---'")))
         return fm
     yaml_text = "\n".join(lines[1:end])
     body = "\n".join(lines[end + 1 :])
@@ -49,54 +53,62 @@ def split(text: str, path: str, *, required: bool) -> FrontMatter:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = 2 + (mark.line if mark else 0)
-        problem = getattr(exc, "problem", None) or "invalid YAML"
+        problem = getattr(exc, "problem", None) or _("invalid YAML")
         fm = FrontMatter({}, {}, body, end + 2)
-        fm.problems.append(
-            Problem(path, line, "C101", f"front matter is not valid YAML: {problem}")
-        )
+        message = _("front matter is not valid YAML: %(problem)s", problem=problem)
+        fm.problems.append(Problem(path, line, "C101", message))
         return fm
     if data is None:
         data = {}
     if not isinstance(data, dict):
         fm = FrontMatter({}, {}, body, end + 2)
-        fm.problems.append(Problem(path, 2, "C101", "front matter must be a mapping of keys"))
+        message = _("front matter must be a mapping of keys")
+        fm.problems.append(Problem(path, 2, "C101", message))
         return fm
     fm = FrontMatter(data, {}, body, end + 2)
     if isinstance(node, yaml.MappingNode):
-        for key, _ in node.value:
+        for key, _value in node.value:
             name, line = str(key.value), key.start_mark.line + 2
             if name in fm.lines:  # YAML would silently keep only the last value
-                fm.problems.append(Problem(path, line, "C101", f"key '{name}' appears twice"))
+                message = _("key '%(key)s' appears twice", key=name)
+                fm.problems.append(Problem(path, line, "C101", message))
             fm.lines[name] = line
     return fm
 
 
-def text(value: Any) -> str | None:
+def text(value: Any, key: str = "") -> Text | None:
     """A non-empty string."""
-    return None if isinstance(value, str) and value.strip() else "must be non-empty text"
+    if isinstance(value, str) and value.strip():
+        return None
+    return _("'%(key)s' must be non-empty text", key=key)
 
 
-def positive_int(value: Any) -> str | None:
+def positive_int(value: Any, key: str = "") -> Text | None:
     """A whole number above zero."""
     ok = isinstance(value, int) and not isinstance(value, bool) and value > 0
-    return None if ok else "must be a whole number above zero"
+    return None if ok else _("'%(key)s' must be a whole number above zero", key=key)
 
 
-def integer(value: Any) -> str | None:
+def integer(value: Any, key: str = "") -> Text | None:
     """A whole number."""
     ok = isinstance(value, int) and not isinstance(value, bool)
-    return None if ok else "must be a whole number"
+    return None if ok else _("'%(key)s' must be a whole number", key=key)
 
 
-def boolean(value: Any) -> str | None:
+def boolean(value: Any, key: str = "") -> Text | None:
     """true or false."""
-    return None if isinstance(value, bool) else "must be true or false"
+    return None if isinstance(value, bool) else _("'%(key)s' must be true or false", key=key)
 
 
-def text_list(value: Any) -> str | None:
+def text_list(value: Any, key: str = "") -> Text | None:
     """A list of strings (an empty list is fine)."""
     ok = isinstance(value, list) and all(isinstance(v, str) and v.strip() for v in value)
-    return None if ok else "must be a list of names, for example [a, b]"
+    return None if ok else _("'%(key)s' must be a list of names, for example [a, b]", key=key)
+
+
+def anything(value: Any, key: str = "") -> None:
+    """Any value (one checked elsewhere)."""
+    return None
 
 
 def validate(
@@ -109,15 +121,17 @@ def validate(
     problems = []
     for key in required:
         if key not in fm.data:
-            problems.append(Problem(path, 1, "C102", f"front matter needs '{key}'"))
+            problems.append(Problem(path, 1, "C102", _("front matter needs '%(key)s'", key=key)))
     for key, value in fm.data.items():
         check = required.get(key) or optional.get(key)
         if check is None:
             known = ", ".join(sorted([*required, *optional]))
-            message = f"unknown front matter key '{key}' (known: {known})"
+            message = _(
+                "unknown front matter key '%(key)s' (known: %(known)s)", key=key, known=known
+            )
             problems.append(Problem(path, fm.line(key), "C102", message))
             continue
-        error = check(value)
+        error = check(value, key)
         if error:
-            problems.append(Problem(path, fm.line(key), "C102", f"'{key}' {error}"))
+            problems.append(Problem(path, fm.line(key), "C102", error))
     return problems

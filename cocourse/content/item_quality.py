@@ -20,6 +20,7 @@ from typing import Any
 from ..questions.base import Grade, Question, QuestionDraft, QuestionType, QuestionTypeBase
 from ..questions.base import resolve as resolve_type
 from .model import Module, Problem
+from .words import Text, _
 
 # Warnings about one question: silenced in the question's settings, or for a whole quiz.
 QUESTION_CODES = {
@@ -57,18 +58,25 @@ CATCH_ALL = re.compile(
 
 def allow_problems(value: Any, *, quiz_level: bool) -> list[str]:
     """What is wrong with an `allow:` setting (empty when nothing is)."""
-    example = 'allow: {W213: "the options are the four parts of one process"}'
+    # Translators: an example of the `allow:` setting; translate only the reason in quotes.
+    example = _('allow: {W213: "the options are the four parts of one process"}')
     if not isinstance(value, dict):
-        return [f"must map warning codes to reasons, like {example}"]
+        return [_("must map warning codes to reasons, like %(example)s", example=example)]
     known = {**QUESTION_CODES, **QUIZ_CODES} if quiz_level else QUESTION_CODES
-    problems = []
+    problems: list[str] = []
     for code, reason in value.items():
         if code in QUIZ_CODES and not quiz_level:
-            problems.append(f"{code} is about a whole quiz: allow it in the quiz's settings")
+            message = _(
+                "%(code)s is about a whole quiz: allow it in the quiz's settings", code=code
+            )
         elif code not in known:
-            problems.append(f"unknown code {code!r} (codes: {', '.join(sorted(known))})")
+            codes = ", ".join(sorted(known))
+            message = _("unknown code %(code)s (codes: %(codes)s)", code=repr(code), codes=codes)
         elif not isinstance(reason, str) or not reason.strip():
-            problems.append(f"{code} needs a reason, like {example}")
+            message = _("%(code)s needs a reason, like %(example)s", code=code, example=example)
+        else:
+            continue
+        problems.append(message)
     return problems
 
 
@@ -162,7 +170,7 @@ def _plain(fragment: str) -> str:
 
 def _warn(question: Question, code: str, message: str) -> Problem:
     """A warning located at the question's first line."""
-    text = f"question {question.id!r}: {message}"
+    text = _("question %(id)s: %(warning)s", id=repr(question.id), warning=message)
     return Problem(question.path, question.line, code, text, "warning")
 
 
@@ -176,16 +184,21 @@ def _question_warnings(question: Question, kind: str | None) -> list[Problem]:
         problems.append(_warn(question, "W210", long_key))
     for answer in question.answers if kind != TRUE_FALSE else ():
         if CATCH_ALL.fullmatch(_folded(_plain(answer.html))):
-            message = (
-                f"the option {_plain(answer.html)!r} lets learners answer by elimination "
-                "(spotting two right options is enough): write a specific option instead"
+            message = _(
+                "the option %(option)s lets learners answer by elimination "
+                "(spotting two right options is enough): write a specific option instead",
+                option=repr(_plain(answer.html)),
             )
             problems.append(_warn(question, "W213", message))
     word = _unemphasized_negative(question.prompt_html)
     if word:
-        message = (
-            f"the question asks with {word!r}, which readers easily skip: write it in "
-            f"**bold** or as {word.upper()}, or ask the question positively"
+        # Translators: %(word)s is the negative word as written (not, except, never, least),
+        # %(capitals)s the same word in capitals; **bold** is Markdown.
+        message = _(
+            "the question asks with %(word)s, which readers easily skip: write it in "
+            "**bold** or as %(capitals)s, or ask the question positively",
+            word=repr(word),
+            capitals=word.upper(),
         )
         problems.append(_warn(question, "W215", message))
     return problems
@@ -198,7 +211,7 @@ def _lengths(question: Question) -> tuple[list[int], list[int]]:
     return right, wrong
 
 
-def _long_key(question: Question, kind: str) -> str | None:
+def _long_key(question: Question, kind: str) -> Text | None:
     """Why the right option(s) stand out by length (W210), or None."""
     right, wrong = _lengths(question)
     if kind == TRUE_FALSE or not right or not wrong:
@@ -207,12 +220,19 @@ def _long_key(question: Question, kind: str) -> str | None:
     if min(right) <= max(wrong) or key < LONG_KEY_RATIO * others or key - others < LONG_KEY_EXTRA:
         return None
     if kind == ONE:
-        which, strategy = "the right option has", "picking the longest option"
-    else:
-        which, strategy = "the right options have", "ticking the longer options"
-    return (
-        f"{which} {key:.0f} characters, the others {others:.0f} on average: {strategy} "
-        "scores without knowing why; shorten what is right, or make the others as complete"
+        return _(
+            "the right option has %(right)d characters, the others %(others)d on average: "
+            "picking the longest option scores without knowing why; shorten what is right, or "
+            "make the others as complete",
+            right=round(key),
+            others=round(others),
+        )
+    return _(
+        "the right options have %(right)d characters, the others %(others)d on average: "
+        "ticking the longer options scores without knowing why; shorten what is right, or "
+        "make the others as complete",
+        right=round(key),
+        others=round(others),
     )
 
 
@@ -245,10 +265,13 @@ def _quiz_warnings(
     single = [q for q, kind in kinds if kind == ONE]
     longest = sum(1 for q in single if _key_is_longest(q))
     if len(single) >= LONGEST_AT_LEAST and longest > LONGEST_SHARE * len(single):
-        message = (
-            f"in {longest} of {len(single)} single-answer questions the right option is the "
-            f"longest: always picking the longest option scores {longest / len(single):.0%} "
-            "on them; vary which option is longest"
+        message = _(
+            "in %(longest)d of %(questions)d single-answer questions the right option is the "
+            "longest: always picking the longest option scores %(share)d%% on them; vary which "
+            "option is longest",
+            longest=longest,
+            questions=len(single),
+            share=round(longest / len(single) * 100),
         )
         problems.append(Problem(path, line, "W211", message, "warning"))
     right = [
@@ -261,10 +284,15 @@ def _quiz_warnings(
     if len(right) >= TRUE_FALSE_AT_LEAST:
         top = max(("True", "False"), key=right.count)
         if right.count(top) > TRUE_FALSE_SHARE * len(right):
-            message = (
-                f"{top} is the right answer in {right.count(top)} of {len(right)} true/false "
-                f"questions: always answering {top} scores {right.count(top) / len(right):.0%} "
-                "on them; turn some statements around"
+            # Translators: %(answer)s is True or False, as the options say it.
+            message = _(
+                "%(answer)s is the right answer in %(times)d of %(questions)d true/false "
+                "questions: always answering %(answer)s scores %(share)d%% on them; turn some "
+                "statements around",
+                answer=top,
+                times=right.count(top),
+                questions=len(right),
+                share=round(right.count(top) / len(right) * 100),
             )
             problems.append(Problem(path, line, "W212", message, "warning"))
     return problems
@@ -318,9 +346,12 @@ def _folded(text: str) -> str:
 
 def _duplicate(question: Question, other: Question) -> Problem:
     """The W214 warning at `question`, naming where `other` is."""
-    message = (
-        f"nearly the same question with the same right answer as {other.id!r} at "
-        f"{other.path}:{other.line}: a learner who has seen one knows the other; reword one "
-        "of them or test something else"
+    message = _(
+        "nearly the same question with the same right answer as %(other)s at "
+        "%(path)s:%(line)d: a learner who has seen one knows the other; reword one "
+        "of them or test something else",
+        other=repr(other.id),
+        path=other.path,
+        line=other.line,
     )
     return _warn(question, "W214", message)

@@ -18,6 +18,7 @@ from typing import Any
 from babel import Locale
 
 from .model import Lesson, Problem
+from .words import _, ngettext
 
 # The language the course's original files are written in, and those they may be translated
 # into (the interface ships the same three).
@@ -33,6 +34,9 @@ TEXT_KEYS = frozenset({"title", "summary", DIGEST_KEY})
 # An answer that is a number, a range or a number with its tolerance: the same in every language.
 NUMBER = re.compile(r"^\s*[-+]?\d[\d.,]*(?:\s*(?:\.\.|±|\+-|:)\s*[-+]?\d[\d.,]*)?\s*$")
 LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
+# The names of the languages, said in the reader's language (others: their English name).
+# Translators: a language's name inside a sentence, as in "no Dutch translation".
+NAMES = {"nl": _("Dutch"), "fr": _("French")}
 
 
 def digest(text: str) -> str:
@@ -50,10 +54,20 @@ def split_name(name: str) -> tuple[str, str] | None:
 
 def unknown_language(shown: str, code: str, line: int = 1, named_by: str = "file name") -> Problem:
     """C195: a translation into a language the course cannot be translated into."""
-    message = (
-        f"the {named_by} gives the language {code!r}, which the course cannot be translated "
-        f"into (use one of: {', '.join(LANGUAGES)})"
-    )
+    if named_by == "translations key":
+        message = _(
+            "the translations key gives the language %(code)r, which the course cannot be "
+            "translated into (use one of: %(languages)s)",
+            code=code,
+            languages=", ".join(LANGUAGES),
+        )
+    else:
+        message = _(
+            "the file name gives the language %(code)r, which the course cannot be translated "
+            "into (use one of: %(languages)s)",
+            code=code,
+            languages=", ".join(LANGUAGES),
+        )
     return Problem(shown, line, "C195", message)
 
 
@@ -67,9 +81,11 @@ def compare_front_matter(
             continue
         if original.get(key) != translated.get(key):
             where = line_of(key) if key in translated else 1
-            message = (
-                f"front matter {key!r} differs from the original "
-                f"({original.get(key)!r} there): a translation changes only title and summary"
+            message = _(
+                "front matter %(key)r differs from the original (%(there)r there): "
+                "a translation changes only title and summary",
+                key=key,
+                there=original.get(key),
             )
             problems.append(Problem(shown, where, "C196", message))
     return problems
@@ -82,37 +98,51 @@ def compare_lesson(original: Lesson, translated: Lesson, shown: str) -> list[Pro
     for question in original.questions:
         other = mine.pop(question.id, None)
         if other is None:
-            message = f"question {question.id!r} of the original is missing"
+            message = _("question %(id)r of the original is missing", id=question.id)
             problems.append(Problem(shown, 1, "C197", message))
             continue
         line = other.line or 1
         if other.type != question.type:
-            message = f"question {question.id!r} is a {other.type}, the original a {question.type}"
+            message = _(
+                "question %(id)r is a %(type)s, the original a %(original)s",
+                id=question.id,
+                type=other.type,
+                original=question.type,
+            )
             problems.append(Problem(shown, line, "C197", message))
         elif len(other.answers) != len(question.answers):
-            message = (
-                f"question {question.id!r} has {len(other.answers)} answers, the original "
-                f"{len(question.answers)}: keep every option, item or pair, in the same order"
+            message = ngettext(
+                "question %(id)r has %(num)d answer, the original %(original)d: "
+                "keep every option, item or pair, in the same order",
+                "question %(id)r has %(num)d answers, the original %(original)d: "
+                "keep every option, item or pair, in the same order",
+                len(other.answers),
+                id=question.id,
+                original=len(question.answers),
             )
             problems.append(Problem(shown, line, "C197", message))
         elif [a.correct for a in other.answers] != [a.correct for a in question.answers]:
-            message = f"question {question.id!r} marks other answers right than the original"
+            message = _(
+                "question %(id)r marks other answers right than the original", id=question.id
+            )
             problems.append(Problem(shown, line, "C197", message))
         elif [a.text for a in other.answers if NUMBER.match(a.text)] != [
             a.text for a in question.answers if NUMBER.match(a.text)
         ]:
-            message = f"question {question.id!r} has other numbers than the original"
+            message = _("question %(id)r has other numbers than the original", id=question.id)
             problems.append(Problem(shown, line, "C197", message))
         elif other.points != question.points or other.tags != question.tags:
-            message = f"question {question.id!r} has other points or tags than the original"
+            message = _(
+                "question %(id)r has other points or tags than the original", id=question.id
+            )
             problems.append(Problem(shown, line, "C197", message))
     for extra in mine.values():
-        message = f"question {extra.id!r} is not in the original"
+        message = _("question %(id)r is not in the original", id=extra.id)
         problems.append(Problem(shown, extra.line or 1, "C197", message))
     if [q.id for q in translated.questions if q.id in {o.id for o in original.questions}] != [
         q.id for q in original.questions if q.id in {t.id for t in translated.questions}
     ]:
-        problems.append(Problem(shown, 1, "C197", "the questions are in another order"))
+        problems.append(Problem(shown, 1, "C197", _("the questions are in another order")))
     return problems
 
 
@@ -129,12 +159,12 @@ def compare_links(
     theirs, mine = _targets(original_body), _targets(translated_body)
     problems = []
     for target in sorted((theirs - mine).keys()):
-        message = f"the link or image {target!r} of the original is missing"
+        message = _("the link or image %(target)r of the original is missing", target=target)
         problems.append(Problem(shown, 1, "C198", message))
     for target in sorted((mine - theirs).keys()):
         lines = enumerate(translated_body.split("\n"), first_line)
         line = next((n for n, text in lines if target in text), first_line)
-        message = f"the link or image {target!r} is not in the original"
+        message = _("the link or image %(target)r is not in the original", target=target)
         problems.append(Problem(shown, line, "C198", message))
     return problems
 
@@ -146,16 +176,23 @@ def check_current(
     the SHA-256 of the original's text, in hex)."""
     now = original_digest[:DIGEST_LENGTH]
     if recorded is None:
-        message = (
-            f"no {DIGEST_KEY}: whether it matches the current {original_name} cannot be told; "
-            f"if it does, add '{DIGEST_KEY}: {now}' to its front matter"
+        message = _(
+            "no %(key)s: whether it matches the current %(original)s cannot be told; "
+            "if it does, add '%(key)s: %(now)s' to its front matter",
+            key=DIGEST_KEY,
+            original=original_name,
+            now=now,
         )
         return [Problem(shown, 1, "W221", message, "warning")]
     if str(recorded) != now:
-        message = (
-            f"stale: {original_name} changed since this translation was written "
-            f"({DIGEST_KEY} {recorded}, the original is now {now}); bring the translation "
-            f"up to date, then set '{DIGEST_KEY}: {now}'"
+        message = _(
+            "stale: %(original)s changed since this translation was written "
+            "(%(key)s %(recorded)s, the original is now %(now)s); bring the translation "
+            "up to date, then set '%(key)s: %(now)s'",
+            original=original_name,
+            key=DIGEST_KEY,
+            recorded=recorded,
+            now=now,
         )
         return [Problem(shown, line, "W221", message, "warning")]
     return []
@@ -167,12 +204,14 @@ def missing(files: list[tuple[str, str]], present: dict[str, set[str]]) -> list[
     languages = sorted({language for found in present.values() for language in found})
     problems = []
     for language in languages:
+        said = NAMES.get(language) or Locale.parse(language).get_language_name("en") or language
         for name, shown in files:
             if language not in present.get(name, set()):
-                message = (
-                    f"no {Locale.parse(language).get_language_name('en')} translation "
-                    f"({language}): those "
-                    "readers see this file in its original language, with a note"
+                message = _(
+                    "no %(language)s translation (%(code)s): those readers see this file in "
+                    "its original language, with a note",
+                    language=said,
+                    code=language,
                 )
                 problems.append(Problem(shown, 1, "W220", message, "warning"))
     return problems
@@ -192,7 +231,7 @@ def texts_of(value: Any, shown: str, line: int) -> Texts:
     if value is None:
         return texts
     if not isinstance(value, dict):
-        message = "'translations' maps languages to a title and a summary"
+        message = _("'translations' maps languages to a title and a summary")
         texts.problems.append(Problem(shown, line, "C102", message))
         return texts
     for language, entry in value.items():
@@ -203,7 +242,10 @@ def texts_of(value: Any, shown: str, line: int) -> Texts:
             or set(entry) != {"title", "summary"}
             or not all(isinstance(v, str) and v.strip() for v in entry.values())
         ):
-            message = f"the {language!r} translation needs a 'title' and a 'summary', as text"
+            message = _(
+                "the %(language)r translation needs a 'title' and a 'summary', as text",
+                language=language,
+            )
             texts.problems.append(Problem(shown, line, "C102", message))
         else:
             texts.found[language] = (entry["title"].strip(), entry["summary"].strip())

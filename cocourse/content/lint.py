@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from .draw_rules import Cover, SearchTooLarge, expand_minimums, is_group
 from .model import Problem
+from .words import Text, _, ngettext
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -40,24 +41,31 @@ def check_graph(
         fm, shown = draft.header.fm, draft.header.shown
         track = fm.data.get("track")
         if isinstance(track, str) and track_names and track not in track_names:
-            message = (
-                f"unknown track {track!r} (tracks.yml declares: {', '.join(sorted(track_names))})"
+            message = _(
+                "unknown track %(track)r (tracks.yml declares: %(tracks)s)",
+                track=track,
+                tracks=", ".join(sorted(track_names)),
             )
             problems.append(Problem(shown, fm.line("track"), "C112", message))
         order = fm.data.get("order")
         if isinstance(order, int) and isinstance(track, str):
             other = seen_orders.setdefault((track, order), slug)
             if other != slug:
-                message = f"order {order} is also used by module {other!r} in track {track!r}"
+                message = _(
+                    "order %(order)d is also used by module %(module)r in track %(track)r",
+                    order=order,
+                    module=other,
+                    track=track,
+                )
                 problems.append(Problem(shown, fm.line("order"), "W201", message, "warning"))
         module_edges[slug] = _names(fm.data.get("prerequisites"))
         for name in module_edges[slug]:
             if name not in drafts:
-                message = f"prerequisite {name!r} is not a module"
+                message = _("prerequisite %(name)r is not a module", name=name)
                 problems.append(Problem(shown, fm.line("prerequisites"), "C120", message))
     for slug, path in _cycles(module_edges):
         fm, shown = drafts[slug].header.fm, drafts[slug].header.shown
-        message = f"prerequisites form a cycle: {' -> '.join(path)}"
+        message = _("prerequisites form a cycle: %(cycle)s", cycle=" -> ".join(path))
         problems.append(Problem(shown, fm.line("prerequisites"), "C121", message))
     _check_tracks(tracks, drafts, problems)
 
@@ -74,16 +82,14 @@ def _check_tracks(
         path, line = lines[slug]
         for name in needs:
             if name not in names:
-                problems.append(
-                    Problem(path, line, "C120", f"prerequisite {name!r} is not a track")
-                )
+                message = _("prerequisite %(name)r is not a track", name=name)
+                problems.append(Problem(path, line, "C120", message))
         if slug not in used:
-            problems.append(
-                Problem(path, line, "W202", f"track {slug!r} has no modules", "warning")
-            )
+            message = _("track %(track)r has no modules", track=slug)
+            problems.append(Problem(path, line, "W202", message, "warning"))
     for slug, cycle in _cycles(edges):
         path, line = lines[slug]
-        message = f"track prerequisites form a cycle: {' -> '.join(cycle)}"
+        message = _("track prerequisites form a cycle: %(cycle)s", cycle=" -> ".join(cycle))
         problems.append(Problem(path, line, "C121", message))
 
 
@@ -128,14 +134,18 @@ def check_quizzes(modules: list[Module], problems: list[Problem]) -> None:
             for question in lesson.questions:
                 first = question_ids.setdefault(question.id, f"{question.path}:{question.line}")
                 if first != f"{question.path}:{question.line}":
-                    message = f"question id {question.id!r} is already used at {first}"
+                    message = _(
+                        "question id %(id)r is already used at %(where)s",
+                        id=question.id,
+                        where=first,
+                    )
                     problems.append(Problem(question.path, question.line, "C162", message))
             if lesson.quiz is None:
                 continue
             quiz = lesson.quiz
             first = quiz_ids.setdefault(quiz.id, lesson.path)
             if first != lesson.path:
-                message = f"quiz id {quiz.id!r} is already used in {first}"
+                message = _("quiz id %(id)r is already used in %(path)s", id=quiz.id, path=first)
                 problems.append(Problem(lesson.path, 1, "C163", message))
             if lesson.path in broken:
                 continue
@@ -143,8 +153,9 @@ def check_quizzes(modules: list[Module], problems: list[Problem]) -> None:
             _check_draw_rules(lesson.path, quiz, lesson.questions, problems)
             scored = [q for q in lesson.questions if q.scored]
             if quiz.pass_mark > 0 and not scored:
-                message = (
-                    f"quiz {quiz.id!r} has no scored question, so its pass mark cannot be reached"
+                message = _(
+                    "quiz %(id)r has no scored question, so its pass mark cannot be reached",
+                    id=quiz.id,
                 )
                 problems.append(Problem(lesson.path, 1, "C167", message))
 
@@ -154,9 +165,14 @@ def _check_quiz_draw(
 ) -> None:
     """A pool cannot draw more questions than it has."""
     if not questions:
-        problems.append(Problem(path, 1, "C166", "the quiz has no questions: add ```quiz fences"))
+        message = _("the quiz has no questions: add ```quiz fences")
+        problems.append(Problem(path, 1, "C166", message))
     elif draw is not None and draw > len(questions):
-        message = f"the quiz draws {draw} questions but has only {len(questions)}"
+        message = _(
+            "the quiz draws %(draw)d questions but has only %(have)d",
+            draw=draw,
+            have=len(questions),
+        )
         problems.append(Problem(path, 1, "C166", message))
 
 
@@ -166,9 +182,11 @@ def _check_draw_rules(
     """Every `draw_per_tag` group matches a tag, every tag has enough questions, and one
     draw can meet all the minimums at once (C166)."""
     tags = {tag for question in questions for tag in question.tags}
-    for key, _ in quiz.draw_per_tag:
+    for key, _count in quiz.draw_per_tag:
         if is_group(key) and not any(tag.startswith(key[:-1]) for tag in tags):
-            message = f"draw_per_tag group {key!r} matches no tag of the quiz's questions"
+            message = _(
+                "draw_per_tag group %(group)r matches no tag of the quiz's questions", group=key
+            )
             problems.append(Problem(path, 1, "C166", message))
     minimums = expand_minimums(quiz.draw_per_tag, tags)
     short = False
@@ -176,11 +194,7 @@ def _check_draw_rules(
         have = sum(1 for q in questions if tag in q.tags)
         if have < wanted:
             short = True
-            message = (
-                f"draw_per_tag needs {wanted} question(s) tagged {tag!r}{_from(tag, quiz)}; "
-                f"the quiz has {have}"
-            )
-            problems.append(Problem(path, 1, "C166", message))
+            problems.append(Problem(path, 1, "C166", _too_few(tag, wanted, have, quiz)))
     draw = quiz.draw
     if short or not minimums or draw is None or draw > len(questions):
         return  # reported above, or no rules to meet together
@@ -189,15 +203,56 @@ def _check_draw_rules(
         problems.append(Problem(path, 1, "C166", together))
 
 
-def _from(tag: str, quiz: QuizSettings) -> str:
-    """Where a tag's minimum comes from: " (from 'domain:*')" for a group, "" for a tag."""
+def _group_of(tag: str, quiz: QuizSettings) -> str | None:
+    """The group a tag's minimum comes from ('domain:*'), or None for a tag named plainly."""
     plain = dict(quiz.draw_per_tag)
     if tag in plain:
-        return ""
-    group = max(
+        return None
+    return max(
         (key for key in plain if is_group(key) and tag.startswith(key[:-1])), key=plain.__getitem__
     )
-    return f" (from {group!r})"
+
+
+def _too_few(tag: str, wanted: int, have: int, quiz: QuizSettings) -> Text:
+    """C166: fewer questions carry `tag` than its minimum asks for."""
+    group = _group_of(tag, quiz)
+    if group is None:
+        # Translators: the English keeps "question(s)" in both forms; write yours as usual.
+        return ngettext(
+            "draw_per_tag needs %(num)d question(s) tagged %(tag)r; the quiz has %(have)d",
+            "draw_per_tag needs %(num)d question(s) tagged %(tag)r; the quiz has %(have)d",
+            wanted,
+            tag=tag,
+            have=have,
+        )
+    # Translators: the English keeps "question(s)" in both forms; write yours as usual.
+    return ngettext(
+        "draw_per_tag needs %(num)d question(s) tagged %(tag)r (from %(group)r); "
+        "the quiz has %(have)d",
+        "draw_per_tag needs %(num)d question(s) tagged %(tag)r (from %(group)r); "
+        "the quiz has %(have)d",
+        wanted,
+        tag=tag,
+        group=group,
+        have=have,
+    )
+
+
+def _minimum(tag: str, wanted: int, quiz: QuizSettings) -> str:
+    """One minimum as a culprit is named: "'c' (2)", or "'domain:b' (from 'domain:*') (1)"."""
+    group = _group_of(tag, quiz)
+    if group is None:
+        return f"{tag!r} ({wanted})"
+    return _("%(tag)r (from %(group)r) (%(num)d)", tag=tag, group=group, num=wanted)
+
+
+def _listed(items: list[str]) -> str:
+    """Items in a list, as "a, b, c" (translated items stay translatable)."""
+    listed = items[0]
+    for item in items[1:]:
+        # Translators: one more item added to a list of draw_per_tag minimums.
+        listed = _("%(list)s, %(item)s", list=listed, item=item)
+    return listed
 
 
 def _together_problem(
@@ -205,7 +260,7 @@ def _together_problem(
     minimums: tuple[tuple[str, int], ...],
     questions: tuple[Question, ...],
     draw: int,
-) -> str | None:
+) -> Text | None:
     """Why no draw of `draw` questions meets every minimum at once, or None if one can."""
     cover = Cover(minimums, [q.tags for q in questions])
     pool = cover.groups()
@@ -213,27 +268,38 @@ def _together_problem(
         if cover.fits(cover.needs, pool, draw):
             return None
     except SearchTooLarge:
-        return (
-            f"draw_per_tag is too intricate to check against {len(questions)} questions "
-            "(the search gave up): use fewer minimums, or tags that overlap less"
+        return _(
+            "draw_per_tag is too intricate to check against %(num)d questions "
+            "(the search gave up): use fewer minimums, or tags that overlap less",
+            num=len(questions),
         )
     culprits = []
     for i, (tag, wanted) in enumerate(minimums):
         others = [0 if j == i else n for j, n in enumerate(cover.needs)]
         try:
             if cover.fits(others, pool, draw):
-                culprits.append(f"{tag!r}{_from(tag, quiz)} ({wanted})")
+                culprits.append(_minimum(tag, wanted, quiz))
         except SearchTooLarge:
             continue
     try:
         fewest = cover.fewest(cover.needs, pool)
-        needed = f"meeting every minimum at once takes {fewest} questions"
+        needed = _("meeting every minimum at once takes %(num)s questions", num=fewest)
     except SearchTooLarge:
-        needed = "meeting every minimum at once takes more questions"
+        needed = _("meeting every minimum at once takes more questions")
     if len(culprits) == 1:
-        blame = f"dropping the minimum for {culprits[0]} would make it fit"
+        blame = _("dropping the minimum for %(minimum)s would make it fit", minimum=culprits[0])
     elif culprits:
-        blame = f"dropping any one of the minimums for {', '.join(culprits)} would make it fit"
+        blame = _(
+            "dropping any one of the minimums for %(minimums)s would make it fit",
+            minimums=_listed(culprits),
+        )
     else:
-        blame = "no one minimum is to blame: lower several, or tag questions that meet several"
-    return f"draw_per_tag cannot be met in a draw of {draw}: {needed}; {blame}"
+        blame = _("no one minimum is to blame: lower several, or tag questions that meet several")
+    # Translators: %(needed)s and %(blame)s are the two clauses above ("meeting every
+    # minimum at once takes ...", "dropping the minimum for ... would make it fit").
+    return _(
+        "draw_per_tag cannot be met in a draw of %(draw)d: %(needed)s; %(blame)s",
+        draw=draw,
+        needed=needed,
+        blame=blame,
+    )

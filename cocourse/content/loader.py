@@ -34,6 +34,7 @@ from .markdown import (
 from .model import Course, Lesson, Module, Problem, Prose, Track
 from .program import PROGRAMS_FILE, CourseFacts, Program, parse_programs
 from .quiz import parse_quiz_settings
+from .words import Text, _
 from .workshop_kit import KINDS, KIT_FILE, WorkshopKit, parse_kit
 
 TRACKS_FILE = "tracks.yml"
@@ -59,13 +60,13 @@ MODULE_REQUIRED = {
 }
 MODULE_OPTIONAL = {"prerequisites": fmt.text_list, "audience": fmt.text_list}
 # quiz: checked by quiz.py
-LESSON_OPTIONAL = {"title": fmt.text, "optional": fmt.boolean, "quiz": lambda value: None}
+LESSON_OPTIONAL = {"title": fmt.text, "optional": fmt.boolean, "quiz": fmt.anything}
 TRACK_REQUIRED = {"slug": fmt.text, "title": fmt.text, "summary": fmt.text}
 # requires_workshop: checked against the workshop kinds by _read_tracks (C151)
 TRACK_OPTIONAL = {
     "prerequisites": fmt.text_list,
-    "requires_workshop": lambda value: None,
-    "translations": lambda value: None,  # checked by languages.texts_of
+    "requires_workshop": fmt.anything,
+    "translations": fmt.anything,  # checked by languages.texts_of
 }
 
 
@@ -136,7 +137,8 @@ def load_course(
     types = builtin_types() if question_types is None else question_types
     problems: list[Problem] = []
     if not base.is_dir():
-        return LoadResult(None, (Problem(str(base), 1, "C100", "content folder not found"),))
+        message = _("content folder not found")
+        return LoadResult(None, (Problem(str(base), 1, "C100", message),))
     _check_files(base, problems)
     tracks = _read_tracks(base, problems)
     drafts = _read_modules(base, problems)
@@ -208,34 +210,34 @@ def _check_files(base: Path, problems: list[Problem]) -> None:
                 info = entry.lstat()
             except OSError:
                 continue
-            what = _unsafe_kind(info)
-            if what is not None:
-                message = f"{what} is not allowed in the content folder: {_fix(what)}"
+            message = _unsafe_kind(info)
+            if message is not None:
                 problems.append(Problem(str(entry), 1, "C104", message))
 
 
-def _unsafe_kind(info: os.stat_result) -> str | None:
-    """What is wrong with a file (a symbolic link, hard link, FIFO, ...), if anything."""
+def _unsafe_kind(info: os.stat_result) -> Text | None:
+    """What is wrong with a file (a symbolic link, hard link, FIFO, ...) and what to do about
+    it, if anything."""
     mode = info.st_mode
     if stat.S_ISLNK(mode):
-        return "a symbolic link"
+        return _(
+            "a symbolic link is not allowed in the content folder: "
+            "copy the file it points to into the folder instead"
+        )
     if stat.S_ISDIR(mode):
         return None
     if stat.S_ISREG(mode):
-        return "a hard-linked file" if info.st_nlink > 1 else None
+        if info.st_nlink > 1:
+            return _(
+                "a hard-linked file is not allowed in the content folder: "
+                "replace it with a copy of the file (cp, not ln)"
+            )
+        return None
     if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
+        return _("a FIFO (named pipe) is not allowed in the content folder: remove it")
     if stat.S_ISSOCK(mode):
-        return "a socket"
-    return "a device file"
-
-
-def _fix(what: str) -> str:
-    if what == "a symbolic link":
-        return "copy the file it points to into the folder instead"
-    if what == "a hard-linked file":
-        return "replace it with a copy of the file (cp, not ln)"
-    return "remove it"
+        return _("a socket is not allowed in the content folder: remove it")
+    return _("a device file is not allowed in the content folder: remove it")
 
 
 def _plain_file(file: Path) -> bool:
@@ -253,13 +255,15 @@ def _read_text(file: Path, shown: str, problems: list[Problem]) -> str | None:
     with open(file, "rb", opener=_open_no_follow) as handle:
         data = handle.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
-        problems.append(Problem(shown, 1, "C103", f"file is larger than {MAX_FILE_BYTES} bytes"))
+        message = _("file is larger than %(size)d bytes", size=MAX_FILE_BYTES)
+        problems.append(Problem(shown, 1, "C103", message))
         return None
     try:
         return data.decode("utf-8").replace("\r\n", "\n")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem(shown, line, "C100", "file is not UTF-8 text; save it as UTF-8"))
+        message = _("file is not UTF-8 text; save it as UTF-8")
+        problems.append(Problem(shown, line, "C100", message))
         return None
 
 
@@ -269,7 +273,7 @@ def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
     file = base / TRACKS_FILE
     shown = str(file)
     if not file.is_file() and not file.is_symlink():
-        problems.append(Problem(shown, 1, "C150", "tracks.yml is missing: declare the tracks"))
+        problems.append(Problem(shown, 1, "C150", _("tracks.yml is missing: declare the tracks")))
         return []
     text = _read_text(file, shown, problems)
     if text is None:
@@ -280,11 +284,13 @@ def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        problems.append(Problem(shown, line, "C150", f"not valid YAML: {exc}"))
+        problems.append(
+            Problem(shown, line, "C150", _("not valid YAML: %(error)s", error=str(exc)))
+        )
         return []
     items = data.get("tracks") if isinstance(data, dict) else None
     if not isinstance(items, list) or not items:
-        problems.append(Problem(shown, 1, "C150", "needs a non-empty 'tracks:' list"))
+        problems.append(Problem(shown, 1, "C150", _("needs a non-empty 'tracks:' list")))
         return []
     assert isinstance(node, yaml.MappingNode)  # data is a dict, so the node is a mapping
     item_nodes = next(v.value for k, v in node.value if k.value == "tracks")
@@ -292,9 +298,9 @@ def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
     for item, item_node in zip(items, item_nodes, strict=True):
         line = item_node.start_mark.line + 1
         if not isinstance(item, dict):
-            problems.append(Problem(shown, line, "C150", "each track is a mapping of keys"))
+            problems.append(Problem(shown, line, "C150", _("each track is a mapping of keys")))
             continue
-        lines = {str(k.value): k.start_mark.line + 1 for k, _ in item_node.value}
+        lines = {str(k.value): k.start_mark.line + 1 for k, _value in item_node.value}
         fm = fmt.FrontMatter(item, lines, "", line)
         found = fmt.validate(fm, shown, TRACK_REQUIRED, TRACK_OPTIONAL)
         problems.extend(
@@ -303,18 +309,21 @@ def _read_tracks(base: Path, problems: list[Problem]) -> list[dict[str, Any]]:
         if found:
             continue
         if "requires_workshop" in item and item["requires_workshop"] not in KINDS:
-            message = (
-                f"'requires_workshop' must be one of {', '.join(KINDS)}, "
-                f"not {item['requires_workshop']!r}"
+            message = _(
+                "'requires_workshop' must be one of %(kinds)s, not %(value)r",
+                kinds=", ".join(KINDS),
+                value=item["requires_workshop"],
             )
             problems.append(Problem(shown, fm.line("requires_workshop"), "C151", message))
         texts = tr.texts_of(item.get("translations"), shown, fm.line("translations"))
         problems.extend(texts.problems)
         item["translations"] = texts.found
         if not SLUG.match(item["slug"]):
-            problems.append(Problem(shown, line, "C111", f"invalid track slug {item['slug']!r}"))
+            message = _("invalid track slug %(slug)r", slug=item["slug"])
+            problems.append(Problem(shown, line, "C111", message))
         elif item["slug"] in seen:
-            problems.append(Problem(shown, line, "C110", f"duplicate track {item['slug']!r}"))
+            message = _("duplicate track %(slug)r", slug=item["slug"])
+            problems.append(Problem(shown, line, "C110", message))
         else:
             seen.add(item["slug"])
             tracks.append({**item, "path": shown, "line": line})
@@ -390,8 +399,9 @@ def _check_schemes(text: str, shown: str, problems: list[Problem]) -> None:
         for target in re.findall(r"\]\(\s*<?([^)\s>]+)", line):
             scheme = SCHEME.match(target)
             if scheme and not is_allowed_url(target):
-                message = (
-                    f"link scheme {scheme.group(1)!r} is not allowed (use http, https or mailto)"
+                message = _(
+                    "link scheme %(scheme)r is not allowed (use http, https or mailto)",
+                    scheme=scheme.group(1),
                 )
                 problems.append(Problem(shown, number, "C133", message))
 
@@ -404,13 +414,16 @@ def _read_modules(base: Path, problems: list[Problem]) -> dict[str, _ModuleDraft
             continue
         slug = folder.name
         if not SLUG.match(slug):
-            message = f"module folder {slug!r} is not a valid slug (lowercase, digits, dashes)"
+            message = _(
+                "module folder %(slug)r is not a valid slug (lowercase, digits, dashes)", slug=slug
+            )
             problems.append(Problem(str(folder), 1, "C111", message))
             continue
         if not _plain_file(folder / MODULE_FILE):
             if (folder / MODULE_FILE).is_symlink():
                 continue  # C104
-            problems.append(Problem(str(folder / MODULE_FILE), 1, "C101", "module.md is missing"))
+            message = _("module.md is missing")
+            problems.append(Problem(str(folder / MODULE_FILE), 1, "C101", message))
             continue
         header = _read_source(folder / MODULE_FILE, slug, problems, header=True)
         if header is None:
@@ -424,18 +437,24 @@ def _read_modules(base: Path, problems: list[Problem]) -> dict[str, _ModuleDraft
                 continue
             lesson_slug = ORDER_PREFIX.sub("", file.stem)
             if not SLUG.match(lesson_slug) or lesson_slug in RESERVED_LESSON_SLUGS:
-                message = f"lesson file name gives the invalid or reserved slug {lesson_slug!r}"
+                message = _(
+                    "lesson file name gives the invalid or reserved slug %(slug)r", slug=lesson_slug
+                )
                 problems.append(Problem(str(file), 1, "C111", message))
                 continue
             if any(s.slug == lesson_slug for s in draft.lessons):
-                message = f"duplicate lesson slug {lesson_slug!r} in module {slug!r}"
+                message = _(
+                    "duplicate lesson slug %(slug)r in module %(module)r",
+                    slug=lesson_slug,
+                    module=slug,
+                )
                 problems.append(Problem(str(file), 1, "C110", message))
                 continue
             source = _read_source(file, lesson_slug, problems, header=False)
             if source is not None:
                 draft.lessons.append(source)
         if not draft.lessons:
-            problems.append(Problem(header.shown, 1, "C141", "module has no lessons"))
+            problems.append(Problem(header.shown, 1, "C141", _("module has no lessons")))
         drafts[slug] = draft
     return drafts
 
@@ -448,7 +467,7 @@ def _read_translation(
         problems.append(tr.unknown_language(str(file), language))
         return
     if not _plain_file(draft.folder / original):
-        message = f"a translation of {original}, which is not in the module"
+        message = _("a translation of %(file)s, which is not in the module", file=original)
         problems.append(Problem(str(file), 1, "C196", message))
         return
     header = original == MODULE_FILE
@@ -526,9 +545,11 @@ def _render_source(
         return Rendered("", None, (), 0)
     took = time.perf_counter() - started
     if took > MAX_RENDER_SECONDS:
-        message = (
-            f"rendering took {took:.1f} s (the budget is {MAX_RENDER_SECONDS:g} s per file): "
-            "split the file, or check the Markdown plugins"
+        message = _(
+            "rendering took %(took).1f s (the budget is %(budget)g s per file): "
+            "split the file, or check the Markdown plugins",
+            took=took,
+            budget=MAX_RENDER_SECONDS,
         )
         problems.append(Problem(source.shown, 1, "C106", message))
     problems.extend(out.problems)
@@ -539,12 +560,23 @@ def _plugin_failed(shown: str, exc: Exception) -> Problem:
     """A C105 problem naming the file and the code (plugin) that raised while rendering it."""
     frames = traceback.extract_tb(exc.__traceback__)
     culprit = next((f for f in frames if not _renderer_frame(f.filename)), None)
+    error, detail = type(exc).__name__, str(exc)
     if culprit is None:
-        where = "the Markdown renderer"
+        message = _(
+            "rendering failed in the Markdown renderer: %(error)s: %(detail)s",
+            error=error,
+            detail=detail,
+        )
     else:
-        module = _module_of(culprit.filename)
-        where = f"Markdown plugin {module}.{culprit.name} ({culprit.filename}:{culprit.lineno})"
-    message = f"rendering failed in {where}: {type(exc).__name__}: {exc}"
+        plugin = f"{_module_of(culprit.filename)}.{culprit.name}"
+        where = f"{culprit.filename}:{culprit.lineno}"
+        message = _(
+            "rendering failed in Markdown plugin %(plugin)s (%(where)s): %(error)s: %(detail)s",
+            plugin=plugin,
+            where=where,
+            error=error,
+            detail=detail,
+        )
     return Problem(shown, 1, "C105", message)
 
 
@@ -579,16 +611,18 @@ def _render_lesson(
         )
         problems.extend(found)
     elif out.questions:
-        message = "questions need a quiz: add 'quiz:' settings (at least an id) to the front matter"
+        message = _(
+            "questions need a quiz: add 'quiz:' settings (at least an id) to the front matter"
+        )
         problems.append(Problem(source.shown, 1, "C164", message))
     title = source.fm.data.get("title") or out.title
     # When rendering failed (C105), "no title" or "empty" would only repeat that.
     failed = any(p.code == "C105" and p.path == source.shown for p in problems)
     if not title and not failed:
-        message = "lesson has no title: add 'title:' front matter or start with '# Title'"
+        message = _("lesson has no title: add 'title:' front matter or start with '# Title'")
         problems.append(Problem(source.shown, 1, "C142", message))
     if not out.html.strip() and not failed:
-        problems.append(Problem(source.shown, 1, "C140", "lesson is empty"))
+        problems.append(Problem(source.shown, 1, "C140", _("lesson is empty")))
     return Lesson(
         slug=source.slug,
         title=str(title or source.slug),

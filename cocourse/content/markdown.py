@@ -21,6 +21,7 @@ from ..questions.base import Question, QuestionType
 from .anchors import anchors_plugin
 from .model import Heading, Problem, Prose
 from .quiz import build_question, is_quiz_fence
+from .words import _
 
 ALLOWED_SCHEMES = frozenset({"http", "https", "mailto"})
 # Where a question goes in a lesson's HTML. Raw HTML is escaped, so content cannot forge it.
@@ -201,9 +202,8 @@ def _collect_questions(state: StateCore) -> None:
 def _check_image(token: Token, env: MutableMapping[str, Any], line: int) -> None:
     """Images need alt text for screen readers."""
     if not token.content.strip():
-        env["problems"].append(
-            Problem(env["path"], line, "C132", "image has no alt text: write ![what it shows](...)")
-        )
+        message = _("image has no alt text: write ![what it shows](...)")
+        env["problems"].append(Problem(env["path"], line, "C132", message))
 
 
 def _resolve_attr(
@@ -214,20 +214,21 @@ def _resolve_attr(
     parts = urlsplit(url)
     if parts.scheme or parts.netloc or url.startswith(("/", "#")) or resolve is None:
         if attr == "src" and (parts.scheme or parts.netloc):
-            env["problems"].append(
-                Problem(
-                    env["path"],
-                    line,
-                    "C134",
-                    f"remote image {url!r} will not load: put images in the module folder",
-                )
+            message = _(
+                "remote image %(url)r will not load: put images in the module folder", url=url
             )
+            env["problems"].append(Problem(env["path"], line, "C134", message))
         return
     resolved = resolve(url, attr, line)
     if resolved is None:
-        code, what = ("C131", "image") if attr == "src" else ("C130", "link")
-        env["problems"].append(
-            Problem(env["path"], line, code, f"broken {what}: {url!r} does not exist")
-        )
+        if attr == "src":
+            problem = Problem(
+                env["path"], line, "C131", _("broken image: %(url)r does not exist", url=url)
+            )
+        else:
+            problem = Problem(
+                env["path"], line, "C130", _("broken link: %(url)r does not exist", url=url)
+            )
+        env["problems"].append(problem)
         return
     token.attrSet(attr, resolved)

@@ -7,7 +7,7 @@ problem names the line of the key or item at fault, found through `yaml.compose`
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from .draw_rules import expand_minimums
 from .markdown import Resolver
 from .model import Problem
 from .program_reader import FieldMap, NodeReader
+from .words import Text, _
 
 if TYPE_CHECKING:
     from .model import Module
@@ -68,6 +69,36 @@ RUBRIC_KEYS = {"levels": True, "criteria": True}
 LEVEL_KEYS = {"id": True, "title": True, "passing": True, "description": False}
 CRITERION_KEYS = {"id": True, "title": True, "description": True, "levels": False}
 PROMPT_KEYS = {"id": True, "text": True}
+
+# The parts of a programme that messages name, after "programme 'slug'" (%(programme)s): its
+# sections (practicum:, renewal:, exam:, rubric:, ...) and the items of their lists.
+PARTS: dict[str, Callable[[str], Text]] = {
+    # Translators: where in programs.yml a problem is, a path read from left to right:
+    # %(programme)s is "programme 'slug'", then a section (practicum, renewal, exam, rubric),
+    # what is in it (reflection) and an item of its list (prompt, level, criterion).
+    # domain_minimums is a YAML key: keep it as it is.
+    "practicum": lambda p: _("%(programme)s practicum", programme=p),
+    "practicum reflection": lambda p: _("%(programme)s practicum reflection", programme=p),
+    "practicum reflection prompt": lambda p: _(
+        "%(programme)s practicum reflection prompt", programme=p
+    ),
+    "renewal": lambda p: _("%(programme)s renewal", programme=p),
+    "renewal reflection": lambda p: _("%(programme)s renewal reflection", programme=p),
+    "renewal reflection prompt": lambda p: _(
+        "%(programme)s renewal reflection prompt", programme=p
+    ),
+    "exam": lambda p: _("%(programme)s exam", programme=p),
+    "exam domain_minimums": lambda p: _("%(programme)s exam domain_minimums", programme=p),
+    "rubric": lambda p: _("%(programme)s rubric", programme=p),
+    "rubric level": lambda p: _("%(programme)s rubric level", programme=p),
+    "rubric criterion": lambda p: _("%(programme)s rubric criterion", programme=p),
+    "rubric criterion levels": lambda p: _("%(programme)s rubric criterion levels", programme=p),
+}
+
+
+def _at(what: str, part: str) -> Text:
+    """A part of the programme `what`, as messages name it: "programme 'x' practicum"."""
+    return PARTS[part](what)
 
 
 @dataclass(frozen=True)
@@ -236,8 +267,9 @@ def parse_programs(
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else 1
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        return (), [Problem(path, line, "C180", f"programs.yml is not valid YAML: {problem}")]
+        problem = getattr(exc, "problem", None) or _("invalid YAML")
+        message = _("%(file)s is not valid YAML: %(problem)s", file=PROGRAMS_FILE, problem=problem)
+        return (), [Problem(path, line, "C180", message)]
     reader = NodeReader(path, problems, md, resolve)
     items = reader.program_list(root)
     programs: list[Program] = []
@@ -245,12 +277,17 @@ def parse_programs(
     for node in items:
         line = node.start_mark.line + 1
         if not isinstance(node, yaml.MappingNode):
-            problems.append(Problem(path, line, "C180", "each programme is a mapping of keys"))
+            message = _("each programme is a mapping of keys")
+            problems.append(Problem(path, line, "C180", message))
             continue
         before = len(problems)
         program = _program(reader, node, line, facts)
         if program.slug and program.slug in seen:
-            message = f"programme {program.slug!r} is already declared on line {seen[program.slug]}"
+            message = _(
+                "%(what)s is already declared on line %(line)d",
+                what=_("programme %(slug)s", slug=repr(program.slug)),
+                line=seen[program.slug],
+            )
             problems.append(Problem(path, line, "C185", message))
         seen.setdefault(program.slug, line)
         if len(problems) == before:
@@ -261,53 +298,69 @@ def parse_programs(
 def _program(reader: NodeReader, node: yaml.MappingNode, line: int, facts: CourseFacts) -> Program:
     """One programme, checked against the course; problems go to the reader."""
     named = [v.value for k, v in node.value if k.value == "slug" and isinstance(v, yaml.ScalarNode)]
-    what = f"programme {named[0]!r}" if named else "programme"
+    # Translators: %(slug)s is the programme's slug, in quotes.
+    what = _("programme %(slug)s", slug=repr(named[0])) if named else _("programme")
     found = reader.fields(node, line, what, PROGRAM_KEYS)
     slug = reader.ident(found, "slug", what)
     track = reader.text(found, "track", what)
     prerequisites = reader.names(found, "prerequisites", what)
     required = reader.names(found, "required_modules", what)
-    known_tracks = facts.tracks or {track, *(name for name, _ in prerequisites)}
+    known_tracks = facts.tracks or {track, *(name for name, _line in prerequisites)}
     if track and track not in known_tracks:
-        reader.report(found.line_of("track"), "C186", f"{what}: unknown track {track!r}")
+        message = _("%(what)s: unknown track %(track)s", what=what, track=repr(track))
+        reader.report(found.line_of("track"), "C186", message)
     for name, line in prerequisites:
         if name not in known_tracks:
-            reader.report(line, "C186", f"{what}: prerequisite {name!r} is not a track")
+            message = _(
+                "%(what)s: prerequisite %(name)s is not a track", what=what, name=repr(name)
+            )
+            reader.report(line, "C186", message)
         elif name == track:
-            message = f"{what}: its own track {track!r} cannot be a prerequisite for enrolling"
+            message = _(
+                "%(what)s: its own track %(track)s cannot be a prerequisite for enrolling",
+                what=what,
+                track=repr(track),
+            )
             reader.report(line, "C184", message)
     for name, line in required:
         if name not in facts.modules:
-            reader.report(line, "C187", f"{what}: required module {name!r} does not exist")
+            message = _(
+                "%(what)s: required module %(name)s does not exist", what=what, name=repr(name)
+            )
+            reader.report(line, "C187", message)
     validity = reader.number(found, "validity_days", what)
     soon = reader.number(found, "expiring_soon_days", what, low=0)
     if validity is not None and soon is not None and soon >= validity:
-        message = f"{what}: 'expiring_soon_days' ({soon}) must be less than 'validity_days'"
+        message = _(
+            "%(what)s: 'expiring_soon_days' (%(soon)d) must be less than 'validity_days'",
+            what=what,
+            soon=soon,
+        )
         reader.report(found.line_of("expiring_soon_days"), "C184", message)
     exam = _exam(reader, found, what, facts) if "exam" in found.values else None
     renewal = None
     if "renewal" in found.values:
-        where = f"{what} renewal"
-        renewal_map = reader.section(found, "renewal", where, RENEWAL_KEYS)
-        renewal = _renewal(reader, renewal_map, where, facts, validity)
+        renewal_map = reader.section(found, "renewal", _at(what, "renewal"), RENEWAL_KEYS)
+        renewal = _renewal(reader, renewal_map, what, facts, validity)
     texts = tr.Texts()
     if "translations" in found.values:
         at, texts_node = found.values["translations"]
         texts = tr.texts_of(yaml.safe_load(yaml.serialize(texts_node)), reader.path, at)
         for problem in texts.problems:
-            reader.report(problem.line, problem.code, f"{what}: {problem.message}")
-    practicum = reader.section(found, "practicum", f"{what} practicum", PRACTICUM_KEYS)
-    rubric = reader.section(found, "rubric", f"{what} rubric", RUBRIC_KEYS)
+            message = _("%(what)s: %(problem)s", what=what, problem=problem.message)
+            reader.report(problem.line, problem.code, message)
+    practicum = reader.section(found, "practicum", _at(what, "practicum"), PRACTICUM_KEYS)
+    rubric = reader.section(found, "rubric", _at(what, "rubric"), RUBRIC_KEYS)
     return Program(
         slug=slug,
         title=reader.text(found, "title", what),
         summary=reader.text(found, "summary", what),
         track=track,
-        prerequisites=tuple(name for name, _ in prerequisites),
-        required_modules=tuple(name for name, _ in required),
+        prerequisites=tuple(name for name, _line in prerequisites),
+        required_modules=tuple(name for name, _line in required),
         exam=exam,
-        practicum=_practicum(reader, practicum, f"{what} practicum"),
-        rubric=_rubric(reader, rubric, f"{what} rubric"),
+        practicum=_practicum(reader, practicum, what),
+        rubric=_rubric(reader, rubric, what),
         validity_days=validity or 0,
         expiring_soon_days=soon or 0,
         grace_days=reader.number(found, "grace_days", what, low=0) or 0,
@@ -320,50 +373,65 @@ def _program(reader: NodeReader, node: yaml.MappingNode, line: int, facts: Cours
 
 def _exam(reader: NodeReader, parent: FieldMap, what: str, facts: CourseFacts) -> ExamRule:
     """The exam quiz must exist, and each domain minimum must name a tag its questions use."""
-    where = f"{what} exam"
+    where = _at(what, "exam")
     found = reader.section(parent, "exam", where, EXAM_KEYS)
     quiz = reader.text(found, "quiz", where)
     tags = facts.quiz_tags.get(quiz)
     if quiz and tags is None:
-        reader.report(found.line_of("quiz"), "C188", f"{where}: quiz {quiz!r} does not exist")
+        message = _("%(what)s: quiz %(quiz)s does not exist", what=where, quiz=repr(quiz))
+        reader.report(found.line_of("quiz"), "C188", message)
     minimums: list[tuple[str, int]] = []
     if "domain_minimums" not in found.values:
         return ExamRule(quiz=quiz, domain_minimums=())
     line, node = found.values["domain_minimums"]
     if not isinstance(node, yaml.MappingNode):
-        message = f"{where}: 'domain_minimums' must be a mapping of tag: percent"
+        message = _("%(what)s: 'domain_minimums' must be a mapping of tag: percent", what=where)
         reader.report(line, "C183", message)
         return ExamRule(quiz=quiz, domain_minimums=())
-    where = f"{where} domain_minimums"
+    where = _at(what, "exam domain_minimums")
     for key_node, value_node in node.value:
         tag, line = str(key_node.value), key_node.start_mark.line + 1
-        if any(tag == name for name, _ in minimums):
-            reader.report(line, "C185", f"{where}: tag {tag!r} appears twice")
+        if any(tag == name for name, _percent in minimums):
+            message = _("%(what)s: tag %(tag)s appears twice", what=where, tag=repr(tag))
+            reader.report(line, "C185", message)
             continue
         percent = reader.number(FieldMap(line, {tag: (line, value_node)}), tag, where, high=100)
         if tags is not None and tag not in tags:
-            reader.report(line, "C189", f"{where}: no question of quiz {quiz!r} is tagged {tag!r}")
+            message = _(
+                "%(what)s: no question of quiz %(quiz)s is tagged %(tag)s",
+                what=where,
+                quiz=repr(quiz),
+                tag=repr(tag),
+            )
+            reader.report(line, "C189", message)
         elif tag in facts.may_miss.get(quiz, frozenset()):
-            message = (
-                f"{where}: an attempt at quiz {quiz!r} may draw no question tagged {tag!r}; "
-                "give the tag a count in the quiz's draw_per_tag"
+            message = _(
+                "%(what)s: an attempt at quiz %(quiz)s may draw no question tagged %(tag)s; "
+                "give the tag a count in the quiz's draw_per_tag",
+                what=where,
+                quiz=repr(quiz),
+                tag=repr(tag),
             )
             reader.report(line, "W203", message, "warning")
         minimums.append((tag, percent or 0))
     return ExamRule(quiz=quiz, domain_minimums=tuple(minimums))
 
 
-def _prompts(reader: NodeReader, parent: FieldMap, where: str) -> tuple[ReflectionPrompt, ...]:
-    """The guided prompts of a reflection, with unique ids."""
+def _prompts(
+    reader: NodeReader, parent: FieldMap, what: str, section: str
+) -> tuple[ReflectionPrompt, ...]:
+    """The guided prompts of a `section`'s reflection, with unique ids."""
+    where, item = _at(what, f"{section} reflection"), _at(what, f"{section} reflection prompt")
     prompts: list[ReflectionPrompt] = []
     for line, node in reader.items(parent, "prompts", where):
-        found = reader.fields(node, line, f"{where} prompt", PROMPT_KEYS)
+        found = reader.fields(node, line, item, PROMPT_KEYS)
         prompt = ReflectionPrompt(
-            id=reader.ident(found, "id", f"{where} prompt"),
-            text=reader.text(found, "text", f"{where} prompt"),
+            id=reader.ident(found, "id", item),
+            text=reader.text(found, "text", item),
         )
         if prompt.id and any(p.id == prompt.id for p in prompts):
-            reader.report(line, "C185", f"{where}: prompt id {prompt.id!r} is used twice")
+            message = _("%(what)s: prompt id %(id)s is used twice", what=where, id=repr(prompt.id))
+            reader.report(line, "C185", message)
         prompts.append(prompt)
     return tuple(prompts)
 
@@ -373,25 +441,42 @@ def _words(reader: NodeReader, found: FieldMap, where: str) -> tuple[int, int | 
     low = reader.number(found, "min_words", where)
     high = reader.number(found, "max_words", where)
     if low is not None and high is not None and low > high:
-        message = f"{where}: 'min_words' ({low}) is more than 'max_words' ({high})"
+        message = _(
+            "%(what)s: 'min_words' (%(low)d) is more than 'max_words' (%(high)d)",
+            what=where,
+            low=low,
+            high=high,
+        )
         reader.report(found.line_of("min_words"), "C184", message)
     return low or 0, high
 
 
-def _practicum(reader: NodeReader, found: FieldMap, where: str) -> PracticumRule:
+def _practicum(reader: NodeReader, found: FieldMap, what: str) -> PracticumRule:
     """The practicum: session counts that must add up, and the reflection on each session."""
+    where = _at(what, "practicum")
     sessions = reader.number(found, "sessions", where)
     lead = reader.number(found, "lead", where, low=0) or 0
     co_facilitated = reader.number(found, "co_facilitated", where, low=0) or 0
     beyond = reader.number(found, "lead_beyond_team", where, low=0) or 0
     if sessions is not None and lead + co_facilitated > sessions:
-        message = f"{where}: 'lead' + 'co_facilitated' ({lead + co_facilitated}) is more than "
-        reader.report(found.line_of("lead"), "C184", message + f"'sessions' ({sessions})")
+        message = _(
+            "%(what)s: 'lead' + 'co_facilitated' (%(both)d) is more than 'sessions' (%(sessions)d)",
+            what=where,
+            both=lead + co_facilitated,
+            sessions=sessions,
+        )
+        reader.report(found.line_of("lead"), "C184", message)
     if beyond > lead:
-        message = f"{where}: 'lead_beyond_team' ({beyond}) is more than 'lead' ({lead})"
+        message = _(
+            "%(what)s: 'lead_beyond_team' (%(beyond)d) is more than 'lead' (%(lead)d)",
+            what=where,
+            beyond=beyond,
+            lead=lead,
+        )
         reader.report(found.line_of("lead_beyond_team"), "C184", message)
-    reflection = reader.section(found, "reflection", f"{where} reflection", REFLECTION_KEYS)
-    low, high = _words(reader, reflection, f"{where} reflection")
+    in_reflection = _at(what, "practicum reflection")
+    reflection = reader.section(found, "reflection", in_reflection, REFLECTION_KEYS)
+    low, high = _words(reader, reflection, in_reflection)
     return PracticumRule(
         sessions=sessions or 0,
         lead=lead,
@@ -399,78 +484,104 @@ def _practicum(reader: NodeReader, found: FieldMap, where: str) -> PracticumRule
         lead_beyond_team=beyond,
         min_minutes=reader.number(found, "min_minutes", where) or 0,
         min_participants=reader.number(found, "min_participants", where) or 0,
-        reflection_within_days=reader.number(reflection, "within_days", f"{where} reflection") or 0,
+        reflection_within_days=reader.number(reflection, "within_days", in_reflection) or 0,
         reflection_min_words=low,
         reflection_max_words=high,
-        prompts=_prompts(reader, reflection, f"{where} reflection"),
+        prompts=_prompts(reader, reflection, what, "practicum"),
         within_months=reader.number(found, "within_months", where),
         declaration_html=reader.markdown(found, "declaration", where),
     )
 
 
 def _renewal(
-    reader: NodeReader, found: FieldMap, where: str, facts: CourseFacts, validity: int | None
+    reader: NodeReader, found: FieldMap, what: str, facts: CourseFacts, validity: int | None
 ) -> RenewalRule:
     """Renewal: a window inside the validity period, sessions, a refresher quiz, a reflection."""
+    where = _at(what, "renewal")
     window = reader.number(found, "window_days", where)
     if window is not None and validity is not None and window > validity:
-        message = f"{where}: 'window_days' ({window}) is longer than 'validity_days' ({validity})"
+        message = _(
+            "%(what)s: 'window_days' (%(window)d) is longer than 'validity_days' (%(validity)d)",
+            what=where,
+            window=window,
+            validity=validity,
+        )
         reader.report(found.line_of("window_days"), "C184", message)
     sessions = reader.number(found, "sessions", where, low=0)
     lead = reader.number(found, "lead", where, low=0) or 0
     if sessions is not None and lead > sessions:
-        message = f"{where}: 'lead' ({lead}) is more than 'sessions' ({sessions})"
+        message = _(
+            "%(what)s: 'lead' (%(lead)d) is more than 'sessions' (%(sessions)d)",
+            what=where,
+            lead=lead,
+            sessions=sessions,
+        )
         reader.report(found.line_of("lead"), "C184", message)
     quiz = reader.text(found, "quiz", where) or None
     if quiz is not None and quiz not in facts.quiz_tags:
-        reader.report(found.line_of("quiz"), "C188", f"{where}: quiz {quiz!r} does not exist")
-    reflection = reader.section(found, "reflection", f"{where} reflection", RENEWAL_REFLECTION_KEYS)
-    low, high = _words(reader, reflection, f"{where} reflection")
+        message = _("%(what)s: quiz %(quiz)s does not exist", what=where, quiz=repr(quiz))
+        reader.report(found.line_of("quiz"), "C188", message)
+    in_reflection = _at(what, "renewal reflection")
+    reflection = reader.section(found, "reflection", in_reflection, RENEWAL_REFLECTION_KEYS)
+    low, high = _words(reader, reflection, in_reflection)
     return RenewalRule(
         window_days=window or 0,
         sessions=sessions or 0,
         lead=lead,
         quiz=quiz,
         reflection_min_words=low,
-        prompts=_prompts(reader, reflection, f"{where} reflection"),
+        prompts=_prompts(reader, reflection, what, "renewal"),
         reflection_max_words=high,
         development_hours=reader.number(found, "development_hours", where, low=0) or 0,
     )
 
 
-def _rubric(reader: NodeReader, found: FieldMap, where: str) -> Rubric:
+def _rubric(reader: NodeReader, found: FieldMap, what: str) -> Rubric:
     """Levels from lowest to highest, with the passing ones last, and the criteria."""
+    where, at_level = _at(what, "rubric"), _at(what, "rubric level")
     levels: list[RubricLevel] = []
     before = len(reader.problems)
     for line, node in reader.items(found, "levels", where):
-        item = reader.fields(node, line, f"{where} level", LEVEL_KEYS)
+        item = reader.fields(node, line, at_level, LEVEL_KEYS)
         level = RubricLevel(
-            id=reader.ident(item, "id", f"{where} level"),
-            title=reader.text(item, "title", f"{where} level"),
-            passing=reader.flag(item, "passing", f"{where} level"),
-            description_html=reader.markdown(item, "description", f"{where} level"),
+            id=reader.ident(item, "id", at_level),
+            title=reader.text(item, "title", at_level),
+            passing=reader.flag(item, "passing", at_level),
+            description_html=reader.markdown(item, "description", at_level),
         )
         if level.id and any(other.id == level.id for other in levels):
-            reader.report(line, "C185", f"{where}: level id {level.id!r} is used twice")
+            message = _("%(what)s: level id %(id)s is used twice", what=where, id=repr(level.id))
+            reader.report(line, "C185", message)
         # A level with a problem would only make the passing checks below guess.
         if len(reader.problems) == before and levels and levels[-1].passing and not level.passing:
-            message = f"{where}: level {level.id!r} does not pass but follows a passing level"
-            reader.report(line, "C190", message + " (list levels from lowest to highest)")
+            message = _(
+                "%(what)s: level %(level)s does not pass but follows a passing level"
+                " (list levels from lowest to highest)",
+                what=where,
+                level=repr(level.id),
+            )
+            reader.report(line, "C190", message)
         levels.append(level)
     if len(reader.problems) == before and levels and not any(lv.passing for lv in levels):
-        message = f"{where}: no level passes; mark at least one level 'passing: true'"
+        message = _(
+            "%(what)s: no level passes; mark at least one level 'passing: true'", what=where
+        )
         reader.report(found.line_of("levels"), "C190", message)
+    at_criterion = _at(what, "rubric criterion")
     criteria: list[RubricCriterion] = []
     for line, node in reader.items(found, "criteria", where):
-        item = reader.fields(node, line, f"{where} criterion", CRITERION_KEYS)
+        item = reader.fields(node, line, at_criterion, CRITERION_KEYS)
         criterion = RubricCriterion(
-            id=reader.ident(item, "id", f"{where} criterion"),
-            title=reader.text(item, "title", f"{where} criterion"),
-            description_html=reader.markdown(item, "description", f"{where} criterion"),
-            levels_html=_descriptors(reader, item, f"{where} criterion", levels),
+            id=reader.ident(item, "id", at_criterion),
+            title=reader.text(item, "title", at_criterion),
+            description_html=reader.markdown(item, "description", at_criterion),
+            levels_html=_descriptors(reader, item, _at(what, "rubric criterion levels"), levels),
         )
         if criterion.id and any(other.id == criterion.id for other in criteria):
-            reader.report(line, "C185", f"{where}: criterion id {criterion.id!r} is used twice")
+            message = _(
+                "%(what)s: criterion id %(id)s is used twice", what=where, id=repr(criterion.id)
+            )
+            reader.report(line, "C185", message)
         criteria.append(criterion)
     return Rubric(levels=tuple(levels), criteria=tuple(criteria))
 
@@ -478,15 +589,16 @@ def _rubric(reader: NodeReader, found: FieldMap, where: str) -> Rubric:
 def _descriptors(
     reader: NodeReader, item: FieldMap, where: str, levels: list[RubricLevel]
 ) -> tuple[tuple[str, str], ...]:
-    """A criterion's `levels`: what each level of the rubric looks like for it. When given,
-    every level needs one (an assessor choosing a level without a descriptor would guess)."""
+    """A criterion's `levels` (`where` names them): what each level of the rubric looks like
+    for it. When given, every level needs one (an assessor choosing a level without a
+    descriptor would guess)."""
     if "levels" not in item.values:
         return ()
     line, node = item.values["levels"]
     ids = {level.id: True for level in levels if level.id}
-    found = reader.fields(node, line, f"{where} levels", ids)
+    found = reader.fields(node, line, where, ids)
     return tuple(
-        (level_id, reader.markdown(found, level_id, f"{where} levels"))
+        (level_id, reader.markdown(found, level_id, where))
         for level_id in ids
         if level_id in found.values
     )

@@ -17,6 +17,7 @@ from markdown_it import MarkdownIt
 
 from .markdown import Resolver, render
 from .model import Problem, Severity
+from .words import _
 
 ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")  # the loader's slug rule
 
@@ -52,13 +53,14 @@ class NodeReader:
     def program_list(self, root: yaml.Node | None) -> list[yaml.Node]:
         """The items of the top-level `programs:` list."""
         if not isinstance(root, yaml.MappingNode):
-            self.report(1, "C180", "programs.yml needs a top-level 'programs:' list")
+            message = _("%(file)s needs a top-level 'programs:' list", file="programs.yml")
+            self.report(1, "C180", message)
             return []
         top = self.fields(root, 1, "programs.yml", {"programs": True})
         node = top.values.get("programs", (1, None))[1]
         if not isinstance(node, yaml.SequenceNode):
             if "programs" in top.values:
-                self.report(top.line_of("programs"), "C180", "'programs' must be a list")
+                self.report(top.line_of("programs"), "C180", _("'programs' must be a list"))
             return []
         return list(node.value)
 
@@ -66,21 +68,35 @@ class NodeReader:
         """The keys of a mapping node; reports keys named twice, unknown and missing keys."""
         found = FieldMap(line, {})
         if not isinstance(node, yaml.MappingNode):
-            self.report(line, "C183", f"{what} must be a mapping of keys")
+            self.report(line, "C183", _("%(what)s must be a mapping of keys", what=what))
             return found
         for key_node, value in node.value:
             name, key_line = str(key_node.value), key_node.start_mark.line + 1
             if name in found.values:
-                self.report(key_line, "C185", f"{what}: key {name!r} appears twice")
+                message = _("%(what)s: key %(key)s appears twice", what=what, key=repr(name))
+                self.report(key_line, "C185", message)
             elif name not in keys:
                 hint = difflib.get_close_matches(name, list(keys), n=1)
-                known = f"did you mean {hint[0]!r}?" if hint else f"known: {', '.join(keys)}"
-                self.report(key_line, "C181", f"{what}: unknown key {name!r} ({known})")
+                if hint:
+                    message = _(
+                        "%(what)s: unknown key %(key)s (did you mean %(hint)s?)",
+                        what=what,
+                        key=repr(name),
+                        hint=repr(hint[0]),
+                    )
+                else:
+                    message = _(
+                        "%(what)s: unknown key %(key)s (known: %(known)s)",
+                        what=what,
+                        key=repr(name),
+                        known=", ".join(keys),
+                    )
+                self.report(key_line, "C181", message)
                 continue
             found.values[name] = (key_line, value)
         for key, required in keys.items():
             if required and key not in found.values:
-                self.report(line, "C182", f"{what} needs {key!r}")
+                self.report(line, "C182", _("%(what)s needs %(key)s", what=what, key=repr(key)))
         return found
 
     def value(self, node: yaml.Node) -> Any:
@@ -103,7 +119,8 @@ class NodeReader:
             return ""
         value = self.value(found.values[key][1])
         if not isinstance(value, str) or not value.strip():
-            self.report(found.line_of(key), "C183", f"{what}: {key!r} must be non-empty text")
+            message = _("%(what)s: %(key)s must be non-empty text", what=what, key=repr(key))
+            self.report(found.line_of(key), "C183", message)
             return ""
         return value.strip()
 
@@ -111,7 +128,11 @@ class NodeReader:
         """An id: lowercase letters, digits and single dashes."""
         value = self.text(found, key, what)
         if value and not ID.match(value):
-            message = f"{what}: {value!r} is not a valid id (lowercase letters, digits, dashes)"
+            message = _(
+                "%(what)s: %(value)s is not a valid id (lowercase letters, digits, dashes)",
+                what=what,
+                value=repr(value),
+            )
             self.report(found.line_of(key), "C185", message)
         return value
 
@@ -124,10 +145,22 @@ class NodeReader:
         value = self.value(found.values[key][1])
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= low
         if not ok or (high is not None and value > high):
-            span = f"from {low} to {high}" if high is not None else f"of {low} or more"
-            self.report(
-                found.line_of(key), "C183", f"{what}: {key!r} must be a whole number {span}"
-            )
+            if high is not None:
+                message = _(
+                    "%(what)s: %(key)s must be a whole number from %(low)d to %(high)d",
+                    what=what,
+                    key=repr(key),
+                    low=low,
+                    high=high,
+                )
+            else:
+                message = _(
+                    "%(what)s: %(key)s must be a whole number of %(low)d or more",
+                    what=what,
+                    key=repr(key),
+                    low=low,
+                )
+            self.report(found.line_of(key), "C183", message)
             return None
         return int(value)
 
@@ -137,7 +170,8 @@ class NodeReader:
             return False
         value = self.value(found.values[key][1])
         if not isinstance(value, bool):
-            self.report(found.line_of(key), "C183", f"{what}: {key!r} must be true or false")
+            message = _("%(what)s: %(key)s must be true or false", what=what, key=repr(key))
+            self.report(found.line_of(key), "C183", message)
             return False
         return value
 
@@ -149,7 +183,11 @@ class NodeReader:
         items = node.value if isinstance(node, yaml.SequenceNode) else None
         values = [self.value(item) for item in items or ()]
         if items is None or not all(isinstance(v, str) and v.strip() for v in values):
-            message = f"{what}: {key!r} must be a list of names, for example [a, b]"
+            message = _(
+                "%(what)s: %(key)s must be a list of names, for example [a, b]",
+                what=what,
+                key=repr(key),
+            )
             self.report(found.line_of(key), "C183", message)
             return ()
         return tuple(
@@ -162,7 +200,8 @@ class NodeReader:
             return []
         node = found.values[key][1]
         if not isinstance(node, yaml.SequenceNode) or not node.value:
-            self.report(found.line_of(key), "C183", f"{what}: {key!r} must be a non-empty list")
+            message = _("%(what)s: %(key)s must be a non-empty list", what=what, key=repr(key))
+            self.report(found.line_of(key), "C183", message)
             return []
         return [(item.start_mark.line + 1, item) for item in node.value]
 

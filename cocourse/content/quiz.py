@@ -18,6 +18,7 @@ from . import frontmatter as fmt
 from . import item_quality
 from .draw_rules import GROUP_MARK
 from .model import Problem
+from .words import Text, _, ngettext
 
 QUESTION_ID = re.compile(r"^[a-z0-9]+(?:[-_.][a-z0-9]+)*$")
 MATCH_ARROW = re.compile(r"\s+(?:->|→)\s+")
@@ -26,12 +27,14 @@ REVIEW_POLICIES = ("immediately", "after-passing", "after-last-attempt", "never"
 LATE_SAVED, LATE_ZERO = "grade-saved", "zero"
 # `completes`: what passing the quiz completes.
 COMPLETES_LESSON, COMPLETES_MODULE = "lesson", "module"
+# The settings every question type accepts, each with what it is for (as question types
+# describe their own settings).
 COMMON_SETTINGS = {
-    "points": "how many points the question is worth (default 1)",
-    "tags": "labels such as a competency domain, for reports and exam rules",
-    "allow": "item-quality warnings silenced for this question, each with a reason",
-    "name": "the question's name in another question bank, such as Moodle's (never shown)",
-    "category": "the question's category in another question bank, such as Moodle's",
+    "points": _("how many points the question is worth (default 1)"),
+    "tags": _("labels such as a competency domain, for reports and exam rules"),
+    "allow": _("item-quality warnings silenced for this question, each with a reason"),
+    "name": _("the question's name in another question bank, such as Moodle's (never shown)"),
+    "category": _("the question's category in another question bank, such as Moodle's"),
 }
 
 
@@ -70,11 +73,11 @@ def parse_quiz_settings(
 ) -> tuple[QuizSettings | None, list[Problem]]:
     """Check and build the quiz settings from front matter."""
 
-    def bad(message: str) -> tuple[None, list[Problem]]:
-        return None, [Problem(path, line, "C165", f"quiz settings: {message}")]
+    def bad(message: Text) -> tuple[None, list[Problem]]:
+        return None, [Problem(path, line, "C165", message)]
 
     if not isinstance(value, dict):
-        return bad("'quiz:' must be a mapping with at least 'id'")
+        return bad(_("quiz settings: 'quiz:' must be a mapping with at least 'id'"))
     known = {
         "id",
         "pass_mark",
@@ -91,45 +94,76 @@ def parse_quiz_settings(
     }
     unknown = sorted(set(value) - known)
     if unknown:
-        return bad(f"unknown key(s) {', '.join(unknown)} (known: {', '.join(sorted(known))})")
+        # Translators: the English keeps "key(s)" in both forms; write yours as usual.
+        return bad(
+            ngettext(
+                "quiz settings: unknown key(s) %(keys)s (known: %(known)s)",
+                "quiz settings: unknown key(s) %(keys)s (known: %(known)s)",
+                len(unknown),
+                keys=", ".join(unknown),
+                known=", ".join(sorted(known)),
+            )
+        )
     qid = value.get("id")
     if not isinstance(qid, str) or not QUESTION_ID.match(qid):
-        return bad("'id' must be a lowercase id such as first-taste-check")
+        return bad(_("quiz settings: 'id' must be a lowercase id such as first-taste-check"))
     pass_mark = value.get("pass_mark", 80)
     if fmt.integer(pass_mark) or not 0 <= pass_mark <= 100:
-        return bad("'pass_mark' must be a whole percentage from 0 to 100")
+        return bad(_("quiz settings: 'pass_mark' must be a whole percentage from 0 to 100"))
     attempts = value.get("attempts", "unlimited")
     if attempts != "unlimited" and fmt.positive_int(attempts):
-        return bad("'attempts' must be a whole number above zero or 'unlimited'")
+        return bad(_("quiz settings: 'attempts' must be a whole number above zero or 'unlimited'"))
     shuffle = value.get("shuffle", [])
     if not isinstance(shuffle, list) or not set(shuffle) <= {"questions", "options"}:
-        return bad("'shuffle' must be a list of: questions, options")
+        return bad(_("quiz settings: 'shuffle' must be a list of: questions, options"))
     draw = value.get("draw")
     if draw is not None and fmt.positive_int(draw):
-        return bad("'draw' must be a whole number above zero")
+        return bad(_("quiz settings: 'draw' must be a whole number above zero"))
     review = value.get("review", "immediately")
     if review not in REVIEW_POLICIES:
-        return bad(f"'review' must be one of: {', '.join(REVIEW_POLICIES)}")
+        return bad(
+            _(
+                "quiz settings: 'review' must be one of: %(policies)s",
+                policies=", ".join(REVIEW_POLICIES),
+            )
+        )
     limit = value.get("time_limit")
     if limit is not None and fmt.positive_int(limit):
-        return bad("'time_limit' must be a whole number of minutes above zero")
+        return bad(_("quiz settings: 'time_limit' must be a whole number of minutes above zero"))
     waits = value.get("retake_wait_hours", [])
     well_formed = isinstance(waits, list) and all(not fmt.integer(w) and w >= 0 for w in waits)
     if not well_formed or ("retake_wait_hours" in value and not waits):
-        return bad("'retake_wait_hours' must be a list of whole numbers of hours, like [48, 336]")
+        return bad(
+            _(
+                "quiz settings: 'retake_wait_hours' must be a list of whole numbers of hours, "
+                "like [48, 336]"
+            )
+        )
     late = value.get("late", LATE_SAVED)
     if late not in (LATE_SAVED, LATE_ZERO):
-        return bad(f"'late' must be {LATE_SAVED} (the default) or {LATE_ZERO}")
+        return bad(
+            _(
+                "quiz settings: 'late' must be %(default)s (the default) or %(other)s",
+                default=LATE_SAVED,
+                other=LATE_ZERO,
+            )
+        )
     completes = value.get("completes", COMPLETES_LESSON)
     if completes not in (COMPLETES_LESSON, COMPLETES_MODULE):
-        return bad(f"'completes' must be {COMPLETES_LESSON} (the default) or {COMPLETES_MODULE}")
+        return bad(
+            _(
+                "quiz settings: 'completes' must be %(default)s (the default) or %(other)s",
+                default=COMPLETES_LESSON,
+                other=COMPLETES_MODULE,
+            )
+        )
     per_tag = value.get("draw_per_tag", {})
     message = _per_tag_problem(per_tag, draw)
     if message:
         return bad(message)
     allow = item_quality.allow_problems(value.get("allow", {}), quiz_level=True)
     if allow:
-        return bad(f"'allow': {allow[0]}")
+        return bad(_("quiz settings: 'allow': %(problem)s", problem=allow[0]))
     settings = QuizSettings(
         id=qid,
         pass_mark=pass_mark,
@@ -147,7 +181,7 @@ def parse_quiz_settings(
     return settings, []
 
 
-def _per_tag_problem(per_tag: Any, draw: int | None) -> str | None:
+def _per_tag_problem(per_tag: Any, draw: int | None) -> Text | None:
     """What is wrong with a `draw_per_tag` value on its own, if anything.
 
     The minimums may add up to more than `draw`: one question can count for several tags.
@@ -156,21 +190,31 @@ def _per_tag_problem(per_tag: Any, draw: int | None) -> str | None:
     if not isinstance(per_tag, dict) or any(
         not isinstance(tag, str) or fmt.positive_int(count) for tag, count in per_tag.items()
     ):
-        return "'draw_per_tag' must map question tags to whole numbers above zero"
+        return _("quiz settings: 'draw_per_tag' must map question tags to whole numbers above zero")
     for key in per_tag:
         if not key.strip() or GROUP_MARK in key.rstrip(GROUP_MARK) or key.count(GROUP_MARK) > 1:
-            return (
-                f"'draw_per_tag' key {key!r} must be a tag, or a group such as 'domain:*' "
-                "(a tag's beginning followed by one '*')"
+            return _(
+                "quiz settings: 'draw_per_tag' key %(key)r must be a tag, or a group such as "
+                "'domain:*' (a tag's beginning followed by one '*')",
+                key=key,
             )
         if key == GROUP_MARK:
-            return "'draw_per_tag' group '*' needs the beginning of its tags, as in 'domain:*'"
+            return _(
+                "quiz settings: 'draw_per_tag' group '*' needs the beginning of its tags, "
+                "as in 'domain:*'"
+            )
     if per_tag and draw is None:
-        return "'draw_per_tag' needs 'draw': it shapes how a pool is drawn"
+        return _("quiz settings: 'draw_per_tag' needs 'draw': it shapes how a pool is drawn")
     largest = max(per_tag.items(), key=lambda item: item[1], default=None)
     if largest is not None and draw is not None and largest[1] > draw:
         key, count = largest
-        return f"'draw_per_tag' asks for {count} questions for {key!r} but 'draw' is {draw}"
+        return _(
+            "quiz settings: 'draw_per_tag' asks for %(count)d questions for %(key)r "
+            "but 'draw' is %(draw)d",
+            count=count,
+            key=key,
+            draw=draw,
+        )
     return None
 
 
@@ -185,15 +229,19 @@ def build_question(
     line = env["first_line"] + (token.map[0] if token.map else 0)
     info = token.info.split()
     if len(info) != 3 or not QUESTION_ID.match(info[2]):
-        message = "a question fence starts with ```quiz <type> <id> (id: lowercase, digits, dashes)"
+        message = _(
+            "a question fence starts with ```quiz <type> <id> (id: lowercase, digits, dashes)"
+        )
         return None, [Problem(path, line, "C160", message)]
-    _, type_name, qid = info
+    _fence, type_name, qid = info
     qtype = types.get(type_name)
     if qtype is None:
-        known = ", ".join(sorted(types))
-        return None, [
-            Problem(path, line, "C161", f"unknown question type {type_name!r} (known: {known})")
-        ]
+        message = _(
+            "unknown question type %(type)r (known: %(known)s)",
+            type=type_name,
+            known=", ".join(sorted(types)),
+        )
+        return None, [Problem(path, line, "C161", message)]
     draft, problems = _draft(md, token, env, qid, type_name, line)
     if draft is None:
         return None, problems
@@ -217,9 +265,8 @@ def _draft(
     if lines and lines[0].strip() == "---":
         end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
         if end is None:
-            return None, [
-                Problem(path, line + 1, "C168", "question settings are not closed by '---'")
-            ]
+            message = _("question settings are not closed by '---'")
+            return None, [Problem(path, line + 1, "C168", message)]
         fm = fmt.split("\n".join(lines[: end + 1]) + "\n", path, required=True)
         if fm.problems:
             return None, [Problem(path, line + p.line, "C168", p.message) for p in fm.problems]
@@ -288,7 +335,7 @@ def _split(
         stray = [i for i in tops if i > after and tokens[i].type != "blockquote_open"]
         for i in stray[:1]:
             line = _file_line(env, tokens[i])
-            message = (
+            message = _(
                 "text after the answer list would not be shown: move it above the list, "
                 "or into a '>' quote to make it feedback"
             )
@@ -302,7 +349,9 @@ def _split(
         prompt_end = quotes[0] if quotes else len(tokens)
     prompt_tokens = tokens[:prompt_end]
     spans = [t.map for t in prompt_tokens if t.map]
-    prompt = "\n".join(lines[spans[0][0] : max(end for _, end in spans)]).strip() if spans else ""
+    prompt = (
+        "\n".join(lines[spans[0][0] : max(end for _start, end in spans)]).strip() if spans else ""
+    )
     feedback_tokens = [t for i in quotes for t in tokens[i + 1 : _block_end(tokens, i)]]
     return {
         "prompt": prompt,
@@ -359,21 +408,25 @@ def _check_settings(draft: QuestionDraft, qtype: QuestionType) -> list[Problem]:
     for key, value in draft.settings.items():
         line = draft.settings_lines.get(key, draft.line)
         if key not in allowed:
-            known = ", ".join(sorted(allowed))
-            problems.append(
-                draft.problem("C168", f"unknown setting {key!r} (known: {known})", line)
+            message = _(
+                "unknown setting %(key)r (known: %(known)s)",
+                key=key,
+                known=", ".join(sorted(allowed)),
             )
+            problems.append(draft.problem("C168", message, line))
         elif key == "points" and (
             isinstance(value, bool) or not isinstance(value, int | float) or value <= 0
         ):
-            problems.append(draft.problem("C168", "'points' must be a number above zero", line))
+            message = _("'points' must be a number above zero")
+            problems.append(draft.problem("C168", message, line))
         elif key in ("name", "category") and (not isinstance(value, str) or not value.strip()):
-            problems.append(draft.problem("C168", f"{key!r} must be a text", line))
+            problems.append(draft.problem("C168", _("%(key)r must be a text", key=key), line))
         elif key == "tags" and fmt.text_list(value):
-            problems.append(draft.problem("C168", "'tags' must be a list of names", line))
+            message = _("'tags' must be a list of names")
+            problems.append(draft.problem("C168", message, line))
         elif key == "allow":
             problems.extend(
-                draft.problem("C168", f"'allow': {message}", line)
-                for message in item_quality.allow_problems(value, quiz_level=False)
+                draft.problem("C168", _("'allow': %(problem)s", problem=problem), line)
+                for problem in item_quality.allow_problems(value, quiz_level=False)
             )
     return problems

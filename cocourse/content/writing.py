@@ -19,6 +19,7 @@ from typing import Any
 
 from .loader import LoadResult
 from .model import Problem
+from .words import Text
 
 
 def load_with(
@@ -48,11 +49,29 @@ def load_with(
         replace_dc(
             problem,
             path=problem.path.replace(str(trial), str(source), 1),
-            message=problem.message.replace(str(trial), str(source)),
+            message=_moved(problem.message, str(trial), str(source)),
         )
         for problem in result.problems
     )
     return LoadResult(result.course, problems)
+
+
+def _moved(message: str, old: str, new: str) -> str:
+    """`message` naming `new` where it named `old`; a message that can still be said in
+    another language (words.Text) stays one, with its values changed."""
+    if not isinstance(message, Text):
+        return message.replace(old, new)
+    values = {key: _moved_value(value, old, new) for key, value in message.params.items()}
+    return Text(message.msgid, message.plural, message.num, values)
+
+
+def _moved_value(value: Any, old: str, new: str) -> Any:
+    """A message's value naming `new` where it named `old` (an error, as its text)."""
+    if isinstance(value, str):
+        return _moved(value, old, new)
+    if not isinstance(value, int | float) and old in str(value):
+        return str(value).replace(old, new)
+    return value
 
 
 def problems_with(
