@@ -33,6 +33,7 @@ from cocourse.models import (
 )
 from cocourse.notifications import kinds
 from cocourse.notifications import services as notifications
+from cocourse.web import i18n
 from cocourse.web.i18n import speaking
 
 from .conftest import PASSWORD, AuthActions, csrf_token, make_app
@@ -250,7 +251,8 @@ def test_an_approval_tells_the_trainee_and_announces_the_certificate(app, sessio
     assert "Well done." in decided[0].body
     assert issued_note.key == f"certificate:{issued.id}:issued"
     assert issued_note.url == f"/verify/{issued.code}"
-    assert issued.expires_on.isoformat() in issued_note.body
+    with app.app_context():  # as the trainee reads it (English): Dec 5, 2026
+        assert i18n.day(issued.expires_on) in issued_note.body
     assert client.get(issued_note.url).status_code == 200
     assert len(mails(session, trainee)) == 2
 
@@ -349,9 +351,10 @@ def test_reminders_are_sent_once_each_at_their_time(app, session):
         f"certificate:{cert.id}:expired",
     ]
     assert all(n.url == f"/certification/{PROGRAM}" for n in found)
-    assert EXPIRES.isoformat() in found[1].title
-    # Expired today, in the 30-day grace period: renewal is still possible.
-    assert (EXPIRES + timedelta(days=30)).isoformat() in found[2].body
+    with app.app_context():
+        assert i18n.day(EXPIRES) in found[1].title
+        # Expired today, in the 30-day grace period: renewal is still possible.
+        assert i18n.day(EXPIRES + timedelta(days=30)) in found[2].body
     assert worker.run_job(app, reminders, now=at(EXPIRES + timedelta(days=100))) == 0
     assert rows(session, Notification) == 3 and len(mails(session)) == 3
 

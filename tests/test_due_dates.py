@@ -47,8 +47,8 @@ def day(offset: int) -> date:
 
 
 def text(d: date) -> str:
-    """How an English page writes the day: 5 Jan 2027."""
-    return f"{d.day} {d:%b %Y}"
+    """How an English page writes the day: Jan 5, 2027."""
+    return f"{d:%b} {d.day}, {d.year}"
 
 
 def course_of(app):
@@ -325,7 +325,7 @@ def test_when_text(offset, done, wording):
 
 def test_dates_read_as_people_write_them(app):
     with app.test_request_context():
-        assert due_dates.day_text(date(2027, 1, 5)) == "5 Jan 2027"
+        assert due_dates.day_text(date(2027, 1, 5)) == "Jan 5, 2027"
     with app.test_request_context(headers={"Accept-Language": "nl"}):
         assert due_dates.day_text(date(2027, 1, 5)) == "5 jan 2027"
     with app.test_request_context(headers={"Accept-Language": "fr"}):

@@ -76,7 +76,7 @@ WORDS = {
             "Aucun résultat de quiz pour le moment.",
         ],
         "activity": ["Votre activité", "Leçon consultée", "Tout télécharger (CSV)", "Quand"],
-        "quiz_start": ["Seuil de réussite 60 %", "8 questions", "3 tentatives restantes"],
+        "quiz_start": ["Seuil de réussite 60\u00a0%", "8 questions", "3 tentatives restantes"],
         "attempt": [
             "Every kind of question : tentative 1",
             "Question 1 sur 8",
@@ -99,7 +99,7 @@ WORDS = {
             "Réussi",
             "8 points sur 8",
             "2 tentatives restantes.",
-            "seuil de réussite 60 %",
+            "seuil de réussite 60\u00a0%",
             "Vos réponses",
             "Bonne réponse :",
             "<strong>Bonne réponse :</strong> Faux",

@@ -27,6 +27,7 @@ from cocourse.models import (
     WorkshopHost,
     WorkshopSeat,
 )
+from cocourse.web.i18n import number
 
 LEAD, CO = "lead", "co"
 
@@ -158,7 +159,7 @@ def feedback_summary(seats: Sequence[WorkshopSeat], questions: Sequence[Feedback
                     _(
                         "%(question)s %(mean)s of %(scale)s (%(count)s)",
                         question=question.ask,
-                        mean=format(mean, ".1f"),
+                        mean=number(mean, 1),
                         scale=question.scale,
                         count=len(numbers),
                     )

@@ -39,7 +39,7 @@ from cocourse.models import (
 )
 from cocourse.notifications import kinds
 from cocourse.notifications.services import Message, notify
-from cocourse.web.i18n import current_language, speaking
+from cocourse.web.i18n import current_language, day, speaking
 
 # A holder hears "expires soon" this many days ahead, and "has expired" only during this
 # many days after the expiry date (so a first run does not mail long-expired certificates).
@@ -108,7 +108,7 @@ def portfolio_submitted(
             words = {
                 "name": trainee.name,
                 "program": program.title_in(current_language()),
-                "date": portfolio.submitted_at.date().isoformat(),
+                "date": day(portfolio.submitted_at),
             }
             if renewal:
                 title = _("%(name)s submitted a renewal portfolio for %(program)s", **words)
@@ -171,8 +171,8 @@ def certificate_issued(
     with speaking(holder.language):
         words = {
             "program": program.title_in(current_language()),
-            "start": certificate.valid_from.isoformat(),
-            "end": certificate.expires_on.isoformat(),
+            "start": day(certificate.valid_from),
+            "end": day(certificate.expires_on),
         }
         message = Message(
             title=_("You are certified: %(program)s", **words),
@@ -204,7 +204,7 @@ def due(certificate: Certificate, program: Program, today: date, links: Links) -
     the current language (see `speaking`)."""
     expires = certificate.expires_on
     days_left = (expires - today).days
-    words = {"program": program.title_in(current_language()), "date": expires.isoformat()}
+    words = {"program": program.title_in(current_language()), "date": day(expires)}
     base = f"certificate:{certificate.id}"
     url = links.program(program.slug)
     found = []
@@ -245,7 +245,7 @@ def due(certificate: Certificate, program: Program, today: date, links: Links) -
     if -EXPIRED_NOTICE_DAYS < days_left <= 0:
         grace_ends = expires + timedelta(days=program.grace_days)
         if program.renewal is not None and today < grace_ends:
-            after = _("You can still renew it until %(date)s.", date=grace_ends.isoformat())
+            after = _("You can still renew it until %(date)s.", date=day(grace_ends))
         else:
             after = _("To hold it again, certify again.")
         found.append(

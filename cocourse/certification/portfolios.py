@@ -34,6 +34,7 @@ from cocourse.content.program import Program
 from cocourse.db import write
 from cocourse.models import Certificate, Portfolio, PracticumSession, Review, Role, User, utcnow
 from cocourse.plugins import Event, fire_events
+from cocourse.web.i18n import day
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -161,7 +162,7 @@ def start_renewal(session: Session, program: Program, user: User, today: date) -
         raise PortfolioError(_("This certificate can no longer be renewed; certify again."))
     opens = requirements.renewal_opens(held, program)
     if today < opens:
-        raise PortfolioError(_("Renewal opens on %(date)s.", date=opens.isoformat()))
+        raise PortfolioError(_("Renewal opens on %(date)s.", date=day(opens)))
     return _create(session, user, program, requirements.RENEWAL)
 
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from cocourse.content.program import PracticumRule, ReflectionPrompt
+from cocourse.web.i18n import day
 
 _WORD = re.compile(r"\w+(?:['’-]\w+)*")
 LEAD = "lead"
@@ -72,8 +73,8 @@ def reasons(
         found.append(
             _(
                 "held outside the practicum period (%(start)s to %(end)s)",
-                start=window[0].isoformat(),
-                end=window[1].isoformat(),
+                start=day(window[0]),
+                end=day(window[1]),
             )
         )
     if entry.minutes < rule.min_minutes:

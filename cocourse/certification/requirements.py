@@ -24,6 +24,7 @@ from cocourse.content.model import Course
 from cocourse.content.program import ExamRule, Program
 from cocourse.learning import progress
 from cocourse.models import Certificate, LessonCompletion, Portfolio, PracticumSession, QuizAttempt
+from cocourse.web.i18n import day, percent
 
 CERTIFICATION = "certification"
 RENEWAL = "renewal"
@@ -148,8 +149,8 @@ def _exam_requirement(
     standing: ExamStanding, rule: ExamRule, label: str | LazyString
 ) -> Requirement:
     if standing.passed:
-        percent = f"{standing.attempt.percent:g}"  # type: ignore[union-attr]
-        return Requirement(label, True, _("passed with %(percent)s%%", percent=percent))
+        best = percent((standing.attempt.percent or 0.0) / 100, 2)  # type: ignore[union-attr]
+        return Requirement(label, True, _("passed with %(percent)s", percent=best))
     attempt = standing.attempt
     if attempt is None:
         return Requirement(label, False, _("not taken yet"))
@@ -158,18 +159,18 @@ def _exam_requirement(
             label,
             False,
             _(
-                "best result %(percent)s%%, pass mark %(pass_mark)s%%",
-                percent=format(attempt.percent, "g"),
-                pass_mark=attempt.pass_mark,
+                "best result %(percent)s, pass mark %(pass_mark)s",
+                percent=percent((attempt.percent or 0.0) / 100, 2),
+                pass_mark=percent(attempt.pass_mark / 100),
             ),
         )
     minimums = dict(rule.domain_minimums)
     low = ", ".join(
         _(
-            "%(domain)s %(percent)s%% (needs %(needed)s%%)",
+            "%(domain)s %(percent)s (needs %(needed)s)",
             domain=tag,
-            percent=format(standing.domains.get(tag, 0.0), "g"),
-            needed=minimums[tag],
+            percent=percent(standing.domains.get(tag, 0.0) / 100, 2),
+            needed=percent(minimums[tag] / 100),
         )
         for tag in standing.short
     )
@@ -340,7 +341,7 @@ def _renewal(
             _(
                 "%(status)s; expires %(date)s",
                 status=str(certificates.LABELS[state]).lower(),
-                date=held.expires_on.isoformat(),
+                date=day(held.expires_on),
             ),
         )
     )

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +28,7 @@ from cocourse.learning import progress
 from cocourse.models import Cohort, CohortDueDate, CohortMember, LessonCompletion, User, utcnow
 from cocourse.notifications.kinds import DUE_SOON
 from cocourse.notifications.services import Message, notify
+from cocourse.web import i18n
 from cocourse.web.i18n import speaking
 
 TRACK, MODULE = "track", "module"
@@ -144,8 +145,9 @@ def _years_after(day: date, years: int) -> date:
 
 
 def day_text(day: date) -> str:
-    """A date as people read it, in the language of the page: 5 Jan 2027."""
-    return str(format_date(day, "d MMM y"))
+    """A date as people read it, in the language of the page: Jan 5, 2027, 5 jan 2027
+    (`cocourse.web.i18n.day`, as every page writes a day)."""
+    return i18n.day(day)
 
 
 def when_text(due_on: date, today: date, done: bool = False) -> str:

@@ -31,7 +31,7 @@ from cocourse.questions.snapshot import Shown, from_snapshot, new_tokens, shown_
 from cocourse.quiz.answers import clean_draft, read_all
 from cocourse.quiz.draw import choose_questions
 from cocourse.reports.item_analysis import AttemptRecord, Response
-from cocourse.web.i18n import date_time, speaking
+from cocourse.web.i18n import moment, speaking
 
 # Answers may arrive a little after the deadline (a slow network, a click at the last second).
 GRACE = timedelta(seconds=30)
@@ -241,7 +241,7 @@ def _start_locked(
         raise QuizError(_("You have used every attempt at this quiz."))
     opens = retake_opens(settings, taken, now)
     if opens is not None:
-        when = date_time(opens, "dd MMM yyyy, HH:mm")
+        when = moment(opens)
         raise QuizError(_("You can take this quiz again from %(when)s UTC.", when=when))
     seed = secrets.randbelow(2**31)
     attempt = QuizAttempt(

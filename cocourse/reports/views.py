@@ -278,7 +278,7 @@ def module_list() -> str:
     """Every module with how many learners in the scope started and completed it."""
     scope = _scope()
     rows = funnel.headlines(get_session(), course(), scope.learners)
-    return render_template("reports/modules.html", rows=rows, scope=scope, percent=_percent)
+    return render_template("reports/modules.html", rows=rows, scope=scope, bar_width=_percent)
 
 
 def _module_or_404(slug: str) -> Any:
@@ -295,7 +295,7 @@ def module_funnel(slug: str) -> str:
     scope = _scope()
     found = funnel.funnel(get_session(), _module_or_404(slug), scope.learners)
     return render_template(
-        "reports/funnel.html", funnel=found, scope=scope, duration=duration, percent=_percent
+        "reports/funnel.html", funnel=found, scope=scope, duration=duration, bar_width=_percent
     )
 
 
@@ -329,7 +329,7 @@ def _funnel_row(number: int, step: funnel.Step, share: float) -> tuple[Any, ...]
 
 
 def _percent(share: float) -> int:
-    """A share as a whole percentage for bars and labels."""
+    """A share as a whole percentage, the width of a bar (the text says `percent`)."""
     return round(100 * share)
 
 

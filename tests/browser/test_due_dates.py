@@ -59,7 +59,7 @@ def test_a_due_date_set_by_an_admin_reaches_the_learner(
         cohorts.add_member(db, cohort.id, rita.id)
     today = utcnow().date()
     due_on = today + timedelta(days=5)
-    when = f"{due_on.day} {due_on:%b %Y}"  # how the English pages write it: 5 Jan 2027
+    when = f"{due_on:%b} {due_on.day}, {due_on.year}"  # how the English pages write it: Jan 5, 2027
 
     admin = phone(browser, live_server)
     log_in(admin, "admin@example.org")
