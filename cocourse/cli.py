@@ -21,7 +21,7 @@ from cocourse.content.markdown import make_markdown
 from cocourse.content.words import _, ngettext, say
 from cocourse.db import make_engine
 from cocourse.plugins import make_plugin_manager, question_types
-from cocourse.web.i18n import speak_on_command_line
+from cocourse.web.i18n import init_commands
 
 
 def config_app() -> Flask:
@@ -29,14 +29,22 @@ def config_app() -> Flask:
     instance = os.environ.get("COCOURSE_INSTANCE_PATH")
     app = Flask("cocourse", instance_path=instance, instance_relative_config=True)
     config.load_config(app, None)
-    speak_on_command_line(app)
+    return app
+
+
+def command_app() -> Flask:
+    """`config_app` for the command being run: inside its app context until the command
+    ends, so that what it prints is in DEFAULT_LANGUAGE (`i18n.init_commands`)."""
+    app = config_app()
+    init_commands(app)
+    click.get_current_context().with_resource(app.app_context())
     return app
 
 
 @contextmanager
 def _engine() -> Iterator[Engine]:
     """The configured database's engine, closed when the command is done."""
-    app = config_app()
+    app = command_app()
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     engine = make_engine(app.config["DATABASE_URL"])
     try:
@@ -107,14 +115,14 @@ def lint_and_report(app: Flask, root: str | Path, strict: bool = False) -> int:
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 def lint_command(path: str | None, strict: bool) -> None:
     """Check the course content; print file:line: CODE message for each problem."""
-    app = config_app()
+    app = command_app()
     sys.exit(lint_and_report(app, path or app.config["CONTENT_DIR"], strict))
 
 
 @cli.command("reload", with_appcontext=False)
 def reload_command() -> None:
     """Check the content and, if it is clean, tell running servers to reload it."""
-    app = config_app()
+    app = command_app()
     found = lint_path(app.config["CONTENT_DIR"], *content_tools(app))
     problems = [p for p in found if p.severity == "error"]
     for problem in problems:
@@ -172,7 +180,7 @@ def backup_command(target: Path) -> None:
     from cocourse.backup import BackupError, backup
 
     try:
-        summary = backup(config_app().config["DATABASE_URL"], target)
+        summary = backup(command_app().config["DATABASE_URL"], target)
     except BackupError as exc:
         raise click.ClickException(say(exc.args[0])) from exc
     click.echo(say(_("Backed up: %(summary)s.", summary=summary.text())))
@@ -186,7 +194,7 @@ def restore_command(backup_file: Path, replace: bool) -> None:
     from cocourse.backup import BackupError, restore
 
     try:
-        summary = restore(backup_file, config_app().config["DATABASE_URL"], replace)
+        summary = restore(backup_file, command_app().config["DATABASE_URL"], replace)
     except BackupError as exc:
         raise click.ClickException(say(exc.args[0])) from exc
     message = _(

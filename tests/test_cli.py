@@ -8,7 +8,6 @@ from click.testing import CliRunner
 from sqlalchemy import select, text
 
 from cocourse.cli import cli
-from cocourse.content import words
 from cocourse.db import make_engine
 from cocourse.migrate import alembic_config
 from cocourse.models import User
@@ -77,28 +76,33 @@ def test_lint_works_even_when_the_app_could_not_start(env, monkeypatch, course_c
 
 
 @pytest.mark.parametrize(
-    ("language", "summary", "refused", "backups"),
+    ("language", "summary", "refused", "backups", "utf8"),
     [
         (
             "nl",
             "1 fout, 0 waarschuwingen in",
             "Niet opnieuw geladen: verbeter de fouten",
             ("bestaat al; kies", "kopieert SQLite-databases"),
+            "is geen UTF-8-tekst",
         ),
         (
             "fr",
             "1 erreur, 0 avertissement dans",
             "Pas rechargé : corrigez les erreurs",
             ("existe déjà ; choisissez", "copie les bases SQLite"),
+            "n'est pas du texte UTF-8",
         ),
     ],
 )
 def test_the_command_line_speaks_the_default_language(
-    env, monkeypatch, course_copy, language, summary, refused, backups
+    env, monkeypatch, course_copy, language, summary, refused, backups, utf8
 ):
-    monkeypatch.setattr(words, "_current", words._current)  # put back after the test
     monkeypatch.setenv("COCOURSE_DEFAULT_LANGUAGE", language)
     monkeypatch.setenv("COCOURSE_CONTENT_DIR", str(course_copy))
+    latin = course_copy / "latin.gift"
+    latin.write_bytes("::Q::Caf\u00e9? {=oui ~non}".encode("latin-1"))
+    gift = CliRunner().invoke(cli, ["import-gift", str(latin)])
+    assert gift.exit_code == 1 and utf8 in gift.output, gift.output
     (course_copy / "tracks.yml").unlink()
     result = CliRunner().invoke(cli, ["lint"])
     assert result.exit_code == 1

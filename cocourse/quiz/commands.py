@@ -7,8 +7,10 @@ from pathlib import Path
 
 import click
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
-from cocourse.cli import config_app, content_tools, lint_and_report
+from cocourse.cli import command_app, content_tools, lint_and_report
 from cocourse.content.writing import problems_with, write_new
 
 
@@ -24,15 +26,20 @@ def regrade_command(quiz_id: str) -> None:
 
     found = current_app.extensions["cocourse.course"].course.quiz(quiz_id)
     if found is None:
-        raise click.ClickException(f"no quiz with id {quiz_id!r} in the course")
+        raise click.ClickException(_("no quiz with id %(id)r in the course", id=quiz_id))
     types = current_app.extensions["cocourse.question_types"]
     changes = regrade(get_session(), found[1], types)
     for change in changes:
-        click.echo(
-            f"attempt {change.attempt_id} (user {change.user_id}) question {change.question_id}: "
-            f"{change.old_score} -> {change.new_score}"
+        line = _(
+            "attempt %(attempt)d (user %(user)d) question %(question)s: %(old)s -> %(new)s",
+            attempt=change.attempt_id,
+            user=change.user_id,
+            question=change.question_id,
+            old=change.old_score,
+            new=change.new_score,
         )
-    click.echo(f"{len(changes)} answer(s) regraded.")
+        click.echo(line)
+    click.echo(ngettext("%(num)d answer regraded.", "%(num)d answers regraded.", len(changes)))
 
 
 @click.command("import-gift")
@@ -46,13 +53,14 @@ def import_gift_command(
     """Convert a Moodle GIFT file into a quiz lesson: print it, or write it into a module."""
     from cocourse.quiz.gift import gift_to_markdown, lesson_file, question_ids, slugify
 
-    app = config_app()
+    app = command_app()
     root = Path(app.config["CONTENT_DIR"])
     slug = slugify(file.stem) or "imported-quiz"
     try:
         text = file.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise click.ClickException(f"{file} is not UTF-8 text: save it as UTF-8") from exc
+        message = _("%(file)s is not UTF-8 text: save it as UTF-8", file=str(file))
+        raise click.ClickException(message) from exc
     try:
         markdown, warnings = gift_to_markdown(
             text,
@@ -69,11 +77,13 @@ def import_gift_command(
         return
     folder = root / module_slug
     if not (folder / "module.md").is_file():
-        raise click.ClickException(f"no module {module_slug!r} in {root}")
+        message = _("no module %(module)r in %(root)s", module=module_slug, root=str(root))
+        raise click.ClickException(message)
     try:
         target = lesson_file(folder, slug)
     except FileExistsError as exc:
-        raise click.ClickException(f"{exc}; rename the GIFT file to choose another slug") from exc
+        message = _("%(error)s; rename the GIFT file to choose another slug", error=str(exc))
+        raise click.ClickException(message) from exc
     # The course is checked with the new lesson in a copy first: when it has errors, nothing
     # is written, so the next run starts from the same folder.
     change = {f"{module_slug}/{target.name}": markdown}
@@ -82,14 +92,25 @@ def import_gift_command(
     if errors:
         for problem in errors:
             click.echo(problem.said(), err=True)
-        raise click.ClickException(
-            f"{len(errors)} error(s) with the new lesson: nothing was written to {root}"
+        message = ngettext(
+            "%(num)d error with the new lesson: nothing was written to %(root)s",
+            "%(num)d errors with the new lesson: nothing was written to %(root)s",
+            len(errors),
+            root=str(root),
         )
+        raise click.ClickException(message)
     try:
         write_new(target, markdown)
     except FileExistsError as exc:  # another import took the name in the meantime
-        raise click.ClickException(f"{target} appeared meanwhile: nothing was written") from exc
-    click.echo(f"Wrote {target} ({len(warnings)} warning(s) above)", err=True)
+        message = _("%(target)s appeared meanwhile: nothing was written", target=str(target))
+        raise click.ClickException(message) from exc
+    wrote = ngettext(
+        "Wrote %(target)s (%(num)d warning above)",
+        "Wrote %(target)s (%(num)d warnings above)",
+        len(warnings),
+        target=str(target),
+    )
+    click.echo(wrote, err=True)
     sys.exit(lint_and_report(app, root))
 
 
@@ -100,15 +121,15 @@ def export_gift_command(quiz_id: str) -> None:
     from cocourse.content.loader import load_course
     from cocourse.quiz.gift import category_path, markdown_to_gift
 
-    app = config_app()
+    app = command_app()
     result = load_course(app.config["CONTENT_DIR"], *content_tools(app))
     if result.course is None:
         for problem in result.errors:
             click.echo(problem.said(), err=True)
-        raise click.ClickException("the course has errors: fix them first (see cocourse lint)")
+        raise click.ClickException(_("the course has errors: fix them first (see cocourse lint)"))
     found = result.course.quiz(quiz_id)
     if found is None:
-        raise click.ClickException(f"no quiz with id {quiz_id!r} in the course")
+        raise click.ClickException(_("no quiz with id %(id)r in the course", id=quiz_id))
     module, lesson = found
     gift, warnings = markdown_to_gift(lesson.questions, category_path(module.title, lesson.title))
     for warning in warnings:

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from babel import Locale, support
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_skeleton
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
@@ -139,20 +139,15 @@ def translation_folders(app: Flask) -> list[str]:
     return [str(folder) for folder in dict.fromkeys(folders) if folder.is_dir()]
 
 
-def speak_on_command_line(app: Flask) -> None:
-    """Commands that run without the web app (lint, reload, db, backup) say what they print
-    in DEFAULT_LANGUAGE, from the same compiled catalogs as the pages."""
+def init_commands(app: Flask) -> None:
+    """Flask-Babel on the settings-only app of the commands that must run without the web
+    app (lint, reload, db, backup, restore, create-admin, GIFT import and export): they print
+    in DEFAULT_LANGUAGE, from cocourse's own catalogs, inside that app's context."""
     language = known(app.config["DEFAULT_LANGUAGE"]) or languages.ORIGINAL
-    merged: support.Translations | None = None
-    for folder in own_catalogs():
-        found = support.Translations.load(str(folder), [language])
-        if not isinstance(found, support.Translations):  # no catalog for it (English)
-            continue
-        if merged is None:
-            merged = found  # the first keeps its plural rule for the rest
-        else:
-            merged.merge(found)
-    words.use(lambda: merged)
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(map(str, own_catalogs()))
+    app.config["BABEL_DEFAULT_LOCALE"] = language
+    Babel(app, locale_selector=lambda: language)
+    words.use(_translations_now)
 
 
 def _translations_now() -> words.Translations | None:
