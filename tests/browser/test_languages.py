@@ -90,6 +90,9 @@ def test_a_dutch_recruit_studies_in_dutch_and_counts_with_the_english(
         page.get_by_role("button", name="Toch indienen").click()
         expect(page).to_have_url(re.compile(r"/result$"))
         expect(page.locator("main")).to_contain_text("Juist.")
+        # The reflection's feedback was written when the attempt was graded, in Dutch.
+        expect(page.locator("main")).to_contain_text("Je hebt 30 woorden geschreven.")
+        page.screenshot(path=str(artifacts / "result-nl-phone.png"), full_page=True)
     finally:
         lieve.close()
 
