@@ -12,7 +12,8 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from cocourse.models import AuditEntry, Role
+from cocourse.db import get_session
+from cocourse.models import AuditEntry, Role, User
 from cocourse.studio import uploads
 
 from .conftest import FIXTURES, AuthActions, admin_client_of, csrf_token, git, make_app
@@ -565,3 +566,25 @@ def test_a_server_whose_first_request_comes_after_a_save_elsewhere_reloads(
     AuthActions(learner, session).login()
     page = learner.get("/modules/intro/second").get_data(as_text=True)
     assert "Saved before host b's first request." in page
+
+
+def test_an_author_reads_the_courses_problems_in_their_language(studio, repo, session):
+    app, admin = studio
+    with app.app_context():
+        db = get_session()
+        db.scalar(select(User).where(User.role == Role.ADMIN)).language = "nl"
+        db.commit()
+    fields = editor_fields(admin.get(f"/studio/files/{LESSON}").get_data(as_text=True))
+    fields["text"] = "---\ntitle: [unclosed\n---\nBody\n"
+    page = unescape(admin.post(f"/studio/files/{LESSON}", data=fields).get_data(as_text=True))
+    assert re.search(r"Niet opgeslagen: \d+ fouten?", page)
+    assert "C101 front matter is geen geldige YAML:" in page
+    assert "C142 les heeft geen titel" in page and "not valid YAML" not in page
+    checked = admin.post(
+        f"/studio/check/{LESSON}",
+        data={"text": fields["text"]},
+        headers={"X-CSRFToken": fields["csrf_token"]},
+    ).get_json()
+    said = {p["code"]: p["message"] for p in checked["problems"]}
+    assert said["C101"].startswith("front matter is geen geldige YAML:")
+    assert said["C142"].startswith("les heeft geen titel")
