@@ -588,3 +588,20 @@ def test_an_author_reads_the_courses_problems_in_their_language(studio, repo, se
     said = {p["code"]: p["message"] for p in checked["problems"]}
     assert said["C101"].startswith("front matter is geen geldige YAML:")
     assert said["C142"].startswith("les heeft geen titel")
+
+
+def test_a_translation_is_previewed_as_its_readers_will_see_it(studio, repo):
+    _, admin = studio
+    translation = "intro/02-second.nl.md"
+    (repo / translation).write_text(
+        "---\ntitle: Tweede les\n---\nWat tekst.[^1]\n\n## Details\n\n[^1]: Een voetnoot.\n",
+        encoding="utf-8",
+    )
+    fields = editor_fields(admin.get(f"/studio/files/{translation}").get_data(as_text=True))
+    fields["text"] = fields["text"].replace("Wat tekst.", "Wat *andere* tekst.")
+    page = admin.post(f"/studio/preview/{translation}", data=fields)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, html
+    assert '<h1 id="lesson-title">Tweede les</h1>' in html
+    assert "Wat <em>andere</em> tekst." in html and "Een voetnoot." in html
+    assert "Some text." not in html

@@ -460,11 +460,15 @@ def restore(relative: str, revision: str) -> Response | tuple[str, int]:
 
 
 def _lesson_in(course: Course, relative: str) -> tuple[Module, int, Lesson] | None:
-    """The module and lesson a file holds in a course (loaded anywhere)."""
+    """The module and lesson a file holds in a course (loaded anywhere); for a translation
+    (`NAME.nl.md`), the lesson and its module in that language."""
     for module in course.modules:
         for index, lesson in enumerate(module.lessons):
             if os.path.relpath(lesson.path, course.root) == relative:
                 return module, index, lesson
+            for language, translated in lesson.translations.items():
+                if os.path.relpath(translated.path, course.root) == relative:
+                    return module.in_language(language), index, translated
     return None
 
 
