@@ -169,5 +169,5 @@ def test_an_allow_setting_is_explained_with_a_translated_example(app):
         )
     with speaking(app, "fr"):
         assert say(whole_quiz) == (
-            "W211 concerne un quiz entier : autorisez-le dans les paramètres du quiz"
+            "W211 concerne un quiz entier : autorisez-le dans les réglages du quiz"
         )
