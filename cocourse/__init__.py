@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from cocourse import config, db, web
 from cocourse.content.markdown import make_markdown
-from cocourse.content_signal import DatabaseBroadcast
+from cocourse.content_signal import make_broadcast
 from cocourse.course_state import CourseState
 from cocourse.extensions import csrf, limiter, login_manager
 from cocourse.plugins import (
@@ -60,7 +60,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         interval=app.config["CONTENT_WATCH_INTERVAL"],
         # Learners never wait for a reload; tests see a reload on the next request.
         background=not app.testing,
-        broadcast=DatabaseBroadcast(app.extensions["cocourse.engine"]),
+        broadcast=make_broadcast(
+            app.extensions["cocourse.engine"], app.config["CONTENT_SIGNAL_REDIS_URL"]
+        ),
     )
     app.extensions["cocourse.course"] = state
     app.before_request(state.check)

@@ -132,13 +132,15 @@ def reload_command() -> None:
         click.echo(say(message))
         sys.exit(1)
     (Path(app.instance_path) / "content.reload").touch()
-    from cocourse.content_signal import DatabaseBroadcast
+    from cocourse.content_signal import make_broadcast
     from cocourse.db import make_engine
 
     engine = make_engine(app.config["DATABASE_URL"])
+    broadcast = make_broadcast(engine, app.config["CONTENT_SIGNAL_REDIS_URL"])
     try:
-        DatabaseBroadcast(engine).announce()  # for the servers of other hosts
+        broadcast.announce()  # for the servers of other hosts
     finally:
+        broadcast.close()
         engine.dispose()
     message = _("Reload requested: running servers pick up the new course within a second or two.")
     click.echo(say(message))

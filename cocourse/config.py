@@ -21,6 +21,10 @@ class Defaults:
     CONTENT_DIR = str(PROJECT_ROOT / "content" / "modules")
     CONTENT_WATCH = False  # re-check content files on requests (development)
     CONTENT_WATCH_INTERVAL = 1.0  # seconds between checks of the reload stamp/content files
+    # "The content changed", for the other hosts: a Redis URL (redis://host:6379/2) keeps the
+    # token in a Redis key that each process polls instead of the database; the database still
+    # gets every announcement and answers while Redis does not. None: the database alone.
+    CONTENT_SIGNAL_REDIS_URL: str | None = None
     PLUGINS: list[str] = []
     DISABLED_PLUGINS: list[str] = []  # built-in features or installed plugins, by name
     PLUGIN_SETTINGS: dict[str, dict[str, Any]] = {}  # {plugin: {setting: value}}

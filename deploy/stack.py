@@ -367,6 +367,7 @@ def start(
             "COCOURSE_CONTENT_DIR": str(content),
             "COCOURSE_HUEY_REDIS_URL": f"{stack.redis_url}/0",
             "COCOURSE_RATELIMIT_STORAGE_URI": f"{stack.redis_url}/1",
+            "COCOURSE_CONTENT_SIGNAL_REDIS_URL": f"{stack.redis_url}/2",
             "COCOURSE_ATTACHMENT_STORAGE": "database",
             "COCOURSE_BADGE_SIGNING_KEY_FILE": str(folder / "badge-signing-key.pem"),
             "COCOURSE_PROXY_HOPS": "1",
@@ -374,6 +375,9 @@ def start(
             "COCOURSE_PLUGIN_SETTINGS": json.dumps(
                 {"metrics": {"token": secrets.token_urlsafe(24)}}
             ),
+            # This checkout's code in every process, the `cocourse` commands included, even
+            # when the venv's editable install points at another checkout.
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             **(settings or {}),
         }
         stack.cocourse("db", "upgrade")

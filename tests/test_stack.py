@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from cocourse import create_app
 from cocourse.accounts.services import create_user
+from cocourse.content_signal import KEY, DatabaseBroadcast, decode
 from cocourse.db import make_engine
 from cocourse.models import MailMessage, PracticumSession, User
 
@@ -154,17 +155,38 @@ def test_a_rate_limit_counts_requests_on_both_hosts_together(stack):
     assert {browser.host_of(a) for a in answers[:4]} == {"host-a", "host-b"}
 
 
-def test_a_content_reload_reaches_both_hosts(stack):
+def reload_with(stack: Any, browser: Browser, marker: str) -> dict[str, float]:
+    """Add `marker` to a lesson, `cocourse reload`, and wait until both hosts show it."""
     lesson = stack.content / LESSON
     text = lesson.read_text(encoding="utf-8")
-    marker = "Fixed on the stack: both hosts now say so."
     lesson.write_text(text.rstrip() + f"\n\n{marker}\n", encoding="utf-8")
-    browser = log_in(stack, "reader@example.org")
     stack.cocourse("reload")
-    took = until_both_hosts(
+    return until_both_hosts(
         browser, lambda: browser.get("/modules/basics/start"), lambda page: marker in page.text
     )
+
+
+def signal_in_redis(stack: Any) -> tuple[str, Any] | None:
+    """The content signal in the stack's Redis (CONTENT_SIGNAL_REDIS_URL)."""
+    import redis
+
+    client = redis.Redis.from_url(stack.env["COCOURSE_CONTENT_SIGNAL_REDIS_URL"])
+    try:
+        return decode(client.get(KEY) or b"")
+    finally:
+        client.close()
+
+
+def test_a_content_reload_reaches_both_hosts(stack):
+    browser = log_in(stack, "reader@example.org")
+    took = reload_with(stack, browser, "Fixed on the stack: both hosts now say so.")
     assert set(took) == {"host-a", "host-b"}
+    # The hosts polled Redis for it; the database has the same token.
+    engine = make_engine(stack.database_url)
+    try:
+        assert signal_in_redis(stack) == DatabaseBroadcast(engine).latest() is not None
+    finally:
+        engine.dispose()
 
 
 def test_an_attachment_uploaded_through_one_host_downloads_from_the_other(stack, tmp_path):
@@ -298,8 +320,17 @@ def test_with_redis_down_pages_are_served_limits_hold_and_readiness_says_so(stac
                 select(MailMessage.status).where(MailMessage.to_address == "outage@example.org")
             )
         assert waiting == "queued"
+        # The content signal falls back to the database: a reload still reaches both hosts.
+        reload_with(stack, browser, "Reloaded while Redis was down.")
     finally:
         stack.start_redis()
     until_both_hosts(
         browser, lambda: browser.get("/readyz"), lambda answer: answer.status_code == 200
     )
+    # Redis is back (empty): the hosts bring the signal up to date in it and poll it again.
+    reload_with(stack, browser, "Reloaded after Redis came back.")
+    engine = make_engine(stack.database_url)
+    try:
+        assert signal_in_redis(stack) == DatabaseBroadcast(engine).latest() is not None
+    finally:
+        engine.dispose()
