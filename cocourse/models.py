@@ -189,6 +189,62 @@ class QuizRegrade(Base):
     regraded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+class QuizItemAttempt(Base):
+    """A graded attempt as item analysis counts it: one row per submitted attempt that did
+    not run out of time, kept by grading and regrades (`quiz.engine.record_items`)."""
+
+    __tablename__ = "quiz_item_attempt"
+    __table_args__ = (
+        Index(
+            "ix_quiz_item_attempt_quiz_id_item_set", "quiz_id", "item_set", "items_total", "user_id"
+        ),
+    )
+
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_attempt.id", ondelete="CASCADE"), primary_key=True
+    )
+    quiz_id: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[int]
+    percent: Mapped[float]  # the attempt's percent (0 when it has none)
+    item_set: Mapped[str] = mapped_column(String(64))  # sha256 of its sorted item keys
+    items_total: Mapped[float]  # its item scores summed in item-key order
+
+
+class QuizItemResponse(Base):
+    """One scored answer of a QuizItemAttempt: the question version, the score and the
+    response, with the attempt's quiz, learner, percent and item set copied for grouping."""
+
+    __tablename__ = "quiz_item_response"
+    __table_args__ = (
+        Index(
+            "ix_quiz_item_response_quiz_item",
+            "quiz_id",
+            "question_id",
+            "version",
+            "type",
+            "percent",
+            "answer",
+            "score",
+            "item_set",
+            "user_id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(
+        ForeignKey("quiz_item_attempt.attempt_id", ondelete="CASCADE"), index=True
+    )
+    quiz_id: Mapped[str] = mapped_column(String(100))
+    user_id: Mapped[int]
+    question_id: Mapped[str] = mapped_column(String(100))
+    version: Mapped[str] = mapped_column(String(64))  # the question's source hash
+    type: Mapped[str] = mapped_column(String(100))
+    score: Mapped[float]
+    percent: Mapped[float]
+    item_set: Mapped[str] = mapped_column(String(64))
+    answer: Mapped[str] = mapped_column(Text)  # the stored response as JSON
+
+
 class ActivityEvent(Base):
     """One thing a learner did (append-only): viewed or completed a lesson, attempted or
     passed a quiz, completed a module or a track."""
@@ -209,6 +265,39 @@ class ActivityEvent(Base):
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     # The event's xAPI statement as JSON text: built once, then exported as it is.
     statement: Mapped[str | None] = mapped_column(Text)
+
+
+# Covering indexes for the module funnel and item analysis (migration 0019): they read these
+# columns of every row of a module or quiz, and SQLite would otherwise fetch each quiz
+# attempt's whole row, its question snapshot included, to reach them.
+Index(
+    "ix_lesson_completion_module",
+    LessonCompletion.module_slug,
+    LessonCompletion.lesson_slug,
+    LessonCompletion.user_id,
+    LessonCompletion.completed_at,
+)
+# On PostgreSQL, which keeps the question snapshots out of line (TOAST) so that reading these
+# columns from the table is cheap, only the item-analysis count needs it: partial, so that its
+# planner does not take this wider index for what ix_quiz_attempt_quiz_id_submitted_at serves.
+Index(
+    "ix_quiz_attempt_quiz_id_graded",
+    QuizAttempt.quiz_id,
+    QuizAttempt.user_id,
+    QuizAttempt.started_at,
+    QuizAttempt.submitted_at,
+    QuizAttempt.passed,
+    QuizAttempt.expired,
+    postgresql_where=QuizAttempt.expired.is_(False),
+)
+Index(
+    "ix_activity_event_object_user",
+    ActivityEvent.object_type,
+    ActivityEvent.object_id,
+    ActivityEvent.verb,
+    ActivityEvent.user_id,
+    ActivityEvent.occurred_at,
+)
 
 
 class Cohort(Base):

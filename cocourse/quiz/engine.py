@@ -6,6 +6,8 @@ so reviews and scores stay what they were when the Markdown changes later.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import secrets
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -15,7 +17,7 @@ from typing import Any
 
 import pluggy
 from flask_babel import gettext as _
-from sqlalchemy import Select, select
+from sqlalchemy import Select, delete, exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, defer
 
@@ -23,7 +25,14 @@ from cocourse.content.model import Course, Lesson, Module
 from cocourse.content.quiz import COMPLETES_MODULE, LATE_SAVED, QuizSettings
 from cocourse.db import write
 from cocourse.learning import activity, progress
-from cocourse.models import QuizAttempt, QuizRegrade, User, utcnow
+from cocourse.models import (
+    QuizAttempt,
+    QuizItemAttempt,
+    QuizItemResponse,
+    QuizRegrade,
+    User,
+    utcnow,
+)
 from cocourse.plugins import Event, fire_events
 from cocourse.questions import builtin_types
 from cocourse.questions.base import Grade, Question, QuestionType, resolve, shuffled_ids
@@ -310,6 +319,7 @@ def submit(
             if draft is not None:
                 _keep_draft(attempt, draft, now)
             _grade(attempt, responses, types, now)
+            record_items(session, attempt)
         events = _finish(session, attempt, course)
     fire_events(pm, events)
     return attempt, True
@@ -609,6 +619,8 @@ def _regrade_attempt(
     if changes:
         attempt.results = results
         _total(attempt)
+        if not attempt.expired:  # item analysis follows the new scores
+            record_items(session, attempt)
     return changes
 
 
@@ -654,3 +666,147 @@ def item_records(
                 answer = (answers or {}).get(result["id"])
                 items[(result["id"], version)] = Response(result["score"], answer, kind)
         yield AttemptRecord((percent or 0.0) / 100, items)
+
+
+# -- the item-analysis rows: what `reports.item_store` aggregates in SQL ---------------------
+
+ITEM_BATCH = 500  # attempts read and written at a time when filling rows
+
+
+def item_rows(
+    attempt_id: int,
+    quiz_id: str,
+    user_id: int,
+    percent: float | None,
+    answers: Mapping[str, Any] | None,
+    results: Sequence[Mapping[str, Any]] | None,
+    versions: Mapping[str, tuple[str, str]],
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The QuizItemAttempt row and QuizItemResponse rows of one graded attempt, with exactly
+    the items `item_records` gives it. `versions`: question id -> (source hash, type)."""
+    items: dict[tuple[str, str], tuple[float, Any, str]] = {}
+    for result in results or []:
+        if result["score"] is not None:
+            version, kind = versions[result["id"]]
+            answer = (answers or {}).get(result["id"])
+            items[(result["id"], version)] = (result["score"], answer, kind)
+    keys = sorted(items)
+    items_total = 0.0
+    for key in keys:  # summed in the order item analysis sums an attempt's scores
+        items_total += items[key][0]
+    item_set = hashlib.sha256(json.dumps(keys).encode()).hexdigest()
+    shared = {"attempt_id": attempt_id, "quiz_id": quiz_id, "user_id": user_id}
+    shared |= {"percent": percent or 0.0, "item_set": item_set}
+    attempt = {**shared, "items_total": items_total}
+    responses = [
+        {
+            **shared,
+            "question_id": question_id,
+            "version": version,
+            "type": kind,
+            "score": score,
+            "answer": json.dumps(answer),
+        }
+        for (question_id, version), (score, answer, kind) in items.items()
+    ]
+    return attempt, responses
+
+
+def record_items(session: Session, attempt: QuizAttempt) -> None:
+    """(Re)write the item-analysis rows of a graded attempt, in the caller's transaction:
+    grading and regrades call it, so the rows follow every score change."""
+    session.execute(delete(QuizItemAttempt).where(QuizItemAttempt.attempt_id == attempt.id))
+    session.execute(delete(QuizItemResponse).where(QuizItemResponse.attempt_id == attempt.id))
+    versions = {q["id"]: (q["source_hash"], q["type"]) for q in attempt.questions or []}
+    row, responses = item_rows(
+        attempt.id,
+        attempt.quiz_id,
+        attempt.user_id,
+        attempt.percent,
+        attempt.answers,
+        attempt.results,
+        versions,
+    )
+    session.execute(insert(QuizItemAttempt), [row])
+    if responses:
+        session.execute(insert(QuizItemResponse), responses)
+
+
+def fill_item_rows(session: Session, quiz_id: str) -> int:
+    """Write the item-analysis rows of the quiz's graded attempts that have none (attempts
+    stored in bulk, such as synthetic data); how many. Cheap when there are none."""
+    graded = (
+        QuizAttempt.quiz_id == quiz_id,
+        QuizAttempt.submitted_at.is_not(None),
+        QuizAttempt.expired.is_(False),
+    )
+    # Two counts from covering indexes; the attempts are looked up only when they differ.
+    have = select(func.count()).select_from(QuizAttempt).where(*graded).scalar_subquery()
+    kept = select(func.count()).where(QuizItemAttempt.quiz_id == quiz_id).scalar_subquery()
+    if session.scalar(select(have - kept)) == 0:
+        return 0
+    missing = select(QuizAttempt.id).where(
+        *graded, ~exists().where(QuizItemAttempt.attempt_id == QuizAttempt.id)
+    )
+    ids = list(session.scalars(missing.order_by(QuizAttempt.id)))
+    if not ids:
+        return 0
+    try:
+        with write(session):
+            versions: dict[tuple[str, str], tuple[str, str]] = {}
+            for start in range(0, len(ids), ITEM_BATCH):
+                _fill_batch(session, ids[start : start + ITEM_BATCH], versions)
+    except IntegrityError:  # another request filled some of them first: theirs stand
+        session.rollback()
+    return len(ids)
+
+
+def _fill_batch(
+    session: Session, ids: list[int], versions: dict[tuple[str, str], tuple[str, str]]
+) -> None:
+    """Rows for these attempts; snapshots read once per lesson version, as `item_records`."""
+    rows = session.execute(
+        select(
+            QuizAttempt.id,
+            QuizAttempt.quiz_id,
+            QuizAttempt.user_id,
+            QuizAttempt.content_hash,
+            QuizAttempt.percent,
+            QuizAttempt.answers,
+            QuizAttempt.results,
+        )
+        .where(QuizAttempt.id.in_(ids))
+        .order_by(QuizAttempt.id)
+    ).all()
+    attempts, responses = [], []
+    for attempt_id, quiz_id, user_id, content_hash, percent, answers, results in rows:
+        if any((content_hash, r["id"]) not in versions for r in results or []):
+            questions = session.scalar(
+                select(QuizAttempt.questions).where(QuizAttempt.id == attempt_id)
+            )
+            for q in questions or []:
+                versions[(content_hash, q["id"])] = (q["source_hash"], q["type"])
+        mine = _VersionsOf(versions, content_hash)
+        row, scored = item_rows(attempt_id, quiz_id, user_id, percent, answers, results, mine)
+        attempts.append(row)
+        responses += scored
+    if attempts:
+        session.execute(insert(QuizItemAttempt), attempts)
+    if responses:
+        session.execute(insert(QuizItemResponse), responses)
+
+
+class _VersionsOf(Mapping[str, tuple[str, str]]):
+    """The (lesson version, question id) cache seen as question id -> (version, type)."""
+
+    def __init__(self, versions: Mapping[tuple[str, str], tuple[str, str]], lesson: str) -> None:
+        self.versions, self.lesson = versions, lesson
+
+    def __getitem__(self, question_id: str) -> tuple[str, str]:
+        return self.versions[(self.lesson, question_id)]
+
+    def __iter__(self) -> Iterator[str]:
+        return (qid for lesson, qid in self.versions if lesson == self.lesson)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

@@ -122,12 +122,12 @@ def analyse(
     by_total: dict[ItemKey, dict[float, list[float]]] = {}
     chosen: dict[ItemKey, Counter[str]] = {}
     types: dict[ItemKey, str] = {}
-    moments: dict[frozenset[ItemKey], _Moments] = {}
+    sets: dict[frozenset[ItemKey], _Moments] = {}
     count = 0
     for record in records:
         count += 1
         item_set = frozenset(record.items)
-        moments.setdefault(item_set, _Moments(item_set)).add(record)
+        sets.setdefault(item_set, _Moments(item_set)).add(record)
         for key, response in record.items.items():
             group = by_total.setdefault(key, {}).setdefault(record.total, [0.0, 0.0])
             group[0] += 1
@@ -138,16 +138,45 @@ def analyse(
             counted = tallies[response.type](response.answer)
             if counted is not None:
                 chosen.setdefault(key, Counter()).update(counted)
+    # With a pool, attempts get different questions: use the most common question set.
+    common = max(sets.values(), key=lambda m: m.n, default=None)
+    return assemble(count, by_total, chosen, types, common)
+
+
+def assemble(
+    count: int,
+    by_total: Mapping[ItemKey, dict[float, list[float]]],
+    chosen: Mapping[ItemKey, Counter[str]],
+    types: Mapping[ItemKey, str],
+    common: _Moments | None,
+) -> QuizStats:
+    """The figures from what `analyse` gathers in its pass over the attempts (or what
+    `reports.item_store` sums in the database): `count` attempts; per item, attempts and
+    summed score by attempt total, the tallied responses and the type; the sums for the
+    reliability of the most common item set (None: no attempts)."""
     items = tuple(
         _item(key, types[key], by_total[key], chosen.get(key, Counter()))
         for key in sorted(by_total)
     )
-    # With a pool, attempts get different questions: use the most common question set.
-    common = max(moments.values(), key=lambda m: m.n, default=None)
     if common is None:
         return QuizStats(0, items, None, "KR-20", 0)
     name = "KR-20" if common.dichotomous else CRONBACH
     return QuizStats(count, items, common.alpha(), name, common.n)
+
+
+def moments(
+    keys: Iterable[ItemKey],
+    n: int,
+    totals: tuple[float, float],
+    items: Mapping[ItemKey, tuple[float, float]],
+    dichotomous: bool,
+) -> _Moments:
+    """The reliability sums of an item set from sums made elsewhere: `n` attempts, the sum
+    and sum of squares of their totals and of each item's scores, whether all were 0 or 1."""
+    found = _Moments(frozenset(keys))
+    found.n, found.total, found.dichotomous = n, list(totals), dichotomous
+    found.item = {key: list(items[key]) for key in found.keys}
+    return found
 
 
 def _item(

@@ -22,11 +22,10 @@ from cocourse.cohorts import due_dates
 from cocourse.cohorts import services as cohorts
 from cocourse.db import get_session
 from cocourse.models import Cohort, CohortAssessor, CohortMember, QuizAttempt, Role, utcnow
-from cocourse.quiz import engine as quizzes
 from cocourse.reports import cohort_matrix as cohort_report
-from cocourse.reports import funnel
+from cocourse.reports import funnel, item_store
 from cocourse.reports import item_analysis as items
-from cocourse.reports.item_analysis import ItemStats, QuizStats, analyse
+from cocourse.reports.item_analysis import ItemStats, QuizStats
 from cocourse.web import csv_export
 from cocourse.web.course import course
 from cocourse.web.paging import page_count, requested_page
@@ -114,8 +113,8 @@ def _quiz_or_404(quiz_id: str) -> Any:
 
 
 def _stats(quiz_id: str, scope: Scope) -> QuizStats:
-    records = quizzes.item_records(get_session(), quiz_id, scope.learners)
-    return analyse(records, current_app.extensions["cocourse.question_types"])
+    types = current_app.extensions["cocourse.question_types"]
+    return item_store.quiz_stats(get_session(), quiz_id, scope.learners, types)
 
 
 def _csv_name(name: str, scope: Scope) -> str:
