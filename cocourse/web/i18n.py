@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from babel import Locale, support
 from babel.dates import format_date, format_datetime, format_skeleton
@@ -19,6 +20,9 @@ from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_eval_context
+from jinja2.nodes import EvalContext
+from markupsafe import Markup
 
 from cocourse.config import ConfigError
 from cocourse.content import languages, words
@@ -158,7 +162,8 @@ def translations() -> support.NullTranslations:
     locale = getattr(g.get("_flask_babel"), "babel_locale", None)
     if locale is None:  # the first message of a request: Flask-Babel picks the locale
         return get_translations()
-    known: dict[Locale, support.NullTranslations] = current_app.extensions[_TRANSLATIONS]
+    known: dict[Locale, support.NullTranslations]
+    known = current_app.extensions.setdefault(_TRANSLATIONS, {})
     found = known.get(locale)
     if found is None:
         found = known[locale] = get_translations()
@@ -166,6 +171,41 @@ def translations() -> support.NullTranslations:
 
 
 _TRANSLATIONS = "cocourse.translations_by_locale"
+
+
+def _said(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> str:
+    # As Jinja's newstyle gettext: always a format string (a literal % is written %%), its
+    # values escaped where the template autoescapes.
+    return (Markup(text) if eval_ctx.autoescape else text) % variables  # noqa: S704 - catalog
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx: EvalContext, string: str, **variables: Any) -> str:
+    return _said(eval_ctx, translations().ugettext(string), variables)
+
+
+@pass_eval_context
+def _template_ngettext(
+    eval_ctx: EvalContext, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    variables.setdefault("num", num)
+    return _said(eval_ctx, translations().ungettext(singular, plural, num), variables)
+
+
+@pass_eval_context
+def _template_pgettext(eval_ctx: EvalContext, context: str, string: str, **variables: Any) -> str:
+    variables.setdefault("context", context)
+    return _said(eval_ctx, translations().upgettext(context, string), variables)
+
+
+@pass_eval_context
+def _template_npgettext(
+    eval_ctx: EvalContext, context: str, singular: str, plural: str, num: int, **variables: Any
+) -> str:
+    variables.setdefault("context", context)
+    variables.setdefault("num", num)
+    found = translations().unpgettext(context, singular, plural, num)
+    return _said(eval_ctx, found, variables)
 
 
 def _translations_now() -> words.Translations | None:
@@ -179,14 +219,15 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_folders(app))
     app.config["BABEL_DEFAULT_LOCALE"] = app.config["DEFAULT_LANGUAGE"]
     Babel(app, locale_selector=select_language)
-    app.extensions[_TRANSLATIONS] = {}
-    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined] # the i18n extension
-        gettext=lambda s: translations().ugettext(s),
-        ngettext=lambda s, p, n: translations().ungettext(s, p, n),
-        pgettext=lambda c, s: translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: translations().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
+    # Jinja's "newstyle" gettext (what Flask-Babel installs), in one call instead of three
+    # nested ones; `_` is gettext itself rather than an alias that looks it up.
+    gettext_functions = {
+        "gettext": _template_gettext,
+        "ngettext": _template_ngettext,
+        "pgettext": _template_pgettext,
+        "npgettext": _template_npgettext,
+    }
+    app.jinja_env.globals.update(gettext_functions, _=_template_gettext)
     words.use(_translations_now)
     # {% trans %} blocks read as one line, however the template wraps them (as extracted).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
