@@ -154,6 +154,9 @@ def init_commands(app: Flask) -> None:
     words.use(_translations_now)
 
 
+_TRANSLATIONS = "cocourse.translations_by_locale"
+
+
 def translations() -> support.NullTranslations:
     """Flask-Babel's translations for the current locale (forced or the request's), in a
     few attribute reads once the locale is known: Flask-Babel's own lookup walks its context
@@ -168,9 +171,6 @@ def translations() -> support.NullTranslations:
     if found is None:
         found = known[locale] = get_translations()
     return found
-
-
-_TRANSLATIONS = "cocourse.translations_by_locale"
 
 
 def _said(eval_ctx: EvalContext, text: str, variables: dict[str, Any]) -> str:
@@ -221,13 +221,13 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=select_language)
     # Jinja's "newstyle" gettext (what Flask-Babel installs), in one call instead of three
     # nested ones; `_` is gettext itself rather than an alias that looks it up.
-    gettext_functions = {
-        "gettext": _template_gettext,
-        "ngettext": _template_ngettext,
-        "pgettext": _template_pgettext,
-        "npgettext": _template_npgettext,
-    }
-    app.jinja_env.globals.update(gettext_functions, _=_template_gettext)
+    app.jinja_env.globals.update(
+        _=_template_gettext,
+        gettext=_template_gettext,
+        ngettext=_template_ngettext,
+        pgettext=_template_pgettext,
+        npgettext=_template_npgettext,
+    )
     words.use(_translations_now)
     # {% trans %} blocks read as one line, however the template wraps them (as extracted).
     app.jinja_env.policies["ext.i18n.trimmed"] = True
