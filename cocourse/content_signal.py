@@ -158,9 +158,6 @@ class RedisBroadcast:
             retry=Retry(NoBackoff(), 1),
         )
         self._replace = self.client.register_script(_REPLACE_IF_UNCHANGED)
-        # Whatever the client raises (a dead server, a refusal, a bug) sends a poll to the
-        # database: a request never fails over the signal.
-        self._errors: tuple[type[Exception], ...] = (Exception,)
         self._lock = threading.Lock()
         self._down_until: float | None = None  # an outage: when to try Redis again
         self._next_verify = 0.0  # 0: the first poll compares with the database
@@ -175,7 +172,7 @@ class RedisBroadcast:
             return self.database.latest()
         try:
             raw = self._read()
-        except self._errors as exc:
+        except Exception as exc:  # a dead server, a refusal, a bug: the database answers
             self._failed(exc, now)
             return self.database.latest()
         self._answered()
@@ -201,7 +198,7 @@ class RedisBroadcast:
         self.database.write(token, at)
         try:
             self.client.set(self.key, encode((token, at)))
-        except self._errors as exc:
+        except Exception as exc:
             self._failed(exc, time.monotonic())
             with self._lock:
                 self._stale = True  # copy it over at this process's next answer from Redis
@@ -237,7 +234,7 @@ class RedisBroadcast:
         value = encode(stored) if stored is not None else ""
         try:
             replaced = self._replace(keys=[self.key], args=[raw, value])
-        except self._errors as exc:
+        except Exception as exc:
             self._failed(exc, time.monotonic())
         else:
             if replaced:

@@ -21,6 +21,7 @@ from cocourse.models import (
     User,
     utcnow,
 )
+from cocourse.web import i18n
 
 from .conftest import AuthActions, csrf_token, run_concurrently
 
@@ -325,11 +326,11 @@ def test_when_text(offset, done, wording):
 
 def test_dates_read_as_people_write_them(app):
     with app.test_request_context():
-        assert due_dates.day_text(date(2027, 1, 5)) == "Jan 5, 2027"
+        assert i18n.day(date(2027, 1, 5)) == "Jan 5, 2027"
     with app.test_request_context(headers={"Accept-Language": "nl"}):
-        assert due_dates.day_text(date(2027, 1, 5)) == "5 jan 2027"
+        assert i18n.day(date(2027, 1, 5)) == "5 jan 2027"
     with app.test_request_context(headers={"Accept-Language": "fr"}):
-        assert due_dates.day_text(date(2027, 1, 5)) == "5 janv. 2027"
+        assert i18n.day(date(2027, 1, 5)) == "5 janv. 2027"
 
 
 # The cohort report

@@ -5,7 +5,7 @@ and regrades, and the report pages run as many queries whatever the number of le
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, func, insert, select
+from sqlalchemy import event, func, select
 
 from cocourse.cli import cli
 from cocourse.config import Defaults
@@ -16,6 +16,7 @@ from cocourse.reports.item_analysis import QuizStats, analyse
 from cocourse.reports.item_store import quiz_stats
 
 from .conftest import PASSWORD, admin_client_of, make_app
+from .test_query_counts import more_attempts
 from .test_quizzes import ALL_RIGHT, QUIZ_COURSE, start, submit
 
 MODULE = "tasting-01-what-co-creation-is"
@@ -175,22 +176,12 @@ def statements(app, client, path: str) -> list[str]:
     return seen
 
 
-def more_attempts(session, copies: int) -> None:
-    """Copies of every attempt at the first quiz (as if each learner tried again)."""
-    columns = [c for c in QuizAttempt.__table__.columns if c.name != "id"]
-    rows = session.execute(select(*columns).where(QuizAttempt.quiz_id == FIRST_QUIZ)).all()
-    for copy in range(1, copies + 1):
-        again = [{**row._mapping, "number": row.number + 1000 * copy} for row in rows]
-        session.execute(insert(QuizAttempt), again)
-    session.commit()
-
-
 def test_report_pages_run_as_many_queries_with_more_learners_and_attempts(course_app, session):
     synthetic(course_app, session, learners=60, seed=3)
     client = admin_client_of(course_app, session)
     before = {path: statements(course_app, client, path) for path in PAGES}
     synthetic(course_app, session, learners=200, seed=4, force=True)
-    more_attempts(session, copies=2)
+    more_attempts(session, QuizAttempt.quiz_id == FIRST_QUIZ, copies=2)
     after = {path: statements(course_app, client, path) for path in PAGES}
     for path in PAGES:
         assert before[path], f"{path} ran no query: nothing was measured"

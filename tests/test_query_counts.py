@@ -58,10 +58,11 @@ def busiest_learner(session) -> int:
     )
 
 
-def more_attempts(session, user_id: int, copies: int) -> None:
-    """Copies of every attempt the learner made (as if they had tried each quiz again)."""
+def more_attempts(session, which, copies: int) -> None:
+    """Copies of the attempts `which` picks (a condition on QuizAttempt), as if each of
+    their learners had tried again."""
     columns = [c for c in QuizAttempt.__table__.columns if c.name != "id"]
-    rows = session.execute(select(*columns).where(QuizAttempt.user_id == user_id)).all()
+    rows = session.execute(select(*columns).where(which)).all()
     for copy in range(1, copies + 1):
         again = [{**row._mapping, "number": row.number + 1000 * copy} for row in rows]
         session.execute(insert(QuizAttempt), again)
@@ -83,7 +84,7 @@ def test_learner_pages_run_as_many_queries_with_more_learners_and_attempts(app, 
 
     options = Options(learners=300, cohorts=3, seed=4, password=PASSWORD, force=True)
     generate(session, course, types, options)
-    more_attempts(session, learner, copies=3)
+    more_attempts(session, QuizAttempt.user_id == learner, copies=3)
     after = {path: queries(app, client, path) for path in PAGES}
 
     for path in PAGES:

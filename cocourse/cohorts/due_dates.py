@@ -120,8 +120,8 @@ def check_date(due_on: date, today: date) -> date:
         raise DueDateError(
             _(
                 "%(date)s has passed: choose today (%(today)s) or a later date.",
-                date=day_text(due_on),
-                today=day_text(today),
+                date=i18n.day(due_on),
+                today=i18n.day(today),
             ),
             "due_on",
         )
@@ -129,7 +129,7 @@ def check_date(due_on: date, today: date) -> date:
         raise DueDateError(
             _(
                 "%(date)s is more than %(years)s years away: check the year.",
-                date=day_text(due_on),
+                date=i18n.day(due_on),
                 years=MAX_YEARS_AHEAD,
             ),
             "due_on",
@@ -142,12 +142,6 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years)
     except ValueError:  # 29 February
         return day.replace(year=day.year + years, day=28)
-
-
-def day_text(day: date) -> str:
-    """A date as people read it, in the language of the page: Jan 5, 2027, 5 jan 2027
-    (`cocourse.web.i18n.day`, as every page writes a day)."""
-    return i18n.day(day)
 
 
 def when_text(due_on: date, today: date, done: bool = False) -> str:
@@ -423,7 +417,7 @@ def reminder_key(due: CohortDueDate, which: str) -> str:
 
 
 def _due_title(found: Target, due_on: date, days: int) -> str:
-    values = {"title": found.title, "date": day_text(due_on)}
+    values = {"title": found.title, "date": i18n.day(due_on)}
     if days == 0:
         return str(_("%(title)s is due today (%(date)s)", **values))
     if days == 1:
@@ -445,7 +439,7 @@ def reminder_message(
     values = {
         "cohort": cohort.name,
         "title": found.title,
-        "date": day_text(due_on),
+        "date": i18n.day(due_on),
         "left": "; ".join(left),
     }
     if found.kind == TRACK:

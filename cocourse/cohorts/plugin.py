@@ -101,7 +101,6 @@ def _due_panel(user: Any, course: Any) -> Markup:
         "cohorts/_due_dates_panel.html",
         dues=found,
         today=utcnow().date(),
-        day_text=due_dates.day_text,
         target_href=_target_href,
     )
     return Markup(html)  # noqa: S704 (autoescaped template output)

@@ -36,7 +36,7 @@ from cocourse.db import get_session
 from cocourse.extensions import limited
 from cocourse.learning import progress
 from cocourse.models import Cohort, Role, utcnow
-from cocourse.web import pending_join, security_log
+from cocourse.web import i18n, pending_join, security_log
 from cocourse.web.course import course
 from cocourse.web.forms import ActionForm
 from cocourse.web.paging import page_count, requested_page
@@ -172,7 +172,6 @@ def _cohort_page(found: Cohort, edit: CohortForm, due: DueDateForm | None = None
         today=today,
         report=_report_link(found),
         when_text=due_dates.when_text,
-        day_text=due_dates.day_text,
     )
 
 
@@ -257,7 +256,7 @@ def set_due_date(cohort_id: int) -> str | Response:
         (form.due_on if exc.field == "due_on" else form.target).errors.append(str(exc))
         return _cohort_page(found, CohortForm(obj=found, formdata=None), form)
     title = due_dates.rows(course(), [saved])[0].title
-    when = due_dates.day_text(saved.due_on)
+    when = i18n.day(saved.due_on)
     if before is None:
         flash(
             _(
@@ -281,7 +280,7 @@ def set_due_date(cohort_id: int) -> str | Response:
             _(
                 "The due date of %(title)s moved from %(before)s to %(date)s.",
                 title=title,
-                before=due_dates.day_text(before),
+                before=i18n.day(before),
                 date=when,
             )
         )

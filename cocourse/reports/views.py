@@ -244,7 +244,6 @@ def cohort_matrix(cohort_id: int) -> str:
         pages=page_count(total, PER_PAGE),
         tracks=course().tracks,
         overdue=due_dates.overdue(get_session(), course(), cohort_id, utcnow().date()),
-        day_text=due_dates.day_text,
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale, support
-from babel.dates import format_date, format_datetime, format_skeleton
+from babel.dates import format_date, format_skeleton
 from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app, g, has_app_context, has_request_context, request, session
 from flask_babel import Babel, force_locale, get_locale, get_translations
@@ -82,13 +82,6 @@ def speaking(language: str | None) -> Iterator[None]:
 def language_name(code: str) -> str:
     """A language's name in the current language, for sentences ("Engels" in Dutch)."""
     return str(Locale.parse(code).get_language_name(current_language()) or code)
-
-
-def date_time(value: datetime, pattern: str) -> str:
-    """A UTC moment in a CLDR `pattern` ("dd MMM y, HH:mm": "05 Dec 2026, 14:30") with the
-    names in the current language; English where no app is running (scripts, pure tests)."""
-    when = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return format_datetime(when, pattern, tzinfo=UTC, locale=current_language())
 
 
 def own_catalogs() -> list[Path]:

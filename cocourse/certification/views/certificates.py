@@ -202,16 +202,12 @@ def _program_or_404(slug: str, language: str | None) -> Program:
     return program
 
 
-def _badge_class_url(slug: str, language: str | None) -> str:
+def _badge_url(endpoint: str, slug: str, language: str | None) -> str:
+    """A programme's badge document (`badge_class`, `badge_image`): the original's URL, or
+    the one of its translation into `language`."""
     if language is None:
-        return _external("certificates.badge_class", slug=slug)
-    return _external("certificates.badge_class_in", slug=slug, language=language)
-
-
-def _badge_image_url(slug: str, language: str | None) -> str:
-    if language is None:
-        return _external("certificates.badge_image", slug=slug)
-    return _external("certificates.badge_image_in", slug=slug, language=language)
+        return _external(f"certificates.{endpoint}", slug=slug)
+    return _external(f"certificates.{endpoint}_in", slug=slug, language=language)
 
 
 def _badge_language(program: Program | None, holder: User | None) -> str | None:
@@ -231,15 +227,15 @@ def badge_class(slug: str, language: str | None = None) -> Response:
     written_in = language or languages.ORIGINAL
     return _badge_json(
         open_badges.badge_class(
-            badge_id_url=_badge_class_url(slug, language),
+            badge_id_url=_badge_url("badge_class", slug, language),
             issuer_id_url=_external("certificates.badge_issuer"),
             name=program.title_in(language),
             description=program.summary_in(language),
-            image_url=_badge_image_url(slug, language),
+            image_url=_badge_url("badge_image", slug, language),
             criteria_url=_external("certification.program_page", slug=slug),
             language=written_in,
             related={
-                code: _badge_class_url(slug, version)
+                code: _badge_url("badge_class", slug, version)
                 for code, version in versions.items()
                 if code != written_in
             },
@@ -263,7 +259,7 @@ def _assertion(certificate: Certificate) -> dict[str, Any]:
     language = _badge_language(course().program(certificate.program), holder)
     return open_badges.assertion(
         assertion_id_url=_external("certificates.badge_assertion", code=code),
-        badge_id_url=_badge_class_url(certificate.program, language),
+        badge_id_url=_badge_url("badge_class", certificate.program, language),
         recipient_email=holder.email,
         salt=certificate.badge_salt,
         issued_on=certificate.issued_at,
