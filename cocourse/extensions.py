@@ -11,11 +11,15 @@ from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_wtf import CSRFProtect
 
+from cocourse.content.words import _, say
+
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 login_manager = LoginManager()
 login_manager.login_view = "accounts.login"
-login_manager.login_message = "Please log in to open that page."
+# Flashed when a page needs a login: said in the visitor's language when it is flashed.
+login_manager.login_message = _("Please log in to open that page.")
+login_manager.localize_callback = say
 login_manager.login_message_category = "info"
 login_manager.session_protection = "basic"
 

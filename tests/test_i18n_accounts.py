@@ -278,3 +278,18 @@ def test_english_stays_the_default(client, auth):
     assert '<html lang="en">' in html
     assert "Change your password" in html and "Log out everywhere" in html
     assert PASSWORD not in html
+
+
+@pytest.mark.parametrize(
+    ("language", "asked"),
+    [
+        ("en", "Please log in to open that page."),
+        ("nl", "Log in om die pagina te openen."),
+        ("fr", "Connectez-vous pour ouvrir cette page."),
+    ],
+)
+def test_a_page_that_needs_a_login_asks_in_the_visitors_language(client, language, asked):
+    answer = client.get("/dashboard", headers={"Accept-Language": language})
+    assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+    login = client.get(answer.headers["Location"], headers={"Accept-Language": language})
+    assert asked in login.get_data(as_text=True)
