@@ -11,7 +11,7 @@ from sqlalchemy import select
 from cocourse.devtools import translations
 from cocourse.models import User
 
-from .conftest import PASSWORD, csrf_token
+from .conftest import CSRF, PASSWORD, csrf_token
 
 PACKAGES = translations.packages()
 
@@ -98,10 +98,31 @@ def test_an_unknown_default_language_stops_the_start(database_url, tmp_path):
 
 
 def _switch(client, language, next_path="/login"):
-    token = csrf_token(client.get("/").get_data(as_text=True))  # the footer's form
-    return client.post(
-        "/language", data={"csrf_token": token, "language": language, "next": next_path}
-    )
+    """The footer's form, as the page shows it: with a CSRF token only when logged in."""
+    form = {"language": language, "next": next_path}
+    if token := CSRF.search(client.get("/").get_data(as_text=True)):
+        form["csrf_token"] = token.group(1)
+    return client.post("/language", data=form)
+
+
+def test_a_visitor_s_pages_carry_no_secret_and_set_no_cookie(client):
+    response = client.get("/")
+    assert "csrf_token" not in response.get_data(as_text=True)
+    assert "Set-Cookie" not in response.headers
+    assert _switch(client, "nl").status_code == 302  # no token needed to pick a language
+    assert lang_of(client.get("/login").get_data(as_text=True)) == "nl"
+
+
+def test_a_logged_in_person_s_switch_needs_the_token(client, auth, session):
+    auth.create()
+    auth.login()
+    client.post("/language", data={"language": "fr", "next": "/"})  # no token: ignored
+    user = session.scalar(select(User).where(User.email == "learner@example.org"))
+    assert user.language != "fr"
+    session.rollback()  # end the read transaction, to see the switch below
+    assert _switch(client, "fr").status_code == 302
+    session.refresh(user)
+    assert user.language == "fr"
 
 
 def test_the_switcher_keeps_the_choice_before_and_after_logging_in(client, auth, session):

@@ -36,7 +36,7 @@ from cocourse.accounts.forms import (
     RoleForm,
 )
 from cocourse.db import get_session
-from cocourse.extensions import limited
+from cocourse.extensions import csrf, limited
 from cocourse.models import Role, User, utcnow
 from cocourse.plugins import enabled
 from cocourse.web import i18n, security_log
@@ -204,11 +204,18 @@ def logout() -> Response:
 
 
 @bp.post("/language")
+@csrf.exempt
 def choose_language() -> Response:
     """The footer's language switcher: the choice is kept in the session, and as the
-    person's setting when they are logged in. Back to the page it was made on."""
+    person's setting when they are logged in. Back to the page it was made on.
+
+    Only a logged-in person's choice needs a CSRF token (it changes their account). A
+    visitor's form carries none, so that public pages hold no secret of the visitor's and
+    set no cookie: they are the same for every visitor and can be served from the page
+    cache. Another site can at worst change the language of a visitor's next page."""
     language = i18n.known(request.form.get("language"))
-    if ActionForm().validate_on_submit() and language:
+    allowed = ActionForm().validate_on_submit() if current_user.is_authenticated else True
+    if allowed and language:
         session[i18n.SESSION_KEY] = language
         if current_user.is_authenticated:
             accounts.set_language(get_session(), current_user._get_current_object(), language)
