@@ -1,9 +1,10 @@
-"""Profile the logged-in lesson page, or another page, in one process (Flask test client).
+"""Profile the logged-in lesson page, or another page, in one process (Flask test client):
+rendering it (the page cache off), or with `--cached` sending it from the page cache.
 
 Prints the time per request of the page and of hello-world through the same client, then the
 top functions by cumulative and own time. Usage:
     python bench/profile_lesson.py [--requests 2000] [--content DIR] [--lesson module/lesson]
-                                   [--path /dashboard]
+                                   [--path /dashboard] [--cached]
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def main() -> None:
     parser.add_argument("--lesson", help="module/lesson (default: the first lesson)")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--path", help="another page to profile, such as /dashboard")
+    parser.add_argument(
+        "--cached", action="store_true", help="keep the page cache on (profile sending a page)"
+    )
     args = parser.parse_args()
     path, title = run.pick_lesson(args.content, args.lesson)
     if args.path:
@@ -50,6 +54,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="cocourse-profile-") as tmp:
         db_url = f"sqlite:///{tmp}/bench.sqlite3"
         env = startup.clean_env(args.content, db_url)
+        if not args.cached:  # profile rendering the page, not sending it from the cache
+            env["COCOURSE_PAGE_CACHE_SECONDS"] = "0"
         os.environ.clear()
         os.environ.update(env)
         run.prepare_database(db_url)

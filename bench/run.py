@@ -45,6 +45,8 @@ USER_AGENT = "cocourse-bench"  # the same for login and wrk, so flask-login sees
 STARTUP_TARGET_S = 3.0
 # Each page's share of hello-world's requests per second (the scale-out issue's targets).
 RATIO_TARGETS = {"lesson": 0.60, "dashboard": 0.40, "catalog": 0.70}
+# The suffix of the same pages served with the page cache switched off.
+RENDERED = "_rendered"
 UNITS = {"B": 1, "KB": 1024, "MB": 1024**2, "GB": 1024**3}
 
 
@@ -213,13 +215,20 @@ def throughput(args: argparse.Namespace) -> dict:
         db_url = f"sqlite:///{tmp}/bench.sqlite3"
         env = startup.clean_env(args.content, db_url)
         prepare_database(db_url)
-        with gunicorn("cocourse:create_app()", env) as app, gunicorn("hello:app", env) as hello:
-            cookie = login(app)
-            pages = {  # name: (url, cookie, what the page must contain)
-                "lesson": (app + args.lesson_path, cookie, str(escape(args.lesson_title))),
-                "dashboard": (app + "/dashboard", cookie, "Your progress"),
-                "catalog": (app + "/", "", "Learn to co-create"),
-            }
+        # The same app with its page cache switched off: what rendering each page costs.
+        uncached = {**env, "COCOURSE_PAGE_CACHE_SECONDS": "0"}
+        with (
+            gunicorn("cocourse:create_app()", env) as app,
+            gunicorn("cocourse:create_app()", uncached) as rendering,
+            gunicorn("hello:app", env) as hello,
+        ):
+            pages = {}  # name: (url, cookie, what the page must contain)
+            for base, suffix in ((app, ""), (rendering, RENDERED)):
+                cookie = login(base)
+                title = str(escape(args.lesson_title))
+                pages[f"lesson{suffix}"] = (base + args.lesson_path, cookie, title)
+                pages[f"dashboard{suffix}"] = (base + "/dashboard", cookie, "Your progress")
+                pages[f"catalog{suffix}"] = (base + "/", "", "Learn to co-create")
             sizes = {name: check_page(*page) for name, page in pages.items()}
             targets = {name: page[:2] for name, page in pages.items()}
             targets["hello"] = (hello + "/", "")
@@ -290,8 +299,9 @@ def section(result: dict, args: argparse.Namespace) -> str:
     m, out = result["machine"], result["throughput"]
     hello = out["hello"]
     pages = [name for name in RATIO_TARGETS if name in out]
-    errors = sum(out[k]["non_2xx_3xx"] + out[k]["socket_errors"] for k in [*pages, "hello"])
-    rounds = {k: ", ".join(f"{x:,.0f}" for x in out[k]["rps_all"]) for k in [*pages, "hello"]}
+    served = [*pages, *(name + RENDERED for name in pages if name + RENDERED in out)]
+    errors = sum(out[k]["non_2xx_3xx"] + out[k]["socket_errors"] for k in [*served, "hello"])
+    rounds = {k: ", ".join(f"{x:,.0f}" for x in out[k]["rps_all"]) for k in [*served, "hello"]}
     load = f"wrk -t{args.threads} -c{args.connections}, {args.rounds} x {args.duration} s per app"
     lines = [
         "| Measure | Result | Target | |",
@@ -321,7 +331,15 @@ def section(result: dict, args: argparse.Namespace) -> str:
                 page["ratio"] >= target,
             ),
         ]
-    full = all(out[name]["full_pages"] for name in pages)
+        if (rendered := out.get(name + RENDERED)) is not None:
+            lines.append(
+                row(
+                    "Same page rendered (page cache off) / hello",
+                    f"{rendered['ratio']:.0%} ({rendered['rps']:,.0f} req/s; rounds: "
+                    f"{rounds[name + RENDERED]})",
+                )
+            )
+    full = all(out[name]["full_pages"] for name in served)
     lines += [
         row("Non-2xx/3xx responses and socket errors", str(errors), "0", errors == 0),
         row("Every response a full page", str(full), "True", full),

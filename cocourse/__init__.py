@@ -37,9 +37,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     )
     config.load_config(app, test_config)
     ids.init_app(app)  # before any route is added
-    if hops := int(app.config["PROXY_HOPS"]):
-        # Only the proxies we run may say who the client is; a client's own header is ignored.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     csrf.init_app(app)
@@ -71,4 +68,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
             app.register_blueprint(blueprint)
     extend.init_app(app, pm)
     web.init_app(app)
+    if hops := int(app.config["PROXY_HOPS"]):
+        # Only the proxies we run may say who the client is; a client's own header is ignored.
+        # Outermost, so that the page cache sees the client as the app does.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     return app

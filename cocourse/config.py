@@ -25,6 +25,10 @@ class Defaults:
     # token in a Redis key that each process polls instead of the database; the database still
     # gets every announcement and answers while Redis does not. None: the database alone.
     CONTENT_SIGNAL_REDIS_URL: str | None = None
+    # Learners' and visitors' pages are sent again without rendering while nothing they show
+    # changed (docs/operations.md), and for at most this many seconds; 0: no page cache.
+    PAGE_CACHE_SECONDS = 60.0
+    PAGE_CACHE_MB = 32.0  # the cache's size in each server process
     PLUGINS: list[str] = []
     DISABLED_PLUGINS: list[str] = []  # built-in features or installed plugins, by name
     PLUGIN_SETTINGS: dict[str, dict[str, Any]] = {}  # {plugin: {setting: value}}

@@ -175,6 +175,10 @@ class CourseState:
         if self.broadcast is not None:
             self._announced, self._listening = self.broadcast.announce(), True
 
+    def due(self) -> bool:
+        """Whether the next request is the one to `check` for a content change."""
+        return time.monotonic() >= self._next_check
+
     def check(self) -> None:
         """Reload if `cocourse reload` or the studio announced a change (the stamp, or the
         broadcast from another host) or, when watching, a file changed."""

@@ -10,6 +10,8 @@ from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from cocourse import page_versions
+
 IMMEDIATE = "cocourse_immediate"
 # Set in `Session.info` while `write` has a transaction open on that session.
 WRITING = "cocourse.writing"
@@ -18,10 +20,14 @@ UNREAD = "cocourse.unread"
 
 
 def make_engine(url: str, busy_timeout_ms: int = 15000) -> Engine:
-    """Create an engine; SQLite gets WAL, a busy timeout, foreign keys and explicit BEGINs."""
+    """Create an engine whose writes renew the page cache's tokens (`page_versions`);
+    SQLite gets WAL, a busy timeout, foreign keys and explicit BEGINs."""
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        page_versions.track(engine)
+        return engine
     engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+    page_versions.track(engine)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -913,3 +913,14 @@ class StoredFile(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     size: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PageVersion(Base):
+    """What the page cache keys pages by (`cocourse.page_versions`): a random token per
+    scope, replaced in the same transaction as every write that can change a page. Scope 0
+    is everyone's pages; scope N (a person's id) is the pages only person N sees."""
+
+    __tablename__ = "page_version"
+
+    scope: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    token: Mapped[str] = mapped_column(String(32))

@@ -44,7 +44,9 @@ def queries(app, client, path: str) -> list[str]:
 
 @pytest.fixture
 def app(engine, database_url, tmp_path):
-    return make_app(database_url, tmp_path, CONTENT_DIR=str(CONTENT))
+    # What rendering a page queries: the page cache would send the second request's page
+    # without any (tests/test_page_cache.py).
+    return make_app(database_url, tmp_path, CONTENT_DIR=str(CONTENT), PAGE_CACHE_SECONDS=0)
 
 
 def busiest_learner(session) -> int:

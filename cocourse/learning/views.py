@@ -32,7 +32,7 @@ from cocourse.db import get_session
 from cocourse.learning import activity, progress
 from cocourse.models import ActivityEvent, Role
 from cocourse.quiz import engine as quizzes
-from cocourse.web import csv_export
+from cocourse.web import csv_export, page_cache
 from cocourse.web.course import course, reader_course
 from cocourse.web.extend import plugin_manager
 from cocourse.web.files import send_safe_file
@@ -89,6 +89,7 @@ def event_words(verb: str, object_type: str) -> str:
 @bp.get("/")
 def catalog() -> str:
     """Tracks in order with their modules, progress and locks."""
+    page_cache.offer()
     standing = _standing()
     needs_admin = not current_app.extensions.get("cocourse.has_admin")
     if needs_admin and has_admin(get_session()):
@@ -107,6 +108,7 @@ def catalog() -> str:
 @login_required
 def dashboard() -> str:
     """The learner's progress: each track, where to continue, recent quiz results."""
+    page_cache.offer()
     standing = _standing()
     session = get_session()
     tracks = progress.track_progress(standing, progress.completion_dates(session, current_user.id))
@@ -125,6 +127,7 @@ def dashboard() -> str:
 def module_page(slug: str) -> str:
     """A module's introduction and lessons."""
     module = _module_or_404(slug)
+    page_cache.offer()
     standing = _standing()
     opened: frozenset[str] = frozenset()
     if current_user.is_authenticated:
@@ -164,6 +167,8 @@ def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
             "left": quizzes.attempts_left(lesson.quiz, taken),
             "open": next((a for a in taken if a.submitted_at is None), None),
         }
+    if quiz is None or quiz["open"] is None:  # an attempt under way changes by the minute
+        page_cache.offer()
     activity.record_view(get_session(), current_user.id, module.slug, lesson.slug)
     return render_template(
         "learning/lesson.html",

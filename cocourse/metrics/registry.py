@@ -30,6 +30,11 @@ RESPONSES = Counter(
     "Responses sent, by endpoint, method and status code.",
     ("endpoint", "method", "status"),
 )
+PAGES_FROM_CACHE = Counter(
+    "cocourse_page_cache_hits",
+    "Pages sent from the page cache without rendering, by endpoint.",
+    ("endpoint",),
+)
 QUIZ_SUBMISSIONS = Counter(
     "cocourse_quiz_submissions",
     "Quiz attempts submitted and graded, by whether they passed.",

@@ -10,6 +10,7 @@ from cocourse.web import (
     health,
     i18n,
     logs,
+    page_cache,
     request_id,
     security,
     static_files,
@@ -26,3 +27,4 @@ def init_app(app: Flask) -> None:
     errors.init_app(app)
     health.init_app(app)
     static_files.init_app(app)
+    page_cache.init_app(app)  # last: in front of everything the app installs

@@ -19,6 +19,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from cocourse.config import ConfigError
+from cocourse.web.page_cache import OBSERVERS, Hit
 from cocourse.web.request_id import request_id
 from cocourse.web.security_log import loaded_user_id
 
@@ -79,6 +80,22 @@ def _request_line(response: Response) -> Response:
     return response
 
 
+def _cached_line(hit: Hit) -> None:
+    """The request line of a page sent from the page cache (no Flask request exists)."""
+    fields = {
+        "event": "request",
+        "method": "GET",
+        "path": hit.path,
+        "endpoint": hit.endpoint,
+        "status": hit.status,
+        "duration_ms": round(hit.seconds * 1000, 2),
+        "user_id": hit.user_id,
+        "request_id": hit.request_id,
+        "cached": True,
+    }
+    request_log.info("%(method)s %(path)s %(status)s", fields, extra={"fields": fields})
+
+
 def init_app(app: Flask) -> None:
     """Check LOG_FORMAT; in JSON mode, install the formatter and the request lines."""
     chosen = str(app.config.get("LOG_FORMAT") or "text")
@@ -88,3 +105,4 @@ def init_app(app: Flask) -> None:
         _install_handler()
         app.before_request(_start)
         app.after_request(_request_line)
+        app.extensions.setdefault(OBSERVERS, []).append(_cached_line)

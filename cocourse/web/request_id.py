@@ -16,14 +16,19 @@ HEADER = "X-Request-Id"
 FROM_PROXY = re.compile(r"[A-Za-z0-9._-]{8,64}")
 
 
+def choose(sent: str, from_proxy: bool) -> str:
+    """The id of a request that came with `sent` in its header: kept when a proxy we trust
+    sent it and it looks like one, else a new one."""
+    return sent if from_proxy and FROM_PROXY.fullmatch(sent) else secrets.token_hex(8)
+
+
 def request_id() -> str:
     """The current request's id (made on first use); "-" outside a request."""
     if not has_request_context():
         return "-"
     if "request_id" not in g:
-        sent = request.headers.get(HEADER, "")
-        trusted = current_app.config.get("PROXY_HOPS", 0) > 0 and FROM_PROXY.fullmatch(sent)
-        g.request_id = sent if trusted else secrets.token_hex(8)
+        from_proxy = current_app.config.get("PROXY_HOPS", 0) > 0
+        g.request_id = choose(request.headers.get(HEADER, ""), from_proxy)
     return str(g.request_id)
 
 
