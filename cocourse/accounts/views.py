@@ -204,7 +204,7 @@ def logout() -> Response:
 
 
 @bp.post("/language")
-@csrf.exempt
+@csrf.exempt  # type: ignore[untyped-decorator]
 def choose_language() -> Response:
     """The footer's language switcher: the choice is kept in the session, and as the
     person's setting when they are logged in. Back to the page it was made on.
