@@ -29,6 +29,9 @@ class Defaults:
     # changed (docs/operations.md), and for at most this many seconds; 0: no page cache.
     PAGE_CACHE_SECONDS = 60.0
     PAGE_CACHE_MB = 32.0  # the cache's size in each server process
+    # Redis (redis://host:6379/3) shares cached pages between processes and hosts; None: each
+    # process keeps its own. Either way the database says whether a page is current.
+    PAGE_CACHE_REDIS_URL: str | None = None
     PLUGINS: list[str] = []
     DISABLED_PLUGINS: list[str] = []  # built-in features or installed plugins, by name
     PLUGIN_SETTINGS: dict[str, dict[str, Any]] = {}  # {plugin: {setting: value}}

@@ -368,6 +368,7 @@ def start(
             "COCOURSE_HUEY_REDIS_URL": f"{stack.redis_url}/0",
             "COCOURSE_RATELIMIT_STORAGE_URI": f"{stack.redis_url}/1",
             "COCOURSE_CONTENT_SIGNAL_REDIS_URL": f"{stack.redis_url}/2",
+            "COCOURSE_PAGE_CACHE_REDIS_URL": f"{stack.redis_url}/3",
             "COCOURSE_ATTACHMENT_STORAGE": "database",
             "COCOURSE_BADGE_SIGNING_KEY_FILE": str(folder / "badge-signing-key.pem"),
             "COCOURSE_PROXY_HOPS": "1",

@@ -22,9 +22,11 @@ from cocourse.models import (
     User,
     utcnow,
 )
-from cocourse.web.page_cache import EXTENSION, OBSERVERS, Store, login_identifier
+from cocourse.web.page_cache import EXTENSION, OBSERVERS, login_identifier
+from cocourse.web.page_store import Memory, Page, Shared
 
 from .conftest import FIXTURES, AuthActions, csrf_token, make_app, post_answers
+from .test_mail import redis_url  # noqa: F401 (the fixture: a real Redis on loopback)
 
 LESSON = "/modules/intro/first"
 
@@ -320,9 +322,7 @@ def test_flask_login_s_session_check_is_computed_alike(app):
 
 
 def test_the_store_keeps_to_its_size_and_expiry():
-    from cocourse.web.page_cache import Page
-
-    store = Store(max_bytes=100)
+    store = Memory(max_bytes=100)
     page = Page("200 OK", (), b"x" * 40, "e", expires=10.0)
     for key in ("a", "b", "c"):
         store.put((key,), page)
@@ -359,3 +359,53 @@ def test_an_old_session_cookie_is_not_taken_from_memory(app, client, learner, mo
     monkeypatch.setattr("cocourse.web.page_cache.time.time", lambda: later)
     client.get(LESSON)
     assert seen == [LESSON]
+
+
+def test_with_redis_a_page_rendered_by_one_server_is_sent_by_another(
+    engine,
+    database_url,
+    tmp_path,
+    auth,
+    redis_url,  # noqa: F811
+):
+    one = make_app(database_url, tmp_path / "one", PAGE_CACHE_REDIS_URL=redis_url)
+    two = make_app(database_url, tmp_path / "two", PAGE_CACHE_REDIS_URL=redis_url)
+    seen_one, seen_two = hits(one), hits(two)
+    browser = auth.client = one.test_client()
+    auth.create()
+    auth.login()
+    rendered = twice(browser, LESSON)
+    assert seen_one == [LESSON]
+    two.extensions[EXTENSION].paths.add(LESSON)  # the other server knows the path too
+    cookie = browser.get_cookie("session")
+    other = two.test_client()
+    other.set_cookie("session", cookie.value)
+    other.get("/healthz")  # the server's first request checks the content, in the app
+    sent = other.get(LESSON)
+    assert seen_two == [LESSON] and sent.get_data() == rendered.get_data()
+    # Redis holds the page under a hash: no session or login token in its keys.
+    keys = two.extensions[EXTENSION].shared.client.keys("*")
+    assert keys and all(len(key) == len(b"cocourse:page:") + 64 for key in keys)
+    # A completion (on either server) still gives way at once.
+    token = csrf_token(sent.get_data(as_text=True))
+    other.post(f"{LESSON}/complete", data={"csrf_token": token})
+    assert "You completed this lesson." in browser.get(LESSON).get_data(as_text=True)
+    for app in (one, two):
+        app.extensions[EXTENSION].shared.close()
+
+
+def test_a_redis_that_does_not_answer_only_means_rendering(free_redis_url, caplog):
+    shared = Shared(free_redis_url)
+    page = Page("200 OK", (("Content-Type", "text/html"),), b"<p>x</p>", "e", time.time() + 60)
+    with caplog.at_level("WARNING", logger="cocourse.page_cache"):
+        shared.put(("k",), page, time.time())
+        assert shared.get(("k",), time.time()) is None  # not asked again for a while
+    assert len([r for r in caplog.records if "Redis does not answer" in r.getMessage()]) == 1
+    shared.close()
+
+
+@pytest.fixture
+def free_redis_url():
+    from .gunicorn import free_port
+
+    return f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there

@@ -189,6 +189,24 @@ def test_a_content_reload_reaches_both_hosts(stack):
         engine.dispose()
 
 
+def test_a_cached_page_is_shared_by_the_hosts_and_never_stale(stack):
+    import redis
+
+    browser = log_in(stack, "again@example.org")
+    for _ in range(6):  # rendered, then sent from memory or from Redis by either host
+        assert "Mark complete" in browser.get("/modules/basics/start").text
+    pages = redis.Redis.from_url(stack.env["COCOURSE_PAGE_CACHE_REDIS_URL"])
+    try:
+        assert pages.keys("cocourse:page:*"), "no page was shared in Redis"
+    finally:
+        pages.close()
+    done = browser.post("/modules/basics/start/complete", {}, page="/modules/basics/start")
+    assert done.status_code == 302
+    after = [browser.get("/modules/basics/start") for _ in range(6)]
+    assert all("You completed this lesson." in page.text for page in after)
+    assert {browser.host_of(page) for page in after} == {"host-a", "host-b"}
+
+
 def test_an_attachment_uploaded_through_one_host_downloads_from_the_other(stack, tmp_path):
     browser = log_in(stack, "trainee@example.org")
     local = create_app(

@@ -14,8 +14,9 @@ stored under that key is sent as it was, with a new request id:
 
 Pages expire after `PAGE_CACHE_SECONDS` whatever happens, which bounds what the key cannot
 see: time passing (a workshop starting), SQL typed outside the app. Each process keeps its
-own pages, up to `PAGE_CACHE_MB`; the tokens live in the database, so a write on one host
-is seen by the next request on every host.
+pages, up to `PAGE_CACHE_MB`, and with `PAGE_CACHE_REDIS_URL` shares them in Redis
+(`web.page_store`); the tokens live in the database, so a write on one host is seen by the
+next request on every host.
 
 A page is only stored when it is safe to send again to the same browser: a 200, without
 a cookie being set (a login, a new CSRF secret, a flash message read), for a visitor or a
@@ -50,6 +51,7 @@ from cocourse.accounts.login import REMEMBER_COOKIE
 from cocourse.models import Role, utcnow
 from cocourse.page_versions import Reader
 from cocourse.web import request_id
+from cocourse.web.page_store import Key, Memory, Page, Shared
 
 EXTENSION = "cocourse.page_cache"
 # Callables told of every page sent from the cache (metrics, the request log).
@@ -74,57 +76,6 @@ class Hit:
     request_id: str
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
-    """A stored response: status line, headers (without the request id) and body."""
-
-    status: str
-    headers: tuple[tuple[str, str], ...]
-    body: bytes
-    endpoint: str
-    expires: float
-
-
-class Store:
-    """Pages in this process's memory, the least recently used dropped beyond a size."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._pages: OrderedDict[tuple[Any, ...], Page] = OrderedDict()
-        self._bytes = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...], now: float) -> Page | None:
-        """The page stored under `key`, unless it has expired."""
-        with self._lock:
-            page = self._pages.get(key)
-            if page is None:
-                return None
-            if page.expires <= now:
-                self._drop(key)
-                return None
-            self._pages.move_to_end(key)
-            return page
-
-    def put(self, key: tuple[Any, ...], page: Page) -> None:
-        """Keep `page` under `key` (a page larger than the whole store is not kept)."""
-        if len(page.body) > self.max_bytes:
-            return
-        with self._lock:
-            if key in self._pages:
-                self._drop(key)
-            self._pages[key] = page
-            self._bytes += len(page.body)
-            while self._bytes > self.max_bytes:
-                self._drop(next(iter(self._pages)))
-
-    def _drop(self, key: tuple[Any, ...]) -> None:
-        self._bytes -= len(self._pages.pop(key).body)
-
-    def __len__(self) -> int:
-        return len(self._pages)
-
-
 def login_identifier(environ: Environ) -> str:
     """Flask-Login's session check value for this request (`_create_identifier`: the
     address it sees and the user agent), computed from the WSGI environment."""
@@ -142,7 +93,9 @@ class PageCache:
         config = app.config
         self.app, self.wsgi_app = app, wsgi_app
         self.seconds = float(config["PAGE_CACHE_SECONDS"])
-        self.store = Store(int(float(config["PAGE_CACHE_MB"]) * 1024 * 1024))
+        self.memory = Memory(int(float(config["PAGE_CACHE_MB"]) * 1024 * 1024))
+        url = config["PAGE_CACHE_REDIS_URL"]
+        self.shared = Shared(str(url)) if url else None
         self.paths: set[str] = set()
         engine = app.extensions["cocourse.engine"]
         self.reader = Reader(engine, sessions.SEEN_EVERY)
@@ -166,7 +119,7 @@ class PageCache:
         if found is None:
             return self.wsgi_app(environ, start_response)
         key, user_id = found
-        page = self.store.get(key, time.monotonic())
+        page = self._stored(key)
         if page is None:
             environ[_KEY] = key
             return self._render(environ, start_response, key)
@@ -184,7 +137,7 @@ class PageCache:
             observe(hit)
         return [page.body]
 
-    def _key(self, environ: Environ) -> tuple[tuple[Any, ...], int | None] | None:
+    def _key(self, environ: Environ) -> tuple[Key, int | None] | None:
         """What the page of this request depends on, and whose it is; None when only the
         app can answer it."""
         if self.state.due():
@@ -226,6 +179,16 @@ class PageCache:
         )
         return key, user_id
 
+    def _stored(self, key: Key) -> Page | None:
+        """The page kept under `key`: in this process's memory, else in Redis."""
+        now = time.time()
+        page = self.memory.get(key, now)
+        if page is None and self.shared is not None:
+            page = self.shared.get(key, now)
+            if page is not None:
+                self.memory.put(key, page)
+        return page
+
     def _session(self, raw: str) -> Any:
         """The session in a cookie, None when its signature is bad or too old. Cookies seen
         before are remembered with the time they were signed, so that each one's signature
@@ -246,9 +209,7 @@ class PageCache:
         data, signed_at = known
         return data if time.time() - signed_at <= self.max_age else None
 
-    def _render(
-        self, environ: Environ, start_response: StartResponse, key: tuple[Any, ...]
-    ) -> Iterable[bytes]:
+    def _render(self, environ: Environ, start_response: StartResponse, key: Key) -> Iterable[bytes]:
         """Let the app answer, and keep its page when the app offered it."""
         answer: dict[str, Any] = {}
 
@@ -272,7 +233,11 @@ class PageCache:
             if hasattr(result, "close"):
                 result.close()
         kept = tuple((n, v) for n, v in headers if n.lower() != request_id.HEADER.lower())
-        self.store.put(key, Page(status, kept, body, endpoint, time.monotonic() + self.seconds))
+        now = time.time()
+        page = Page(status, kept, body, endpoint, now + self.seconds)
+        self.memory.put(key, page)
+        if self.shared is not None:
+            self.shared.put(key, page, now)
         return [body]
 
 
