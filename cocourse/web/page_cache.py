@@ -10,7 +10,8 @@ stored under that key is sent as it was, with a new request id:
   token made from that session's secret);
 - the database's page tokens (`cocourse.page_versions`): everyone's, and the person's own,
   renewed by every write that can change their pages;
-- the content version, and today's date (due dates and "today" change at midnight, UTC).
+- the content version, the release of cocourse, and today's date (due dates and "today"
+  change at midnight, UTC).
 
 Pages expire after `PAGE_CACHE_SECONDS` whatever happens, which bounds what the key cannot
 see: time passing (a workshop starting), SQL typed outside the app. Each process keeps its
@@ -38,6 +39,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from importlib import metadata
 from typing import Any
 
 from flask import Flask, current_app, g, request
@@ -105,6 +107,8 @@ class PageCache:
         self.max_age = int(app.permanent_session_lifetime.total_seconds())
         self.cookie_name = str(config["SESSION_COOKIE_NAME"])
         self.trust_proxy_id = int(config["PROXY_HOPS"]) > 0
+        # Hosts share pages in Redis: during an upgrade, each release keeps to its own.
+        self.release = metadata.version("cocourse")
         self._sessions: OrderedDict[str, tuple[Any, float]] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -175,6 +179,7 @@ class PageCache:
             repr(sorted(saved.items())),
             time.strftime("%Y-%m-%d", time.gmtime()),
             self.state.version,
+            self.release,
             *tokens,
         )
         return key, user_id
