@@ -216,6 +216,14 @@ def auth(client: FlaskClient, session: Session) -> AuthActions:
     return AuthActions(client, session)
 
 
+@pytest.fixture
+def learner(auth: AuthActions) -> Any:
+    """A learner's account, logged in with the `client`."""
+    user = auth.create()
+    auth.login()
+    return user
+
+
 def quiz_form_data(
     session: Session, attempt_id: int, answers: dict[str, Any], action: str = "confirm"
 ) -> dict[str, Any]:

@@ -52,13 +52,6 @@ def add(session, user_id, verb, object_type, object_id, result=None, at=None):
     session.commit()
 
 
-@pytest.fixture
-def learner(auth):
-    user = auth.create()
-    auth.login()
-    return user
-
-
 # Recording
 
 

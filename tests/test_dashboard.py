@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from cocourse.content.lint import lint_path
 
 from .conftest import csrf_token, make_app, post_answers
@@ -12,13 +10,6 @@ from .conftest import csrf_token, make_app, post_answers
 def complete(client, module, lesson):
     token = csrf_token(client.get(f"/modules/{module}/{lesson}").get_data(as_text=True))
     return client.post(f"/modules/{module}/{lesson}/complete", data={"csrf_token": token})
-
-
-@pytest.fixture
-def learner(auth):
-    user = auth.create()
-    auth.login()
-    return user
 
 
 def test_continue_goes_to_the_first_unfinished_lesson(client, learner):

@@ -18,13 +18,6 @@ def complete(client, module, lesson):
     return client.post(f"/modules/{module}/{lesson}/complete", data={"csrf_token": token})
 
 
-@pytest.fixture
-def learner(auth):
-    user = auth.create()
-    auth.login()
-    return user
-
-
 def test_catalog_shows_tracks_modules_and_lock_reasons(client):
     html = client.get("/").get_data(as_text=True)
     assert html.index("Basics") < html.index("Advanced")

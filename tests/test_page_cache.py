@@ -46,13 +46,6 @@ def twice(client, path, **kwargs):
     return client.get(path, **kwargs)
 
 
-@pytest.fixture
-def learner(auth):
-    user = auth.create()
-    auth.login()
-    return user
-
-
 def completion(user_id):
     return LessonCompletion(
         user_id=user_id, module_slug="intro", lesson_slug="first", content_hash="h"
