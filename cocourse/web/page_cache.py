@@ -26,7 +26,8 @@ person's own token does not follow). A request is only answered from the cache w
 app would have answered it the same way: its session cookie is valid and holds no flash
 message, its login session is live (not revoked, not expired, of an active account; seen
 by the app within `SEEN_EVERY`, so that the app notes it), Flask-Login's session check
-passes, no remember-me cookie waits to log a visitor in, and no content check is due.
+passes, and no remember-me cookie waits to log a visitor in. The layer also checks for a
+content change when one is due, as the app does before each request.
 Everything else goes to the app, which is where the rules are; this layer only decides
 when the app's last answer is still the answer.
 """
