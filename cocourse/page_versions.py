@@ -83,6 +83,8 @@ def track(engine: Engine) -> None:
     event.listen(engine, "after_cursor_execute", _statement)
     event.listen(engine, "commit", _commit)
     event.listen(engine, "rollback", _forget)
+    # A flush that fails inside a savepoint ends there, without its after-flush event.
+    event.listen(engine, "rollback_savepoint", _flush_failed)
 
 
 def _tracked(connection: Connection) -> bool:
@@ -162,6 +164,10 @@ def _commit(connection: Connection) -> None:
     connection.info.pop(_FLUSHING, None)
     if pending:
         renew(connection, pending)
+
+
+def _flush_failed(connection: Connection, _name: Any, _context: Any) -> None:
+    connection.info.pop(_FLUSHING, None)
 
 
 def _forget(connection: Connection) -> None:

@@ -8,6 +8,7 @@ import time
 import pytest
 from flask_login.utils import _create_identifier
 from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from cocourse import page_versions
 from cocourse.accounts import services as accounts
@@ -113,6 +114,20 @@ def test_unseen_writes_and_rollbacks_renew_nothing(session, auth):
     session.flush()
     session.rollback()
     assert tokens(session) == before
+
+
+def test_a_flush_that_failed_in_a_savepoint_leaves_later_statements_seen(session, auth):
+    person = auth.create()
+    note = {"kind": "workshop", "key": "same", "title": "Hello", "created_at": utcnow()}
+    session.add(Notification(user_id=person.id, **note))
+    session.commit()
+    before = tokens(session)
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.add(Notification(user_id=person.id, **note))  # the same key again
+        session.flush()
+    session.execute(update(LessonCompletion).values(content_hash="x"))  # everyone's
+    session.commit()
+    assert tokens(session)[page_versions.EVERYONE] != before[page_versions.EVERYONE]
 
 
 def test_an_untracked_connection_renews_nothing(engine, session, auth):
