@@ -300,6 +300,47 @@ Index(
 )
 
 
+class ModuleStep(Base):
+    """A step of a module a learner reached, and when they first did: the rows the module
+    funnel and the module list count (kept by `cocourse.learning.module_steps`).
+
+    What was done, written where it is recorded: a lesson first viewed (`viewed`) and
+    completed (`lesson`), a quiz first begun (`quiz-begun`), submitted (`quiz-attempted`)
+    and passed (`quiz-passed`). What follows from those for the module's lessons as
+    `layout` names them: the learner's start (`started`), every quiz passed
+    (`quizzes-passed`) and every required lesson complete (`completed`); and each row's
+    `seconds` from that start.
+    """
+
+    __tablename__ = "module_step"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user.id", ondelete="CASCADE"), primary_key=True
+    )
+    module_slug: Mapped[str] = mapped_column(String(100), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    # The lesson slug or quiz id; "" for started, quizzes-passed and completed.
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    reached_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # From the learner's start in the module; None until the rows are brought up to date.
+    seconds: Mapped[float | None]
+    # The digest of the module's lessons the row was brought up to date for (None: not yet).
+    layout: Mapped[str | None] = mapped_column(String(16))
+
+
+# The funnel's and the module list's counts and medians read this index only.
+Index(
+    "ix_module_step_step",
+    ModuleStep.module_slug,
+    ModuleStep.kind,
+    ModuleStep.key,
+    ModuleStep.seconds,
+    ModuleStep.user_id,
+)
+# Finds the learners whose rows are not up to date with a module's layout.
+Index("ix_module_step_layout", ModuleStep.module_slug, ModuleStep.layout, ModuleStep.user_id)
+
+
 class Cohort(Base):
     """A group of learners: an organization, a department, an intake of recruits."""
 

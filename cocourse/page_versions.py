@@ -60,6 +60,7 @@ UNSEEN = frozenset(
         "stored_file",
         "quiz_item_attempt",
         "quiz_item_response",
+        "module_step",
         "lrs_forwarding",
         "lti_launch_value",
     }

@@ -9,11 +9,11 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from cocourse.cohorts import services as cohorts
 from cocourse.learning import activity, progress
-from cocourse.models import CohortMember, LessonCompletion, Role
+from cocourse.models import CohortMember, Role
 from cocourse.quiz import engine as quizzes
 from cocourse.reports import funnel
 from cocourse.reports.views import duration
@@ -39,25 +39,15 @@ class Learner:
         self.course = app.extensions["cocourse.course"].course
         self.pm = app.extensions["cocourse.plugins"]
 
-    def view(self, module, lesson, minute):
+    def view(self, module_slug, lesson, minute):
+        module = self.course.module(module_slug)
         activity.record_view(self.session, self.user.id, module, lesson, START + _min(minute))
-        self.session.commit()
 
     def complete(self, module_slug, lesson_slug, minute):
         module = self.course.module(module_slug)
         lesson = module.lessons[module.lesson_index(lesson_slug)]
-        progress.complete_lesson(self.session, self.pm, self.user.id, module, lesson)
-        # The service stamps the present; the funnel's times need a chosen moment.
-        self.session.execute(
-            update(LessonCompletion)
-            .where(
-                LessonCompletion.user_id == self.user.id,
-                LessonCompletion.module_slug == module_slug,
-                LessonCompletion.lesson_slug == lesson_slug,
-            )
-            .values(completed_at=START + _min(minute))
-        )
-        self.session.commit()
+        at = START + _min(minute)
+        progress.complete_lesson(self.session, self.pm, self.user.id, module, lesson, now=at)
 
     def quiz(self, quiz_id, started, submitted=None, *, right=True):
         """Begin an attempt; submit it if `submitted`; a pass completes the lesson, as the

@@ -8,7 +8,8 @@ The rows are the ones the services write: attempts carry the snapshot `quizzes.d
 the answers, per-question results and totals `quizzes.submit` stores, and the events are
 those of `activity.record_completion` and `activity.record_attempt`. Answers depend on a
 simulated ability, so item statistics look like real ones. Everything goes in with bulk
-INSERTs, a write transaction per batch of learners. The same seed gives the same people,
+INSERTs, a write transaction per batch of learners, which also writes the batch's module
+steps for the reports (`module_steps.fill`). The same seed gives the same people,
 answers and scores; times count back from `now`, and join codes come from `secrets`.
 """
 
@@ -30,7 +31,7 @@ from cocourse.cohorts.services import new_join_code
 from cocourse.content.model import Course, Lesson, Module, Track
 from cocourse.db import write
 from cocourse.devtools.synthetic_certification import certify
-from cocourse.learning import activity
+from cocourse.learning import activity, module_steps
 from cocourse.learning.progress import Standing
 from cocourse.models import (
     ActivityEvent,
@@ -235,7 +236,8 @@ def generate(
         # A transaction per batch: on SQLite one huge transaction takes half as long again
         # (its write-ahead log grows to the size of the database before it is copied back).
         with write(session):
-            _insert_batch(session, batch, journeys, password_hash, now, cohort_ids, summary)
+            ids = _insert_batch(session, batch, journeys, password_hash, now, cohort_ids, summary)
+            module_steps.fill(session, course, ids)  # the reports' rows, as the services keep
     with write(session):
         summary.workshops = _workshops_attended(session, course, domain(options.seed), now)
     with write(session):
@@ -404,8 +406,9 @@ def _insert_batch(
     now: datetime,
     cohort_ids: Sequence[int],
     summary: Summary,
-) -> None:
-    """Insert a batch of learners with their memberships, completions, attempts and events."""
+) -> list[int]:
+    """Insert a batch of learners with their memberships, completions, attempts and events;
+    their ids."""
     seed = journeys[0].seed
     bases = [journey.base(now) for journey in journeys]
     users = [
@@ -460,6 +463,7 @@ def _insert_batch(
         summary.attempts_by_quiz[row["quiz_id"]] = (
             summary.attempts_by_quiz.get(row["quiz_id"], 0) + 1
         )
+    return ids
 
 
 # -- quizzes ---------------------------------------------------------------------------------

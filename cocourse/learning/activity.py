@@ -36,8 +36,9 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from cocourse.content.loader import lesson_url, module_url
-from cocourse.content.model import Course
+from cocourse.content.model import Course, Module
 from cocourse.db import write
+from cocourse.learning import module_steps
 from cocourse.models import ActivityEvent, QuizAttempt, User, UTCDateTime, utcnow
 
 VIEWED, COMPLETED, ATTEMPTED, PASSED = "viewed", "completed", "attempted", "passed"
@@ -124,14 +125,16 @@ def record_completion(
     *,
     module_done: bool,
     track_slug: str | None,
+    at: datetime | None = None,
 ) -> None:
-    """A newly completed lesson, and the module and track it finished, if it did."""
+    """A newly completed lesson, and the module and track it finished, if it did (at `at`,
+    default the present)."""
     events = [Event(COMPLETED, LESSON, lesson_key(module_slug, lesson_slug))]
     if module_done:
         events.append(Event(COMPLETED, MODULE, module_slug))
     if track_slug is not None:
         events.append(Event(COMPLETED, TRACK, track_slug))
-    record(session, user_id, events)
+    record(session, user_id, events, at)
 
 
 def record_attempt(session: Session, attempt: QuizAttempt) -> None:
@@ -178,21 +181,23 @@ _ADD_VIEW = (
 def record_view(
     session: Session,
     user_id: int,
-    module_slug: str,
+    module: Module,
     lesson_slug: str,
     now: datetime | None = None,
 ) -> bool:
-    """Record that a learner opened a lesson, unless they did within VIEW_INTERVAL.
+    """Record that a learner opened a lesson of `module`, unless they did within
+    VIEW_INTERVAL.
 
     A read checks for a recent view first (through the (user_id, occurred_at) index); only
     without one does an INSERT ... SELECT ... WHERE NOT EXISTS run, in its own write
-    transaction. Returns whether an event was added. On SQLite writers queue, so the interval
-    holds exactly; on PostgreSQL two requests in the same instant could both add one.
+    transaction, which also keeps the learner's first view of the lesson for the reports
+    (`module_steps`). Returns whether an event was added. On SQLite writers queue, so the
+    interval holds exactly; on PostgreSQL two requests in the same instant could both add one.
     """
     now = now or utcnow()
     params = {
         "user_id": user_id,
-        "object_id": lesson_key(module_slug, lesson_slug),
+        "object_id": lesson_key(module.slug, lesson_slug),
         "since": now - VIEW_INTERVAL,
         "now": now,
     }
@@ -202,8 +207,11 @@ def record_view(
         return False
     with write(session):
         # RETURNING, not rowcount: psycopg reports -1 for INSERT ... SELECT through SQLAlchemy.
-        added = session.execute(_ADD_VIEW, params)
-        return added.first() is not None
+        if session.execute(_ADD_VIEW, params).first() is None:
+            return False
+        module_steps.lock(session, [user_id])
+        module_steps.reached(session, user_id, module, module_steps.VIEWED, lesson_slug, now)
+        return True
 
 
 def opened_lessons(session: Session, user_id: int, module_slug: str) -> frozenset[str]:

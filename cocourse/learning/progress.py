@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from cocourse.content.model import Course, Lesson, Module, Track
 from cocourse.content.workshop_kit import KIND_LABELS
 from cocourse.db import write
-from cocourse.learning import activity
+from cocourse.learning import activity, module_steps
 from cocourse.models import LessonCompletion, User, Workshop, WorkshopSeat, utcnow
 from cocourse.plugins import Event, enabled, fire_events
 
@@ -253,14 +253,16 @@ def complete_lesson(
     lesson: Lesson,
     *,
     track: Track | None = None,
+    now: datetime | None = None,
 ) -> bool:
-    """Record a lesson as complete in its own transaction; idempotent.
+    """Record a lesson as complete in its own transaction (at `now`, default the present);
+    idempotent.
 
     The completion events fire once, after the commit (a failing plugin is only logged).
     Returns whether this call recorded the completion.
     """
     with write(session):
-        events = record_completion(session, user_id, module, lesson, track=track)
+        events = record_completion(session, user_id, module, lesson, track=track, now=now)
     fire_events(pm, events)
     return bool(events)
 
@@ -272,11 +274,14 @@ def record_completion(
     lesson: Lesson,
     *,
     track: Track | None = None,
+    now: datetime | None = None,
 ) -> list[Event]:
-    """Record a lesson as complete inside the caller's write transaction; idempotent.
+    """Record a lesson as complete (at `now`, default the present) inside the caller's write
+    transaction; idempotent.
 
     The activity log gets the lesson, and the module and `track` (the module's track) when
-    this completion finished them, in the same transaction. Returns the events for the
+    this completion finished them, in the same transaction, and so do the reports' rows
+    (`module_steps`). Returns the events for the
     caller to fire after its commit: `lesson_completed` when this call recorded the lesson
     (nothing if it was complete already), then `module_completed` when that finished the
     module.
@@ -284,6 +289,7 @@ def record_completion(
     table = cast(Table, LessonCompletion.__table__)
     dialect = session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    now = now or utcnow()
     # Serialize one learner's completions so "last lesson of the module" is seen once.
     session.execute(select(User.id).where(User.id == user_id).with_for_update())
     result = session.execute(
@@ -293,13 +299,14 @@ def record_completion(
             module_slug=module.slug,
             lesson_slug=lesson.slug,
             content_hash=lesson.content_hash,
-            completed_at=utcnow(),
+            completed_at=now,
         )
         .on_conflict_do_nothing(index_elements=["user_id", "module_slug", "lesson_slug"])
         .returning(table.c.id)
     )
     if result.first() is None:
         return []
+    module_steps.reached(session, user_id, module, module_steps.LESSON, lesson.slug, now)
     # An optional lesson never finishes a module: it would finish it a second time.
     module_done = not lesson.optional and _module_finished(session, user_id, module)
     track_done = module_done and track is not None and _track_finished(session, user_id, track)
@@ -310,6 +317,7 @@ def record_completion(
         lesson.slug,
         module_done=module_done,
         track_slug=track.slug if track_done and track is not None else None,
+        at=now,
     )
     events = [
         Event(

@@ -169,7 +169,7 @@ def lesson_page(slug: str, lesson_slug: str) -> str | tuple[str, int]:
         }
     if quiz is None or quiz["open"] is None:  # an attempt under way changes by the minute
         page_cache.offer()
-    activity.record_view(get_session(), current_user.id, module.slug, lesson.slug)
+    activity.record_view(get_session(), current_user.id, module, lesson.slug)
     return render_template(
         "learning/lesson.html",
         module=module,

@@ -28,7 +28,7 @@ def regrade_command(quiz_id: str) -> None:
     if found is None:
         raise click.ClickException(_("no quiz with id %(id)r in the course", id=quiz_id))
     types = current_app.extensions["cocourse.question_types"]
-    changes = regrade(get_session(), found[1], types)
+    changes = regrade(get_session(), found[1], types, found[0])
     for change in changes:
         line = _(
             "attempt %(attempt)d (user %(user)d) question %(question)s: %(old)s -> %(new)s",

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, defer
 from cocourse.content.model import Course, Lesson, Module
 from cocourse.content.quiz import COMPLETES_MODULE, LATE_SAVED, QuizSettings
 from cocourse.db import write
-from cocourse.learning import activity, progress
+from cocourse.learning import activity, module_steps, progress
 from cocourse.models import (
     QuizAttempt,
     QuizItemAttempt,
@@ -269,6 +269,7 @@ def _start_locked(
     )
     session.add(attempt)
     session.flush()
+    module_steps.quiz_changed(session, module.slug, settings.id, [user_id], module)
     return attempt
 
 
@@ -326,9 +327,13 @@ def submit(
 
 
 def _finish(session: Session, attempt: QuizAttempt, course: Course | None) -> list[Event]:
-    """After grading (or closing) an attempt, in the caller's transaction: log it and
-    complete what a pass completes; the events to fire after the commit."""
+    """After grading (or closing) an attempt, in the caller's transaction: log it, keep the
+    reports' rows, and complete what a pass completes; the events to fire after the commit."""
     activity.record_attempt(session, attempt)
+    module = course.module(attempt.module_slug) if course is not None else None
+    module_steps.quiz_changed(
+        session, attempt.module_slug, attempt.quiz_id, [attempt.user_id], module
+    )
     events = [_graded_event(attempt)]
     if attempt.passed and course is not None:
         events += _complete_quiz(session, course, attempt)
@@ -417,7 +422,9 @@ def _complete_quiz(session: Session, course: Course, attempt: QuizAttempt) -> li
         lessons = [other for other in module.lessons if other.quiz is None] + [lesson]
     events: list[Event] = []
     for done in lessons:
-        events += progress.record_completion(session, attempt.user_id, module, done, track=track)
+        events += progress.record_completion(
+            session, attempt.user_id, module, done, track=track, now=attempt.submitted_at
+        )
     return events
 
 
@@ -560,11 +567,18 @@ class Change:
     new_score: float | None
 
 
-def regrade(session: Session, lesson: Lesson, types: Mapping[str, QuestionType]) -> list[Change]:
+def regrade(
+    session: Session,
+    lesson: Lesson,
+    types: Mapping[str, QuestionType],
+    module: Module | None = None,
+) -> list[Change]:
     """Rescore stored answers of questions whose source changed since the attempt.
 
     Each change is recorded (QuizRegrade) and the attempt's totals are recomputed; the
-    attempt's snapshot keeps the wording the learner saw.
+    attempt's snapshot keeps the wording the learner saw. The reports' rows of the learners
+    whose attempts changed follow, brought up to date for `module` (the quiz's module) when
+    given, else by the reports.
     """
     settings = _settings(lesson)
     # Each attempt against the questions in the language it was taken in.
@@ -580,9 +594,18 @@ def regrade(session: Session, lesson: Lesson, types: Mapping[str, QuestionType])
             .order_by(QuizAttempt.id)
             .with_for_update()
         )
+        changed: dict[str, set[int]] = {}  # learners by the module of their attempts
         for attempt in rows:
             questions = current.get(attempt.language, current[None])
-            changes += _regrade_attempt(session, attempt, questions, types)
+            found = _regrade_attempt(session, attempt, questions, types)
+            if found:
+                changed.setdefault(attempt.module_slug, set()).add(attempt.user_id)
+            changes += found
+        for module_slug, learners in sorted(changed.items()):
+            ids = sorted(learners)
+            module_steps.lock(session, ids)
+            here = module if module is not None and module.slug == module_slug else None
+            module_steps.quiz_changed(session, module_slug, settings.id, ids, here)
     return changes
 
 
