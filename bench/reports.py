@@ -101,7 +101,8 @@ def generate(url: str, instance: Path, args: argparse.Namespace) -> dict[str, An
 
 def top_up(url: str, instance: Path, wanted: int) -> dict[str, Any]:
     """Copy the graded attempts of the quiz with the most until it has `wanted` (same
-    learners, later attempt numbers), then write their item-analysis rows, as grading would.
+    learners, later attempt numbers), then write their item-analysis rows and their learners'
+    module steps, as grading would.
 
     The generator gives the busiest quiz about 16,000 attempts for 10,000 learners; this
     reaches the 50,000 of the item-analysis target without generating 30,000 more learners.
@@ -109,6 +110,7 @@ def top_up(url: str, instance: Path, wanted: int) -> dict[str, Any]:
     from sqlalchemy import func, insert, select
 
     from cocourse.db import get_session, write
+    from cocourse.learning import module_steps
     from cocourse.models import QuizAttempt
     from cocourse.quiz.engine import fill_item_rows
 
@@ -148,6 +150,13 @@ def top_up(url: str, instance: Path, wanted: int) -> dict[str, Any]:
             if have == before:  # nothing left to copy
                 break
         filled = fill_item_rows(session, quiz_id)
+        if copied:
+            module, _lesson = app.extensions["cocourse.course"].course.quiz(quiz_id)
+            learners = select(QuizAttempt.user_id).where(QuizAttempt.quiz_id == quiz_id)
+            ids = list(session.scalars(learners.distinct().order_by(QuizAttempt.user_id)))
+            with write(session):
+                module_steps.lock(session, ids)
+                module_steps.quiz_changed(session, module.slug, quiz_id, ids, module)
     app.extensions["cocourse.engine"].dispose()
     seconds = time.perf_counter() - began
     return {
