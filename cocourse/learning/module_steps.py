@@ -181,9 +181,9 @@ def refresh(session: Session, module: Module, user_ids: Sequence[int]) -> None:
 
 
 def refresh_stale(session: Session, modules: Sequence[Module]) -> int:
-    """Bring up to date, in a write transaction of its own, the learners whose rows in these
-    modules are not (see the module's docstring); how many learners of how many modules
-    that was. One query when there are none."""
+    """Bring up to date, in write transactions of its own (one per CHUNK learners), the
+    learners whose rows in these modules are not (see the module's docstring); how many
+    learners that was. One query when there are none."""
     digests = {module.slug: layout(module) for module in modules}
     if not modules:
         return 0
@@ -194,20 +194,22 @@ def refresh_stale(session: Session, modules: Sequence[Module]) -> int:
     if not found:
         return 0
     count = 0
-    with write(session):
-        for module in modules:
-            if module.slug not in found:
-                continue
-            stale = _stale(module.slug, digests[module.slug])
-            ids = list(
-                session.scalars(
-                    select(TABLE.c.user_id).distinct().where(*stale).order_by(TABLE.c.user_id)
-                )
+    for module in modules:
+        if module.slug not in found:
+            continue
+        stale = _stale(module.slug, digests[module.slug])
+        ids = list(
+            session.scalars(
+                select(TABLE.c.user_id).distinct().where(*stale).order_by(TABLE.c.user_id)
             )
-            for chunk in _chunks(ids):
+        )
+        # A transaction per chunk: the first report after an upgrade rebuilds every row, and
+        # what it did is kept even if that request ends early (a worker's timeout).
+        for chunk in _chunks(ids):
+            with write(session):
                 lock(session, chunk)
                 refresh(session, module, chunk)
-            count += len(ids)
+        count += len(ids)
     return count
 
 
