@@ -103,6 +103,22 @@ def test_the_migration_fills_rows_that_give_the_same_numbers(course_app, session
     assert module_steps.refresh_stale(session, course.modules) == 0
 
 
+def test_the_command_brings_the_rows_up_to_date_before_any_report(course_app, session):
+    synthetic(course_app, session, learners=20, seed=8)
+    course = course_app.extensions["cocourse.course"].course
+    stale = session.execute(module_steps.TABLE.update().values(layout=None)).rowcount
+    session.commit()
+    assert stale
+    result = course_app.test_cli_runner().invoke(cli, ["refresh-reports"])
+    assert result.exit_code == 0, result.output
+    assert "module steps brought up to date" in result.output
+    assert not result.output.startswith("0 ")
+    assert session.scalar(select(func.count()).where(ModuleStep.layout.is_(None))) == 0
+    assert_same(session, course)
+    again = course_app.test_cli_runner().invoke(cli, ["refresh-reports"])
+    assert again.output.startswith("0 learners")
+
+
 # -- through the services, on a small course -------------------------------------------------
 
 

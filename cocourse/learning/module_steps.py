@@ -183,7 +183,7 @@ def refresh(session: Session, module: Module, user_ids: Sequence[int]) -> None:
 def refresh_stale(session: Session, modules: Sequence[Module]) -> int:
     """Bring up to date, in write transactions of its own (one per CHUNK learners), the
     learners whose rows in these modules are not (see the module's docstring); how many
-    learners that was. One query when there are none."""
+    learners that was, counted once per module. One query when there are none."""
     digests = {module.slug: layout(module) for module in modules}
     if not modules:
         return 0

@@ -20,6 +20,14 @@ def register_blueprints(app: Any) -> Any:
 
 
 @hookimpl
+def register_commands(cli: Any) -> None:
+    """refresh-reports."""
+    from cocourse.reports import commands
+
+    commands.register(cli)
+
+
+@hookimpl
 def register_template_folders(app: Any) -> Any:
     """reports/*.html."""
     return [Path(__file__).parent / "templates"]
