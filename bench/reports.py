@@ -50,7 +50,8 @@ FUNNEL_ROUTE = "/reports/modules/<slug>"
 
 
 def make_app(url: str, instance: Path) -> Any:
-    """The app as create_app builds it, on `url`, serving the bundled course."""
+    """The app as create_app builds it, on `url`, serving the bundled course; without the
+    page cache, which would send the learner's dashboard again instead of rendering it."""
     from cocourse import create_app
 
     return create_app(
@@ -59,6 +60,7 @@ def make_app(url: str, instance: Path) -> Any:
             "INSTANCE_PATH": str(instance),
             "SECRET_KEY": secrets.token_urlsafe(48),
             "RATELIMIT_ENABLED": False,
+            "PAGE_CACHE_SECONDS": 0,
         }
     )
 
