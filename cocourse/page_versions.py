@@ -13,7 +13,8 @@ of each scope it touched (the `page_version` table):
 
 Writes are seen at two levels. The ORM's flush reports the objects it writes, so a
 person's row names its scope. Every other statement is seen as it runs: an INSERT into a
-personal table names its people in its values; any other write names everyone. Nothing
+personal table names its people in its values, an UPDATE or DELETE of one names its
+person when its WHERE requires `user_id = <value>`; any other write names everyone. Nothing
 can write without being seen, short of SQL typed outside the app (which the cache's expiry
 bounds). Tokens are random, so a database restored from a backup never meets a cached page
 made from other data under the same token.
@@ -37,6 +38,8 @@ from typing import Any
 from sqlalchemy import Engine, bindparam, event, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression, BindParameter, BooleanClauseList
 
 from cocourse.models import LoginSession, PageVersion, User, UTCDateTime
 
@@ -139,7 +142,11 @@ def _statement(
         if name in PERSONAL:
             if connection.info.get(_FLUSHING):
                 return  # the flush named the scopes of its objects
-            people = _inserted_people(context) if context.isinsert else None
+            if context.isinsert:
+                people = _inserted_people(context)
+            else:
+                person = _only_person(context.compiled.statement, name)
+                people = None if person is None else {person}
             if people:
                 _touch(connection, people)
                 return
@@ -158,6 +165,25 @@ def _inserted_people(context: Any) -> set[int] | None:
             return None
         people.update(found)
     return people or None
+
+
+def _only_person(statement: Any, table: str) -> int | None:
+    """The person whose rows an UPDATE or DELETE changes when its WHERE requires
+    `user_id = <value>` of the table itself (alone, or AND-ed with other conditions: every
+    row it changes is then that person's); None otherwise."""
+    where: Any = getattr(statement, "whereclause", None)
+    anded = isinstance(where, BooleanClauseList) and where.operator is operators.and_
+    for term in where.clauses if anded else [where]:
+        if (
+            isinstance(term, BinaryExpression)
+            and term.operator is operators.eq
+            and getattr(term.left, "name", None) == "user_id"
+            and getattr(getattr(term.left, "table", None), "name", None) == table
+            and isinstance(term.right, BindParameter)
+            and isinstance(term.right.effective_value, int)
+        ):
+            return int(term.right.effective_value)
+    return None
 
 
 def _commit(connection: Connection) -> None:

@@ -84,17 +84,37 @@ def test_an_insert_statement_names_its_people(session, auth):
     assert after[page_versions.EVERYONE] == before[page_versions.EVERYONE]
 
 
+def test_an_update_of_one_person_s_rows_renews_only_their_token(session, auth):
+    one, two = auth.create("one@example.org"), auth.create("two@example.org")
+    before = tokens(session)
+    unread = Notification.read_at.is_(None)
+    session.execute(
+        update(Notification).where(Notification.user_id == one.id, unread).values(read_at=utcnow())
+    )
+    session.commit()
+    after = tokens(session)
+    assert after[one.id] != before.get(one.id)
+    assert after[page_versions.EVERYONE] == before[page_versions.EVERYONE]
+    assert after.get(two.id) == before.get(two.id)
+
+
 @pytest.mark.parametrize(
     "write",
     [
         # A bulk update of a personal table cannot name its people: everyone's pages.
         lambda s, who: s.execute(update(Notification).values(read_at=utcnow())),
+        # Nor can one whose condition on the person is not required of every row.
+        lambda s, who: s.execute(
+            update(Notification)
+            .where((Notification.user_id == who) | Notification.read_at.is_(None))
+            .values(read_at=utcnow())
+        ),
         # A person's row is shown on other people's pages (a facilitator's name).
         lambda s, who: s.execute(update(User).where(User.id == who).values(name="Renamed")),
         # SQL text that writes.
         lambda s, who: s.execute(text("UPDATE cohort SET name = name")),
     ],
-    ids=["bulk-personal", "user-row", "sql-text"],
+    ids=["bulk-personal", "or-personal", "user-row", "sql-text"],
 )
 def test_other_writes_renew_everyone_s_token(session, auth, write):
     person = auth.create()
