@@ -320,7 +320,7 @@ def submit(
             if draft is not None:
                 _keep_draft(attempt, draft, now)
             _grade(attempt, responses, types, now)
-            record_items(session, attempt)
+            record_items(session, attempt, replace=False)  # ungraded until now: no rows yet
         events = _finish(session, attempt, course)
     fire_events(pm, events)
     return attempt, True
@@ -735,11 +735,13 @@ def item_rows(
     return attempt, responses
 
 
-def record_items(session: Session, attempt: QuizAttempt) -> None:
+def record_items(session: Session, attempt: QuizAttempt, replace: bool = True) -> None:
     """(Re)write the item-analysis rows of a graded attempt, in the caller's transaction:
-    grading and regrades call it, so the rows follow every score change."""
-    session.execute(delete(QuizItemAttempt).where(QuizItemAttempt.attempt_id == attempt.id))
-    session.execute(delete(QuizItemResponse).where(QuizItemResponse.attempt_id == attempt.id))
+    grading and regrades call it, so the rows follow every score change. `replace=False`
+    is for an attempt graded for the first time, which has none to delete."""
+    if replace:
+        session.execute(delete(QuizItemAttempt).where(QuizItemAttempt.attempt_id == attempt.id))
+        session.execute(delete(QuizItemResponse).where(QuizItemResponse.attempt_id == attempt.id))
     versions = {q["id"]: (q["source_hash"], q["type"]) for q in attempt.questions or []}
     row, responses = item_rows(
         attempt.id,
