@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, current_app, g
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from cocourse import page_versions
@@ -50,6 +51,12 @@ def make_engine(url: str, busy_timeout_ms: int = 15000) -> Engine:
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def upsert(session: Session) -> Callable[..., postgresql.Insert | sqlite.Insert]:
+    """The session's dialect's INSERT, which knows ON CONFLICT (DO NOTHING, DO UPDATE)."""
+    dialect = session.get_bind().dialect.name
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def init_app(app: Flask) -> None:

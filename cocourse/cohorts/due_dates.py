@@ -18,12 +18,11 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cocourse.content.model import Course, Module
-from cocourse.db import write
+from cocourse.db import upsert, write
 from cocourse.learning import progress
 from cocourse.models import Cohort, CohortDueDate, CohortMember, LessonCompletion, User, utcnow
 from cocourse.notifications.kinds import DUE_SOON
@@ -159,12 +158,6 @@ def when_text(due_on: date, today: date, done: bool = False) -> str:
 # Setting, removing and listing a cohort's due dates
 
 
-def _insert(session: Session) -> Callable[..., postgresql.Insert | sqlite.Insert]:
-    """The dialect's INSERT, which knows ON CONFLICT DO UPDATE."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def set_due_date(
     session: Session, course: Course, cohort_id: int, value: str, due_on: date, today: date
 ) -> tuple[CohortDueDate, date | None]:
@@ -196,7 +189,7 @@ def _upsert(
                 CohortDueDate.target_slug == found.slug,
             )
         )
-        statement = _insert(session)(table).values(
+        statement = upsert(session)(table).values(
             cohort_id=cohort_id,
             target_kind=found.kind,
             target_slug=found.slug,

@@ -11,17 +11,15 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, delete, false, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cocourse.accounts.services import normalize_email
-from cocourse.db import write
+from cocourse.db import upsert, write
 from cocourse.models import Cohort, CohortAssessor, CohortMember, Role, User, utcnow
 
 MAX_NAME = 120
@@ -112,12 +110,6 @@ def _clean_description(description: str) -> str:
             _("Use at most %(max)s characters for the description.", max=MAX_DESCRIPTION)
         )
     return cleaned
-
-
-def _insert(session: Session) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def _name_taken(session: Session, name: str, other_than: int | None = None) -> bool:
@@ -250,7 +242,7 @@ def insert_member(session: Session, cohort_id: int, user_id: int) -> bool:
     """Add a membership inside the caller's write transaction; False if it already existed."""
     table = CohortMember.__table__
     result = session.execute(
-        _insert(session)(table)
+        upsert(session)(table)
         .values(cohort_id=cohort_id, user_id=user_id, joined_at=utcnow())
         .on_conflict_do_nothing(index_elements=["cohort_id", "user_id"])
         .returning(table.c.id)
@@ -314,7 +306,7 @@ def assign_assessor(session: Session, cohort_id: int, user_id: int) -> bool:
                     )
                 )
             result = session.execute(
-                _insert(session)(table)
+                upsert(session)(table)
                 .values(cohort_id=cohort_id, user_id=user_id)
                 .on_conflict_do_nothing(index_elements=["cohort_id", "user_id"])
                 .returning(table.c.id)

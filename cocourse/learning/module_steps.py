@@ -55,11 +55,10 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cocourse.content.model import Course, Module
-from cocourse.db import write
+from cocourse.db import upsert, write
 from cocourse.models import (
     ActivityEvent,
     LessonCompletion,
@@ -98,7 +97,7 @@ def reached(
     """The learner viewed (VIEWED) or completed (LESSON) the lesson `key` at `at`: keep the
     earliest time, and bring the learner's rows in the module up to date if it changed.
     Inside the caller's write transaction, the learner's row locked."""
-    insert = _insert(session)
+    insert = upsert(session)
     values = insert(TABLE).values(
         user_id=user_id, module_slug=module.slug, kind=kind, key=key, reached_at=at
     )
@@ -328,10 +327,6 @@ def _insert_rows(rows: Any) -> Insert:
 def _text(value: str) -> ColumnElement[str]:
     # Typed, so that PostgreSQL knows the type of a bound value in a UNION.
     return cast(literal(value), String())
-
-
-def _insert(session: Session) -> Any:
-    return postgresql.insert if _dialect(session) == "postgresql" else sqlite.insert
 
 
 def _dialect(session: Session) -> str:

@@ -10,12 +10,11 @@ from typing import cast
 import pluggy
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Table, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from cocourse.content.model import Course, Lesson, Module, Track
 from cocourse.content.workshop_kit import KIND_LABELS
-from cocourse.db import write
+from cocourse.db import upsert, write
 from cocourse.learning import activity, module_steps
 from cocourse.models import LessonCompletion, User, Workshop, WorkshopSeat, utcnow
 from cocourse.plugins import Event, enabled, fire_events
@@ -287,8 +286,7 @@ def record_completion(
     module.
     """
     table = cast(Table, LessonCompletion.__table__)
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    insert = upsert(session)
     now = now or utcnow()
     # Serialize one learner's completions so "last lesson of the module" is seen once.
     session.execute(select(User.id).where(User.id == user_id).with_for_update())

@@ -31,15 +31,18 @@ def _measure(response: Response) -> Response:
     started = g.pop("metrics_started", None)
     if started is not None:
         endpoint = request.endpoint or "none"  # "none": no route matched (404)
-        REQUEST_SECONDS.labels(endpoint, request.method).observe(time.perf_counter() - started)
-        RESPONSES.labels(endpoint, request.method, str(response.status_code)).inc()
+        _count(endpoint, request.method, response.status_code, time.perf_counter() - started)
     return response
+
+
+def _count(endpoint: str, method: str, status: int, seconds: float) -> None:
+    REQUEST_SECONDS.labels(endpoint, method).observe(seconds)
+    RESPONSES.labels(endpoint, method, str(status)).inc()
 
 
 def _cached(hit: Hit) -> None:
     """A page the page cache sent: timed and counted like the others, and counted as a hit."""
-    REQUEST_SECONDS.labels(hit.endpoint, "GET").observe(hit.seconds)
-    RESPONSES.labels(hit.endpoint, "GET", str(hit.status)).inc()
+    _count(hit.endpoint, "GET", hit.status, hit.seconds)
     PAGES_FROM_CACHE.labels(hit.endpoint).inc()
 
 

@@ -17,13 +17,12 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 from sqlalchemy import Select, and_, exists, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from cocourse.accounts.services import like_pattern
 from cocourse.content.model import Course
-from cocourse.db import write
+from cocourse.db import upsert, write
 from cocourse.models import (
     Certificate,
     Opportunity,
@@ -188,12 +187,6 @@ def edit(session: Session, user: User, opportunity_id: int, proposal: Proposal) 
     return found
 
 
-def _insert(session: Session) -> Any:
-    """The dialect's INSERT, which knows ON CONFLICT DO NOTHING."""
-    dialect = session.get_bind().dialect.name
-    return postgresql.insert if dialect == "postgresql" else sqlite.insert
-
-
 def support(session: Session, opportunity_id: int, user_id: int) -> bool:
     """Add the person's support; idempotent, also when two clicks arrive at once. True if new.
 
@@ -207,7 +200,7 @@ def support(session: Session, opportunity_id: int, user_id: int) -> bool:
             if session.get(Opportunity, opportunity_id) is None:
                 raise OpportunityError("opportunity", _("This opportunity no longer exists."))
             result = session.execute(
-                _insert(session)(table)
+                upsert(session)(table)
                 .values(opportunity_id=opportunity_id, user_id=user_id, created_at=utcnow())
                 .on_conflict_do_nothing(index_elements=["opportunity_id", "user_id"])
                 .returning(table.c.user_id)

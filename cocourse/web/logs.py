@@ -64,36 +64,48 @@ def _start() -> None:
     g.log_started = time.perf_counter()
 
 
+def _line(
+    method: str,
+    path: str,
+    endpoint: str | None,
+    status: int,
+    seconds: float,
+    user_id: int | None,
+    **more: Any,
+) -> None:
+    fields = {
+        "event": "request",
+        "method": method,
+        "path": path,
+        "endpoint": endpoint,
+        "status": status,
+        "duration_ms": round(seconds * 1000, 2),
+        "user_id": user_id,
+        **more,
+    }
+    request_log.info("%(method)s %(path)s %(status)s", fields, extra={"fields": fields})
+
+
 def _request_line(response: Response) -> Response:
     started = g.pop("log_started", None)
     if started is not None:
-        fields = {
-            "event": "request",
-            "method": request.method,
-            "path": request.path,
-            "endpoint": request.endpoint,
-            "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-            "user_id": loaded_user_id(),
-        }
-        request_log.info("%(method)s %(path)s %(status)s", fields, extra={"fields": fields})
+        seconds, status = time.perf_counter() - started, response.status_code
+        _line(request.method, request.path, request.endpoint, status, seconds, loaded_user_id())
     return response
 
 
 def _cached_line(hit: Hit) -> None:
     """The request line of a page sent from the page cache (no Flask request exists)."""
-    fields = {
-        "event": "request",
-        "method": "GET",
-        "path": hit.path,
-        "endpoint": hit.endpoint,
-        "status": hit.status,
-        "duration_ms": round(hit.seconds * 1000, 2),
-        "user_id": hit.user_id,
-        "request_id": hit.request_id,
-        "cached": True,
-    }
-    request_log.info("%(method)s %(path)s %(status)s", fields, extra={"fields": fields})
+    _line(
+        "GET",
+        hit.path,
+        hit.endpoint,
+        hit.status,
+        hit.seconds,
+        hit.user_id,
+        request_id=hit.request_id,
+        cached=True,
+    )
 
 
 def init_app(app: Flask) -> None:
